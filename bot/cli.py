@@ -1,0 +1,165 @@
+"""`owabi`: thin verbs over the same functions the Slack app uses."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from bot import resources
+from bot.config import PolicyError, Settings
+from bot.domain.model import Contact, Severity
+from bot.domain.triage import triage
+from bot.scripts import Renderer, ScriptContext, TemplateProblem
+from bot.runtime import NotConfigured
+from bot.store import StoreUnavailable
+
+log = logging.getLogger("owabi")
+
+Verb = Callable[[argparse.Namespace], int]
+
+
+def _settings() -> Settings:
+    return Settings()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from bot.runtime import build
+    from bot.server import HttpServer
+
+    runtime = build(_settings())
+    if args.socket:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        token = runtime.settings.slack_app_token
+        if token is None:
+            print("--socket needs SLACK_APP_TOKEN (an xapp-… app-level token)", file=sys.stderr)
+            return 2
+        runtime.start_workers()
+        try:
+            SocketModeHandler(runtime.app, token.get_secret_value()).start()
+        finally:
+            runtime.stop()
+        return 0
+    HttpServer(runtime, host=args.host, port=args.port, threads=args.threads).serve_forever()
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from bot.sandbox.demo import run_demo
+
+    return run_demo(keep_db=args.db, out=sys.stdout)
+
+
+def cmd_manifest(args: argparse.Namespace) -> int:
+    from bot.manifest import manifest_yaml
+
+    sys.stdout.write(manifest_yaml(base_url=args.url, socket=args.socket))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from bot.runtime import load_checked_policy
+
+    settings = _settings()
+    path = settings.policy_path()
+    policy, renderer = load_checked_policy(path)
+    print(f"Policy: {path}")
+    print(f"  customer language: {policy.locale}; time zone: {policy.timezone}; "
+          f"summary channel: {policy.summary_channel or '(none)'}")
+    print(f"  quiet hours: {policy.quiet_hours or '(none)'}; admins: {', '.join(policy.admins) or '(none)'}")
+    for sev in Severity:
+        print(f"  {sev.value:>8}: acknowledge within {policy.ack_window(sev)}, notify {policy.notify_levels(sev)} "
+              f"level(s), repeat at top {policy.repeat(sev)}x, remind after {policy.remind_after(sev)}")
+    for team in policy.teams:
+        print(f"  team {team.name}: {len(team.members)} member(s); chain {' → '.join(team.chain)}")
+    print(f"  anyone else: chain {' → '.join(policy.default.chain)}")
+    print(f"  categories: {', '.join(policy.all_categories)}")
+    print(f"  templates: {', '.join(renderer.locales())}" + (f" (overrides from {policy.responses})"
+                                                               if policy.responses else ""))
+    print(f"Database: {settings.owabi_db}")
+    print(f"Slack API: {settings.slack_api_url}; bot token {'set' if settings.slack_bot_token else 'NOT set'}; "
+          f"signing secret {'set' if settings.slack_signing_secret else 'NOT set'}")
+    return 0
+
+
+def cmd_triage(args: argparse.Namespace) -> int:
+    from bot.config import load_policy
+
+    default = load_policy(_settings().policy_path()).locale
+    print(json.dumps(triage(args.text, default_locale=default).as_json(), ensure_ascii=False))
+    return 0
+
+
+def cmd_script(args: argparse.Namespace) -> int:
+    renderer = Renderer(resources.responses_dir())
+    ctx = ScriptContext(category=args.category, severity=args.severity, contact=args.channel, locale=args.locale,
+                        customer=args.customer or "")
+    print(renderer.script_text(ctx))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="owabi", description="Owabi (お詫び): own the mistake, fix it fast.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = parser.add_subparsers(dest="verb", required=True, metavar="VERB")
+
+    def verb(name: str, func: Verb, help_text: str) -> argparse.ArgumentParser:
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(func=func)
+        return p
+
+    p = verb("serve", cmd_serve, "Run the Slack app over HTTP (or Socket Mode with --socket).")
+    p.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000)")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--threads", type=int, default=16, help="HTTP worker threads (default 16)")
+    p.add_argument("--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)")
+
+    p = verb("demo", cmd_demo, "Play a whole incident through the real app against a local stand-in for Slack.")
+    p.add_argument("--db", type=Path, default=None, help="keep the demo database at this path")
+
+    p = verb("manifest", cmd_manifest, "Print the Slack app manifest (YAML).")
+    p.add_argument("--url", default="https://owabi.example.com", help="public base URL of `owabi serve`")
+    p.add_argument("--socket", action="store_true", help="manifest for Socket Mode (no request URLs)")
+
+    verb("check", cmd_check, "Validate settings and the policy file, and print what was understood.")
+
+    p = verb("triage", cmd_triage, "Print the category, severity and locale Owabi infers for a report (JSON).")
+    p.add_argument("text", help="the report, as a staffer would type it")
+
+    p = verb("script", cmd_script, "Print the guided apology script a reporter would get.")
+    p.add_argument("--category", required=True, help="e.g. late_delivery, billing_error")
+    p.add_argument("--severity", required=True, choices=[s.value for s in Severity])
+    p.add_argument("--locale", default="en", help="customer language: en or ja")
+    p.add_argument("--channel", default=Contact.IN_PERSON.value, choices=[c.value for c in Contact],
+                   help="how the staffer is in contact with the customer")
+    p.add_argument("--customer", default="", help="customer name to address")
+
+    register_more(verb)
+    return parser
+
+
+def register_more(verb: Callable[[str, Verb, str], argparse.ArgumentParser]) -> None:
+    """Verbs contributed by feature modules (coach, summary, export, backup, verify)."""
+    from bot import cli_more
+
+    cli_more.register(verb)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    try:
+        return int(args.func(args))
+    except PolicyError as exc:
+        print(exc.render(), file=sys.stderr)
+    except (StoreUnavailable, TemplateProblem) as exc:
+        print(f"owabi: {exc}", file=sys.stderr)
+    except NotConfigured as exc:
+        print(f"owabi: {exc}", file=sys.stderr)
+    return 2

@@ -1,0 +1,266 @@
+"""Settings from the environment and the policy file, validated before anything starts.
+
+A bad policy must stop start-up with one readable line per problem (file, key, line,
+what is wrong) and no traceback: the admin fixing it at 7am is not a Python developer.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot import resources
+from bot.domain.durations import parse_duration
+from bot.domain.model import Category, Severity
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _user_id(value: object) -> object:
+    if isinstance(value, str) and not re.fullmatch(r"[UW][A-Z0-9]{2,}", value):
+        raise ValueError(f"{value!r} is not a Slack user ID (they look like U0123ABCD)")
+    return value
+
+
+def _locale(value: object) -> object:
+    if isinstance(value, str) and not (resources.responses_dir() / value).is_dir():
+        known = ", ".join(resources.locales())
+        raise ValueError(f"no templates for locale {value!r}; known: {known}")
+    return value
+
+
+UserId = Annotated[str, BeforeValidator(_user_id)]
+LocaleId = Annotated[str, BeforeValidator(_locale)]
+
+DEFAULT_ACK = {"low": "4h", "medium": "1h", "high": "15m", "critical": "5m"}
+DEFAULT_NOTIFY_LEVELS = {"low": 1, "medium": 1, "high": 2, "critical": 3}
+DEFAULT_REMIND = {"low": "24h", "medium": "24h", "high": "2h", "critical": "2h"}
+
+
+class Settings(BaseSettings):
+    """Process settings. Only the entry point builds this; everything else gets values."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    owabi_db: Path = Path("data/owabi.db")
+    owabi_policy: Path | None = None
+    owabi_workers: int = Field(default=16, ge=1, le=256)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _trailing_slash(cls, value: str) -> str:
+        return value if value.endswith("/") else value + "/"
+
+    def policy_path(self) -> Path:
+        if self.owabi_policy is not None:
+            return self.owabi_policy
+        local = Path("data/policy.toml")
+        return local if local.exists() else resources.example_policy()
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SeverityPolicy(_Strict):
+    ack_within: Duration
+    repeat: int = Field(default=3, ge=0, le=50)
+    notify_levels: int | None = Field(default=None, ge=1, le=10)
+    remind_after: Duration | None = None
+
+
+class Team(_Strict):
+    name: str = Field(min_length=1)
+    members: list[UserId] = Field(default_factory=list)
+    chain: list[UserId] = Field(min_length=1)
+    channel: str | None = None
+
+
+class DefaultChain(_Strict):
+    chain: list[UserId] = Field(min_length=1)
+
+
+class SummarySchedule(_Strict):
+    daily: str | None = None
+    weekly: str | None = None
+
+
+class Policy(_Strict):
+    locale: LocaleId = "en"
+    timezone: str = "UTC"
+    summary_channel: str | None = None
+    severity: dict[Severity, SeverityPolicy] = Field(default_factory=dict)
+    teams: list[Team] = Field(default_factory=list)
+    default: DefaultChain
+    admins: list[UserId] = Field(default_factory=list)
+    quiet_hours: str | None = None
+    categories: list[str] = Field(default_factory=list)
+    responses: Path | None = None
+    follow_up_after: Duration = timedelta(days=3)
+    summary: SummarySchedule = Field(default_factory=SummarySchedule)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use a name like 'Asia/Tokyo'")
+        return value
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", value):
+            raise ValueError("write quiet hours like \"22:00-07:00\"")
+        return value
+
+    @field_validator("categories")
+    @classmethod
+    def _category_ids(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", name):
+                raise ValueError(f"category {name!r} must be lower_snake_case")
+        return value
+
+    @model_validator(mode="after")
+    def _fill_severities(self) -> Policy:
+        filled = dict(self.severity)
+        for sev in Severity:
+            if sev not in filled:
+                filled[sev] = SeverityPolicy(ack_within=parse_duration(DEFAULT_ACK[sev.value]))
+        object.__setattr__(self, "severity", filled)
+        names = [t.name for t in self.teams]
+        dupes = {n for n in names if names.count(n) > 1}
+        if dupes:
+            raise ValueError(f"team names must be unique; repeated: {', '.join(sorted(dupes))}")
+        return self
+
+    # --- questions the rest of the app asks -------------------------------------------
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def all_categories(self) -> list[str]:
+        return [c.value for c in Category] + [c for c in self.categories if c not in Category]
+
+    def team_of(self, user: str) -> Team | None:
+        return next((t for t in self.teams if user in t.members), None)
+
+    def chain_for(self, user: str) -> list[str]:
+        """Who hears about `user`'s report, nearest boss first.
+
+        A boss reporting their own mistake starts one step above themselves; nobody is
+        ever asked to acknowledge their own report.
+        """
+        team = self.team_of(user)
+        chain = team.chain if team else self.default.chain
+        if user in chain:
+            chain = chain[chain.index(user) + 1 :]
+        return list(chain)
+
+    def ack_window(self, severity: Severity) -> timedelta:
+        return self.severity[severity].ack_within
+
+    def repeat(self, severity: Severity) -> int:
+        return self.severity[severity].repeat
+
+    def notify_levels(self, severity: Severity) -> int:
+        levels = self.severity[severity].notify_levels
+        return levels if levels is not None else DEFAULT_NOTIFY_LEVELS[severity.value]
+
+    def remind_after(self, severity: Severity) -> timedelta:
+        value = self.severity[severity].remind_after
+        return value if value is not None else parse_duration(DEFAULT_REMIND[severity.value])
+
+    def may_act(self, user: str, chain: list[str]) -> bool:
+        return user in chain or user in self.admins
+
+
+class PolicyError(Exception):
+    """The policy file cannot be used; `problems` are ready-to-print lines."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        self.path = path
+        self.problems = problems
+        super().__init__(f"{path}: " + "; ".join(problems))
+
+    def render(self) -> str:
+        lines = [f"Owabi cannot use the policy file {self.path}:"]
+        lines += [f"  - {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+def _key_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "(top level)"
+
+
+def _line_of(source: str, loc: tuple[int | str, ...]) -> int | None:
+    """Best-effort line number for a key path, so the admin knows where to look."""
+    lines = source.splitlines()
+    start = 0
+    for i, part in enumerate(loc):
+        if isinstance(part, int):
+            prev = str(loc[i - 1]) if i else ""
+            headers = [n for n, ln in enumerate(lines) if ln.strip() == f"[[{prev}]]"]
+            if part < len(headers):
+                start = headers[part]
+            continue
+        pattern = re.compile(rf"^\s*(\[+\s*)?([\w.]*\.)?{re.escape(str(part))}\s*(=|\]|\.)")
+        for n in range(start, len(lines)):
+            if pattern.match(lines[n]):
+                start = n
+                break
+    return start + 1 if loc else None
+
+
+def load_policy(path: Path) -> Policy:
+    try:
+        source = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise PolicyError(path, ["the file does not exist"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(path, [f"cannot be read: {exc}"]) from None
+    try:
+        data: dict[str, Any] = tomllib.loads(source)
+    except tomllib.TOMLDecodeError as exc:
+        raise PolicyError(path, [f"is not valid TOML: {exc}"]) from None
+    try:
+        policy = Policy.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            line = None if err["type"] == "missing" else _line_of(source, loc)
+            where = f"line {line}, " if line else ""
+            msg = err["msg"].removeprefix("Value error, ")
+            problems.append(f"{where}key '{_key_path(loc)}': {msg}")
+        raise PolicyError(path, problems) from None
+    if policy.responses is not None and not policy.responses.is_absolute():
+        object.__setattr__(policy, "responses", (path.parent / policy.responses).resolve())
+    return policy

@@ -1,0 +1,49 @@
+"""The Slack app manifest, so creating the app is one paste in api.slack.com/apps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+SCOPES = ["commands", "chat:write", "im:write", "users:read", "files:write"]
+
+
+def manifest(*, base_url: str = "https://owabi.example.com", socket: bool = False) -> dict[str, Any]:
+    url = base_url.rstrip("/") + "/slack/events"
+    command: dict[str, Any] = {
+        "command": "/oops",
+        "description": "Report a mistake that affected a customer, and get a recovery script",
+        "usage_hint": "[what happened] | help | mine | check <draft> | summary [today|week]",
+        "should_escape": False,
+    }
+    settings: dict[str, Any] = {
+        "event_subscriptions": {"bot_events": ["app_home_opened"]},
+        "interactivity": {"is_enabled": True},
+        "org_deploy_enabled": False,
+        "socket_mode_enabled": socket,
+        "token_rotation_enabled": False,
+    }
+    if not socket:
+        command["url"] = url
+        settings["event_subscriptions"]["request_url"] = url
+        settings["interactivity"]["request_url"] = url
+    return {
+        "display_information": {
+            "name": "Owabi",
+            "description": "お詫び — own the mistake, fix it fast, tell the boss early, learn.",
+            "background_color": "#2c2d30",
+        },
+        "features": {
+            "bot_user": {"display_name": "Owabi", "always_online": True},
+            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
+                         "messages_tab_read_only_enabled": True},
+            "slash_commands": [command],
+        },
+        "oauth_config": {"scopes": {"bot": SCOPES}},
+        "settings": settings,
+    }
+
+
+def manifest_yaml(**kw: Any) -> str:
+    return yaml.safe_dump(manifest(**kw), sort_keys=False, allow_unicode=True)

@@ -1,0 +1,128 @@
+"""Plays Slack's side of the conversation: signed requests to the app, as Slack sends them.
+
+Slash commands and interactivity are form-encoded; interactivity carries one `payload`
+field of JSON; every request is signed with the signing secret (slack_sdk's own
+SignatureVerifier makes the signature, so we sign exactly as Slack does).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
+
+from bot.sandbox.standin import StandIn
+
+TEAM = "T0SANDBOX"
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    status: int
+    body: str
+    seconds: float
+
+    def json(self) -> dict[str, Any]:
+        loaded = json.loads(self.body) if self.body else {}
+        return loaded if isinstance(loaded, dict) else {}
+
+    @property
+    def text(self) -> str:
+        """Everything a person would read in the reply: fallback text plus block texts."""
+        data = self.json()
+        return "\n".join([str(data.get("text", ""))] + block_texts(data.get("blocks") or data.get("view", {}).get("blocks") or []))
+
+
+def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
+    out: list[str] = []
+    for block in blocks:
+        for key in ("text", "label"):
+            value = block.get(key)
+            if isinstance(value, dict):
+                out.append(str(value.get("text", "")))
+        for element in block.get("elements", []) or []:
+            if isinstance(element, dict):
+                text = element.get("text")
+                out.append(str(text.get("text", "")) if isinstance(text, dict) else str(text or ""))
+    return [t for t in out if t]
+
+
+class SlackSide:
+    def __init__(self, app_url: str, signing_secret: str, standin: StandIn) -> None:
+        self.url = app_url.rstrip("/") + "/slack/events"
+        self.secret = signing_secret
+        self.standin = standin
+        self._n = itertools.count(1)
+
+    def post(self, body: bytes, content_type: str, *, timestamp: int | None = None,
+             signature: str | None = None, headers: dict[str, str] | None = None) -> Reply:
+        ts = str(timestamp if timestamp is not None else int(time.time()))
+        sig = signature or SignatureVerifier(self.secret).generate_signature(timestamp=ts, body=body)
+        request = urllib.request.Request(self.url, data=body, method="POST", headers={
+            "Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig,
+            **(headers or {})})
+        started = time.perf_counter()
+        try:
+            with urllib.request.urlopen(request, timeout=10) as resp:
+                return Reply(resp.status, resp.read().decode(), time.perf_counter() - started)
+        except urllib.error.HTTPError as err:
+            return Reply(err.code, err.read().decode(), time.perf_counter() - started)
+
+    def form(self, fields: dict[str, str], **kw: Any) -> Reply:
+        return self.post(urlencode(fields).encode(), "application/x-www-form-urlencoded", **kw)
+
+    def command(self, user: str, text: str, *, channel: str = "C0FRONTDSK", command: str = "/oops",
+                **kw: Any) -> Reply:
+        n = next(self._n)
+        return self.form({
+            "token": "legacy", "team_id": TEAM, "team_domain": "owabi-sandbox", "channel_id": channel,
+            "channel_name": "front-desk", "user_id": user, "user_name": user.lower(), "command": command,
+            "text": text, "api_app_id": "A0OWABI", "response_url": self.standin.response_url(f"cmd-{n}"),
+            "trigger_id": f"{n}.{int(time.time())}.trigger",
+        }, **kw)
+
+    def interact(self, payload: dict[str, Any], **kw: Any) -> Reply:
+        return self.form({"payload": json.dumps(payload)}, **kw)
+
+    def click(self, user: str, action_id: str, value: str, *, message: dict[str, Any] | None = None,
+              channel: str = "", **kw: Any) -> Reply:
+        n = next(self._n)
+        payload: dict[str, Any] = {
+            "type": "block_actions", "team": {"id": TEAM}, "user": {"id": user, "team_id": TEAM},
+            "api_app_id": "A0OWABI", "trigger_id": f"{n}.{int(time.time())}.trigger",
+            "response_url": self.standin.response_url(f"act-{n}"),
+            "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value,
+                         "action_ts": f"{time.time():.6f}"}],
+            "container": {"type": "message", "message_ts": (message or {}).get("ts", ""), "channel_id": channel},
+        }
+        if message is not None:
+            payload["message"] = message
+            payload["channel"] = {"id": channel}
+        return self.interact(payload, **kw)
+
+    def submit(self, user: str, view: dict[str, Any], values: dict[str, str], **kw: Any) -> Reply:
+        """Submit a modal that the app opened, filling its inputs by block id."""
+        state: dict[str, Any] = {}
+        for block in view.get("blocks", []):
+            if block.get("type") != "input":
+                continue
+            bid, element = block["block_id"], block["element"]
+            if element["type"] == "static_select":
+                chosen = values.get(bid)
+                option = next((o for o in element["options"] if o["value"] == chosen), element.get("initial_option"))
+                state[bid] = {bid: {"type": "static_select", "selected_option": option}}
+            else:
+                state[bid] = {bid: {"type": element["type"], "value": values.get(bid, "")}}
+        payload = {
+            "type": "view_submission", "team": {"id": TEAM}, "user": {"id": user, "team_id": TEAM},
+            "api_app_id": "A0OWABI", "trigger_id": f"{next(self._n)}.trigger",
+            "view": {**view, "state": {"values": state}, "id": view.get("id", "V0")},
+        }
+        return self.interact(payload, **kw)

@@ -1,0 +1,289 @@
+"""A real HTTP server that answers like the Slack Web API and records every call.
+
+It keeps just enough state to be truthful: DM channels for users, message timestamps that
+`chat.update` must match, views that `views.open` created, and response URLs. Faults can
+be scheduled (from Python, or by POSTing to `/_control/fault`) to answer 429 with
+Retry-After, 5xx, or a Slack error, so tests see exactly what an outage looks like.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlparse
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    method: str
+    args: dict[str, Any]
+    at: float
+
+
+@dataclass(slots=True)
+class Fault:
+    method: str
+    status: int = 429
+    retry_after: float = 1.0
+    error: str = "ratelimited"
+    times: int = 1
+
+
+@dataclass
+class _State:
+    calls: list[Call] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    views: dict[str, dict[str, Any]] = field(default_factory=dict)
+    unknown_users: set[str] = field(default_factory=set)
+
+
+class StandIn:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        self._state = _State()
+        self._lock = threading.Condition()
+        self._ts = itertools.count(1)
+        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    # --- lifecycle --------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/"
+
+    @property
+    def api_url(self) -> str:
+        return self.url + "api/"
+
+    def start(self) -> StandIn:
+        self._thread = threading.Thread(target=self._httpd.serve_forever, name="slack-standin", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def __enter__(self) -> StandIn:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # --- what tests and the demo ask --------------------------------------------------
+
+    def response_url(self, name: str) -> str:
+        return f"{self.url}hooks/{name}"
+
+    def fault(self, method: str, *, status: int = 429, retry_after: float = 1.0, error: str = "ratelimited",
+              times: int = 1) -> None:
+        with self._lock:
+            self._state.faults.append(Fault(method, status, retry_after, error, times))
+
+    def unknown_user(self, user: str) -> None:
+        with self._lock:
+            self._state.unknown_users.add(user)
+
+    def calls(self, method: str | None = None) -> list[Call]:
+        with self._lock:
+            return [c for c in self._state.calls if method is None or c.method == method]
+
+    def dms_to(self, user: str) -> list[Call]:
+        return [c for c in self.calls("chat.postMessage") if c.args.get("channel") in (user, _dm(user))]
+
+    def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:
+        deadline = time.monotonic() + timeout
+        with self._lock:
+            while True:
+                result = predicate_safe(predicate, self._lock)
+                if result:
+                    return result
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return result
+                self._lock.wait(min(remaining, 0.05))
+
+    def view(self, view_id: str) -> dict[str, Any]:
+        with self._lock:
+            return self._state.views[view_id]
+
+    def message(self, channel: str, ts: str) -> dict[str, Any] | None:
+        with self._lock:
+            return self._state.messages.get((channel, ts))
+
+    # --- the API ----------------------------------------------------------------------
+
+    def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+        with self._lock:
+            self._state.calls.append(Call(method, args, time.time()))
+            self._lock.notify_all()
+            for fault in self._state.faults:
+                if fault.method in (method, "*") and fault.times > 0:
+                    fault.times -= 1
+                    headers = {"Retry-After": str(int(fault.retry_after))} if fault.status == 429 else {}
+                    return fault.status, headers, {"ok": False, "error": fault.error}
+            return 200, {}, self._dispatch(method, args)
+
+    def _dispatch(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        handler = getattr(self, "_api_" + method.replace(".", "_"), None)
+        if handler is None:
+            return {"ok": False, "error": "unknown_method"}
+        result: dict[str, Any] = handler(args)
+        return result
+
+    def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://owabi-sandbox.slack.com/", "team": "Owabi Sandbox",
+                "user": "owabi", "team_id": "T0SANDBOX", "user_id": "U0OWABIBOT", "bot_id": "B0OWABI"}
+
+    def _channel(self, raw: str) -> str | None:
+        if raw.startswith(("U", "W")):
+            return None if raw in self._state.unknown_users else _dm(raw)
+        return raw if raw[:1] in ("C", "D", "G") else None
+
+    def _api_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = self._channel(str(args.get("channel", "")))
+        if channel is None:
+            return {"ok": False, "error": "channel_not_found"}
+        if not args.get("text") and not args.get("blocks"):
+            return {"ok": False, "error": "no_text"}
+        ts = f"{int(time.time())}.{next(self._ts):06d}"
+        message = {"text": args.get("text"), "blocks": args.get("blocks"), "ts": ts}
+        self._state.messages[(channel, ts)] = message
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        key = (str(args.get("channel")), str(args.get("ts")))
+        if key not in self._state.messages:
+            return {"ok": False, "error": "message_not_found"}
+        self._state.messages[key].update(text=args.get("text"), blocks=args.get("blocks"))
+        return {"ok": True, "channel": key[0], "ts": key[1]}
+
+    def _api_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "message_ts": f"{int(time.time())}.{next(self._ts):06d}"}
+
+    def _api_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        users = str(args.get("users", "")).split(",")
+        return {"ok": True, "channel": {"id": _dm(users[0])}}
+
+    def _api_views_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        if not args.get("trigger_id"):
+            return {"ok": False, "error": "invalid_trigger_id"}
+        view = args["view"] if isinstance(args.get("view"), dict) else json.loads(args.get("view") or "{}")
+        view_id = f"V{next(self._ts):08d}"
+        self._state.views[view_id] = {**view, "id": view_id}
+        return {"ok": True, "view": self._state.views[view_id]}
+
+    def _api_views_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args["view"] if isinstance(args.get("view"), dict) else json.loads(args.get("view") or "{}")
+        view_id = str(args.get("view_id") or f"V{next(self._ts):08d}")
+        self._state.views[view_id] = {**view, "id": view_id}
+        return {"ok": True, "view": self._state.views[view_id]}
+
+    def _api_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args["view"] if isinstance(args.get("view"), dict) else json.loads(args.get("view") or "{}")
+        self._state.views["home:" + str(args.get("user_id"))] = view
+        return {"ok": True, "view": view}
+
+    def _api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = str(args.get("user"))
+        return {"ok": True, "user": {"id": user, "name": user.lower(), "tz": "Asia/Tokyo"}}
+
+    def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        file_id = f"F{next(self._ts):08d}"
+        return {"ok": True, "upload_url": f"{self.url}upload/{file_id}", "file_id": file_id}
+
+    def _api_files_completeUploadExternal(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = args.get("files")
+        parsed = json.loads(files) if isinstance(files, str) else files
+        return {"ok": True, "files": parsed or []}
+
+    # --- HTTP plumbing ----------------------------------------------------------------
+
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        standin = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _reply(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
+                raw = json.dumps(body, ensure_ascii=False).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(raw)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(raw)
+
+            def do_GET(self) -> None:
+                if self.path.startswith("/_calls"):
+                    calls = [{"method": c.method, "args": c.args, "at": c.at} for c in standin.calls()]
+                    self._reply(200, {"ok": True, "calls": calls})
+                else:
+                    self._reply(404, {"ok": False, "error": "not_found"})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                path = urlparse(self.path).path
+                args = _parse(raw, self.headers.get("Content-Type", ""))
+                if path.startswith("/api/"):
+                    status, headers, body = standin._answer(path[len("/api/"):], args)
+                    self._reply(status, body, headers)
+                elif path.startswith("/hooks/"):
+                    status, headers, body = standin._answer("response_url", {**args, "_hook": path[7:]})
+                    self._reply(status, body if status != 200 else {"ok": True}, headers)
+                elif path.startswith("/upload/"):
+                    standin._answer("upload", {"file": path[8:], "bytes": len(raw)})
+                    self._reply(200, {"ok": True})
+                elif path == "/_control/fault":
+                    standin.fault(**args)
+                    self._reply(200, {"ok": True})
+                else:
+                    self._reply(404, {"ok": False, "error": "not_found"})
+
+        return Handler
+
+
+def _dm(user: str) -> str:
+    return "D" + user[1:]
+
+
+def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    text = raw.decode("utf-8", errors="replace")
+    if "json" in content_type:
+        loaded = json.loads(text)
+        return loaded if isinstance(loaded, dict) else {"_": loaded}
+    if "form" in content_type:
+        args: dict[str, Any] = dict(parse_qsl(text, keep_blank_values=True))
+        for key in ("blocks", "view", "attachments"):
+            if isinstance(args.get(key), str):
+                try:
+                    args[key] = json.loads(args[key])
+                except json.JSONDecodeError:
+                    pass
+        return args
+    return {"_raw": len(raw)}
+
+
+def predicate_safe(predicate: Callable[[], Any], lock: threading.Condition) -> Any:
+    """Evaluate a wait condition without holding the stand-in's lock (it re-enters)."""
+    lock.release()
+    try:
+        return predicate()
+    finally:
+        lock.acquire()

@@ -1,0 +1,163 @@
+"""What Owabi does, independent of how it was asked (slash command, form, CLI, demo).
+
+Every change is written together with its event and the messages it causes, in one
+transaction, before anyone is answered: a crash after that point loses nothing, and the
+dispatcher delivers the queued messages whenever Slack is reachable.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from bot.config import Policy
+from bot.domain.model import Contact, Incident, Report, Severity
+from bot.domain.text import clean
+from bot.domain.triage import triage
+from bot.slack.compose import Composer
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+DUPLICATE_WINDOW = 120.0  # seconds: the same text from the same person is a resend
+MAX_TEXT = 20_000  # longer than Slack allows; kept whole, shown shortened
+
+
+class EmptyReport(ValueError):
+    """A report with nothing in it: we ask for words instead of logging a blank."""
+
+
+class NotAllowed(PermissionError):
+    """The person may not do this to this incident."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    incident: Incident
+    duplicate: bool = False
+
+
+class Owabi:
+    def __init__(self, *, store: Store, policy: Policy, composer: Composer,
+                 clock: Callable[[], float] = time.time, wake: Callable[[], None] = lambda: None) -> None:
+        self.store = store
+        self.policy = policy
+        self.compose = composer
+        self.clock = clock
+        self.wake = wake
+
+    # --- reporting --------------------------------------------------------------------
+
+    def report(self, *, reporter: str, text: str, key: str, channel_id: str = "",
+               category: str | None = None, severity: Severity | None = None,
+               contact: Contact | None = None, locale: str | None = None, customer: str = "") -> Outcome:
+        text = clean(text)[:MAX_TEXT]
+        if not text:
+            raise EmptyReport
+        now = self.clock()
+        existing = self.store.incidents.by_key(key) or self.store.incidents.recent_same_text(
+            reporter, text, now - DUPLICATE_WINDOW)
+        if existing is not None:
+            self.store.events.append(at=now, kind="duplicate_report", incident_id=existing.id,
+                                     actor=reporter, key=key)
+            return Outcome(existing, duplicate=True)
+        guess = triage(text, default_locale=self.policy.locale)
+        report = Report(
+            reporter=reporter, text=text, channel_id=channel_id, customer=clean(customer)[:200],
+            category=category if category in self.policy.all_categories else guess.category,
+            severity=severity or guess.severity, locale=locale or guess.locale,
+            contact=contact or Contact.IN_PERSON, signals=guess.signals,
+        )
+        return Outcome(self._record(report, key=key, guess=guess.as_json(), at=now))
+
+    def _record(self, report: Report, *, key: str, guess: dict[str, object], at: float) -> Incident:
+        chain = self.policy.chain_for(report.reporter)
+        team = self.policy.team_of(report.reporter)
+        with self.store.transaction():
+            incident = self.store.incidents.create(report, chain=chain, team=team.name if team else None,
+                                                   at=at, key=key)
+            self.store.events.append(
+                at=at, kind="reported", incident_id=incident.id, actor=report.reporter,
+                text=report.text, customer=report.customer, category=report.category,
+                severity=report.severity.value, contact=report.contact.value, locale=report.locale,
+                triage=guess, chain=chain, channel_id=report.channel_id)
+            for boss in self.first_recipients(incident):
+                self.queue_boss_dm(incident, boss=boss, level=incident.chain.index(boss), at=at)
+        self.wake()
+        return incident
+
+    def first_recipients(self, incident: Incident) -> list[str]:
+        return list(incident.chain[:1])
+
+    def queue_boss_dm(self, incident: Incident, *, boss: str, level: int, at: float, round_: int = 0) -> None:
+        payload = self.compose.boss_dm(incident, boss=boss)
+        queued = self.store.outbox.enqueue(
+            key=f"boss_dm:{incident.id}:{boss}:{round_}", method="chat.postMessage", payload=payload,
+            at=at, incident_id=incident.id, purpose="boss_dm", recipient=boss)
+        if queued:
+            self.store.events.append(at=at, kind="boss_dm_queued", incident_id=incident.id,
+                                     actor=None, recipient=boss, level=level, round=round_)
+
+    # --- corrections ------------------------------------------------------------------
+
+    def edit(self, incident_id: int, *, actor: str, category: str, severity: Severity,
+             contact: Contact, locale: str) -> Incident:
+        incident = self.get(incident_id)
+        if actor != incident.reporter and not self.policy.may_act(actor, list(incident.chain)):
+            self.store.events.append(at=self.clock(), kind="refused", incident_id=incident.id,
+                                     actor=actor, action="edit")
+            raise NotAllowed
+        if category not in self.policy.all_categories:
+            category = incident.category
+        changes = {k: v for k, v in {"category": category, "severity": severity.value,
+                                     "contact": contact.value, "locale": locale}.items()
+                   if getattr(incident, k) != v and str(getattr(incident, k)) != v}
+        if not changes:
+            return incident
+        now = self.clock()
+        with self.store.transaction():
+            self.store.incidents.update(incident.id, at=now, **changes)
+            self.store.events.append(at=now, kind="edited", incident_id=incident.id, actor=actor,
+                                     before={k: str(getattr(incident, k)) for k in changes}, after=changes)
+            updated = replace(incident, category=category, severity=severity, contact=contact, locale=locale)
+            if {"category", "severity"} & changes.keys():
+                for boss, _channel, _ts in self.store.outbox.sent_for(incident.id, "boss_dm"):
+                    self.store.outbox.enqueue(
+                        key=f"boss_edit:{incident.id}:{boss}:{now}", method="chat.postMessage",
+                        payload=self.compose.boss_edited(updated, boss=boss), at=now,
+                        incident_id=incident.id, purpose="boss_edit", recipient=boss)
+        self.wake()
+        return updated
+
+    # --- reading ----------------------------------------------------------------------
+
+    def get(self, incident_id: int) -> Incident:
+        incident = self.store.incidents.get(incident_id)
+        if incident is None:
+            raise LookupError(f"no incident {incident_id}")
+        return incident
+
+    def mine(self, user: str) -> list[Incident]:
+        return self.store.incidents.by_reporter(user, limit=10)
+
+    # --- delivery callbacks -----------------------------------------------------------
+
+    def delivered(self, *, incident_id: int | None, purpose: str, recipient: str, method: str,
+                  channel: str, ts: str, outbox_id: int) -> None:
+        now = self.clock()
+        with self.store.transaction():
+            self.store.events.append(at=now, kind="message_sent", incident_id=incident_id, actor=None,
+                                     purpose=purpose, recipient=recipient, method=method, channel=channel,
+                                     ts=ts, outbox_id=outbox_id)
+            if purpose == "boss_dm" and incident_id is not None:
+                self.store.incidents.set_if(incident_id, where="boss_notified_at IS NULL", at=now,
+                                            boss_notified_at=now)
+
+    def undeliverable(self, *, incident_id: int | None, purpose: str, recipient: str, error: str,
+                      outbox_id: int) -> None:
+        log.error("message %s to %s could not be delivered: %s", outbox_id, recipient, error)
+        self.store.events.append(at=self.clock(), kind="message_failed", incident_id=incident_id,
+                                 actor=None, purpose=purpose, recipient=recipient, error=error,
+                                 outbox_id=outbox_id)

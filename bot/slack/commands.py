@@ -1,0 +1,62 @@
+"""`/oops` and its sub-commands. Each answers within Slack's 3 seconds via ack()."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.domain.text import from_slack
+from bot.service import EmptyReport, Owabi
+
+log = logging.getLogger(__name__)
+
+Sub = Callable[..., None]
+
+
+def register(app: App, service: Owabi) -> None:
+    subs: dict[str, Sub] = {
+        "help": lambda ack, **_: ack(response_type="ephemeral", **service.compose.note("help")),
+        "mine": lambda ack, user, **_: ack(response_type="ephemeral", **service.compose.mine(service.mine(user))),
+        "report": lambda ack, rest, **kw: _report(service, ack, rest, **kw),
+    }
+    subs.update(extra_subcommands(service))
+
+    @app.command("/oops")
+    def oops(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        text = from_slack(body.get("text", ""))
+        user = body["user_id"]
+        word, _, rest = text.partition(" ")
+        if not text:
+            _open_form(service, ack, client, body)
+        elif word.lower() in subs:
+            subs[word.lower()](ack=ack, user=user, rest=rest.strip(), body=body, client=client)
+        else:
+            _report(service, ack, text, user=user, body=body)
+
+
+def extra_subcommands(service: Owabi) -> dict[str, Sub]:
+    """Sub-commands added by other features (coach, practice, lessons, summary)."""
+    return {}
+
+
+def _report(service: Owabi, ack: Ack, text: str, *, user: str, body: dict[str, Any], **_: Any) -> None:
+    try:
+        outcome = service.report(reporter=user, text=text, key=f"slash:{body.get('trigger_id') or ''}:{user}",
+                                 channel_id=body.get("channel_id", ""))
+    except EmptyReport:
+        ack(response_type="ephemeral", **service.compose.note("empty_report"))
+        return
+    log.info("incident %s reported by %s (duplicate=%s)", outcome.incident.ref, user, outcome.duplicate)
+    ack(response_type="ephemeral", **service.compose.reporter(outcome.incident, duplicate=outcome.duplicate))
+
+
+def _open_form(service: Owabi, ack: Ack, client: WebClient, body: dict[str, Any]) -> None:
+    ack()
+    view = service.compose.report_form(
+        categories=service.policy.all_categories, locales=service.compose.r.locales(),
+        channel_id=body.get("channel_id", ""), default_locale=service.policy.locale)
+    client.views_open(trigger_id=body["trigger_id"], view=view)

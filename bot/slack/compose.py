@@ -1,0 +1,187 @@
+"""Block Kit for every message and form, built from rendered templates.
+
+slack_sdk's block models check Slack's own limits when serialised, so a message that
+would be rejected fails here, in our tests, rather than in front of a staffer.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.domain.model import Contact, Incident, Severity
+from bot.domain.text import SECTION_TEXT_MAX, escape_mrkdwn, one_line, shorten
+from bot.scripts import Renderer, ScriptContext
+from bot.slack import ids
+
+SUMMARY_MAX = 600
+FALLBACK_MAX = 300
+
+
+def mention(user: str) -> str:
+    return f"<@{escape_mrkdwn(user)}>"
+
+
+def section(text: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=shorten(text, SECTION_TEXT_MAX)))
+
+
+def context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[MarkdownTextObject(text=shorten(text, SECTION_TEXT_MAX))])
+
+
+def dump(blocks: list[Block]) -> list[dict[str, Any]]:
+    return [b.to_dict() for b in blocks]
+
+
+class Composer:
+    """Turns incidents into Slack payloads; wording comes only from the renderer."""
+
+    def __init__(self, renderer: Renderer, *, ui_locale: str) -> None:
+        self.r = renderer
+        self.ui = ui_locale
+
+    def _label(self, dotted: str) -> str:
+        return self.r.label(self.ui, dotted)
+
+    def _common(self, incident: Incident) -> dict[str, Any]:
+        return {
+            "ref": incident.ref, "category": incident.category, "severity": incident.severity.value,
+            "contact": incident.contact.value, "customer": one_line(incident.customer, 200),
+            "summary": shorten(incident.text, SUMMARY_MAX), "script_locale": incident.locale,
+        }
+
+    # --- the reporter -----------------------------------------------------------------
+
+    def script_blocks(self, incident: Incident) -> list[Block]:
+        ctx = ScriptContext(
+            category=incident.category, severity=incident.severity.value,
+            contact=incident.contact.value, locale=incident.locale, customer=incident.customer,
+            summary=shorten(incident.text, SUMMARY_MAX), ref=incident.ref,
+        )
+        blocks: list[Block] = [DividerBlock(), section(self.r.render("script/_intro.j2", incident.locale, ctx=ctx))]
+        for step in self.r.script(ctx):
+            blocks.append(section(f"*{step.title}*\n{step.body}"))
+        return blocks
+
+    def reporter(self, incident: Incident, *, duplicate: bool = False) -> dict[str, Any]:
+        """The private answer to `/oops`: what was logged, who is told, and the script."""
+        common = self._common(incident)
+        boss = incident.chain[0] if incident.chain else None
+        head = self.r.render("messages/reporter.j2", self.ui, boss=boss,
+                             boss_mention=mention(boss) if boss else "", **common)
+        blocks: list[Block] = []
+        if duplicate:
+            blocks.append(section(self.r.render("messages/duplicate.j2", self.ui, **common)))
+        blocks.append(section(head))
+        if len(incident.text) > SUMMARY_MAX:
+            blocks.append(context(self.r.render("messages/too_long.j2", self.ui)))
+        blocks += self.script_blocks(incident)
+        blocks.append(context(self.r.render("messages/reporter_context.j2", self.ui, **common)))
+        blocks.append(ActionsBlock(block_id=f"reporter:{incident.id}", elements=[
+            ButtonElement(text=self._label("button.correct"), action_id=ids.CORRECT, value=str(incident.id)),
+        ]))
+        text = self.r.render("messages/reporter_fallback.j2", self.ui, **common)
+        return {"text": shorten(text, FALLBACK_MAX), "blocks": dump(blocks)}
+
+    # --- the boss ---------------------------------------------------------------------
+
+    def boss_dm(self, incident: Incident, *, boss: str) -> dict[str, Any]:
+        common = self._common(incident)
+        blocks: list[Block] = [
+            HeaderBlock(text=PlainTextObject(text=shorten(
+                f"{self._label('severity.' + incident.severity.value)} · {incident.ref}", 150))),
+            section(self.r.render("messages/boss_dm.j2", self.ui, reporter_mention=mention(incident.reporter),
+                                  **common)),
+            section(self.r.render("messages/boss_todo.j2", self.ui, **common)),
+            context(self.r.render("messages/boss_coach.j2", self.ui, reporter_name=mention(incident.reporter))),
+        ]
+        text = self.r.render("messages/boss_fallback.j2", self.ui, **{**common, "summary": one_line(incident.text, 120)})
+        return {"channel": boss, "text": shorten(text, FALLBACK_MAX), "blocks": dump(blocks),
+                "unfurl_links": False, "unfurl_media": False}
+
+    def boss_edited(self, incident: Incident, *, boss: str) -> dict[str, Any]:
+        text = self.r.render("messages/boss_edited.j2", self.ui, **self._common(incident))
+        return {"channel": boss, "text": shorten(text, FALLBACK_MAX), "blocks": dump([section(text)])}
+
+    # --- simple answers ---------------------------------------------------------------
+
+    def note(self, template: str, **ctx: Any) -> dict[str, Any]:
+        text = self.r.render(f"messages/{template}.j2", self.ui, **ctx)
+        return {"text": shorten(text, FALLBACK_MAX), "blocks": dump([section(text)])}
+
+    def mine(self, incidents: list[Incident]) -> dict[str, Any]:
+        rows = [{"ref": i.ref, "category": i.category, "severity": i.severity.value,
+                 "state": i.state.value, "summary": one_line(i.text, 80)} for i in incidents]
+        return self.note("mine", incidents=rows)
+
+    # --- forms ------------------------------------------------------------------------
+
+    def _options(self, group: str, values: list[str]) -> list[Option]:
+        return [Option(value=v, label=shorten(self._label(f"{group}.{v}"), 75)) for v in values]
+
+    def _select(self, block_id: str, group: str, values: list[str], initial: str, label: str) -> InputBlock:
+        options = self._options(group, values)
+        chosen = next((o for o in options if o.value == initial), options[0])
+        return InputBlock(block_id=block_id, label=self._label(label),
+                          element=StaticSelectElement(action_id=block_id, options=options, initial_option=chosen))
+
+    def report_form(self, *, categories: list[str], locales: list[str], channel_id: str,
+                    default_locale: str) -> dict[str, Any]:
+        blocks: list[Block] = [
+            InputBlock(block_id="what", label=self._label("form.what"), hint=self._label("form.what_hint"),
+                       element=PlainTextInputElement(action_id="what", multiline=True, max_length=3000)),
+            InputBlock(block_id="customer", label=self._label("form.customer"), optional=True,
+                       hint=self._label("form.customer_hint"),
+                       element=PlainTextInputElement(action_id="customer", max_length=200)),
+            self._select("category", "category", categories, "other", "form.category"),
+            self._select("severity", "severity", [s.value for s in Severity], "medium", "form.severity"),
+            self._select("contact", "contact", [c.value for c in Contact], "in_person", "form.contact"),
+            self._select("locale", "locale", locales, default_locale, "form.locale"),
+        ]
+        view = View(type="modal", callback_id=ids.REPORT_VIEW, title=shorten(self._label("form.title"), 24),
+                    submit=shorten(self._label("form.submit"), 24), close=shorten(self._label("form.close"), 24),
+                    private_metadata=json.dumps({"channel_id": channel_id}), blocks=blocks)
+        return view.to_dict()
+
+    def edit_form(self, incident: Incident, *, categories: list[str], locales: list[str],
+                  response_url: str = "") -> dict[str, Any]:
+        blocks: list[Block] = [
+            self._select("category", "category", categories, incident.category, "form.category"),
+            self._select("severity", "severity", [s.value for s in Severity], incident.severity.value,
+                         "form.severity"),
+            self._select("contact", "contact", [c.value for c in Contact], incident.contact.value, "form.contact"),
+            self._select("locale", "locale", locales, incident.locale, "form.locale"),
+        ]
+        meta = json.dumps({"incident_id": incident.id, "response_url": response_url})
+        view = View(type="modal", callback_id=ids.EDIT_VIEW, title=shorten(self._label("form.edit_title"), 24),
+                    submit=shorten(self._label("form.edit_submit"), 24),
+                    close=shorten(self._label("form.close"), 24),
+                    private_metadata=meta if len(meta) <= 3000 else json.dumps({"incident_id": incident.id}),
+                    blocks=blocks)
+        return view.to_dict()
+
+    def script_view(self, incident: Incident) -> dict[str, Any]:
+        """Shown in place of the form once it is submitted, so the script appears at once."""
+        payload = self.reporter(incident)
+        blocks = [b for b in payload["blocks"] if b.get("type") != "actions"]
+        return {"type": "modal", "title": {"type": "plain_text", "text": shorten(incident.ref, 24)},
+                "close": {"type": "plain_text", "text": shorten(self._label("form.close"), 24)},
+                "blocks": blocks[:100]}

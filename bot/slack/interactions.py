@@ -1,0 +1,76 @@
+"""Buttons and forms: the report form, and correcting Owabi's guess."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.domain.model import Contact, Severity
+from bot.domain.text import from_slack
+from bot.service import EmptyReport, NotAllowed, Owabi
+from bot.slack import ids
+
+log = logging.getLogger(__name__)
+
+
+def _value(state: dict[str, Any], block: str) -> str:
+    element = state.get(block, {}).get(block, {})
+    if element.get("type") == "static_select":
+        return str((element.get("selected_option") or {}).get("value") or "")
+    return str(element.get("value") or "")
+
+
+def register(app: App, service: Owabi) -> None:
+    @app.view(ids.REPORT_VIEW)
+    def report_form(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        state = view["state"]["values"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        user = body["user"]["id"]
+        try:
+            outcome = service.report(
+                reporter=user, text=from_slack(_value(state, "what")), key=f"view:{view['id']}",
+                channel_id=meta.get("channel_id", ""), customer=from_slack(_value(state, "customer")),
+                category=_value(state, "category") or None,
+                severity=Severity(_value(state, "severity") or "medium"),
+                contact=Contact(_value(state, "contact") or "in_person"),
+                locale=_value(state, "locale") or None)
+        except EmptyReport:
+            ack(response_action="errors", errors={"what": service.compose.note("empty_report")["text"][:150]})
+            return
+        ack(response_action="update", view=service.compose.script_view(outcome.incident))
+        if not outcome.duplicate:
+            service.store.outbox.enqueue(
+                key=f"script_dm:{outcome.incident.id}", method="chat.postMessage",
+                payload={"channel": user, **service.compose.reporter(outcome.incident)},
+                at=service.clock(), incident_id=outcome.incident.id, purpose="script_dm", recipient=user)
+            service.wake()
+
+    @app.action(ids.CORRECT)
+    def correct(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        incident = service.get(int(action["value"]))
+        view = service.compose.edit_form(incident, categories=service.policy.all_categories,
+                                         locales=service.compose.r.locales(),
+                                         response_url=body.get("response_url", ""))
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.view(ids.EDIT_VIEW)
+    def edit_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond) -> None:
+        state = view["state"]["values"]
+        meta = json.loads(view.get("private_metadata") or "{}")
+        user = body["user"]["id"]
+        try:
+            incident = service.edit(
+                int(meta["incident_id"]), actor=user, category=_value(state, "category"),
+                severity=Severity(_value(state, "severity")), contact=Contact(_value(state, "contact")),
+                locale=_value(state, "locale"))
+        except NotAllowed:
+            ack(response_action="errors", errors={"category": service.compose.note("not_allowed")["text"][:150]})
+            return
+        ack()
+        if meta.get("response_url"):
+            respond(replace_original=True, response_type="ephemeral", **service.compose.reporter(incident))

@@ -1,0 +1,48 @@
+"""Everything Owabi keeps, in one SQLite file. The only package that imports sqlite_utils."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.store.db import Connections, StoreUnavailable
+from bot.store.events import Event, EventLog
+from bot.store.incidents import Incidents
+from bot.store.outbox import Outbox, Outgoing
+
+__all__ = ["Event", "Outgoing", "Store", "StoreUnavailable"]
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.conns = Connections(path)
+        self.events = EventLog(self.conns)
+        self.incidents = Incidents(self.conns)
+        self.outbox = Outbox(self.conns)
+
+    @classmethod
+    def open(cls, path: Path) -> Store:
+        store = cls(path)
+        try:
+            store.conns.migrate()
+        except Exception as exc:  # sqlite3 errors, permissions, a directory in the way
+            raise StoreUnavailable(f"cannot open the database at {path}: {exc}") from exc
+        return store
+
+    def transaction(self):  # type: ignore[no-untyped-def]
+        return self.conns.write()
+
+    def ping(self) -> bool:
+        try:
+            return self.conns.db.execute("SELECT 1").fetchone() == (1,)
+        except Exception:
+            return False
+
+    def seen(self, key: str, *, at: float) -> bool:
+        """Record a request key; True if it had been seen before (a retry or double click)."""
+        with self.conns.write() as db:
+            cur = db.execute("INSERT OR IGNORE INTO seen (key, at) VALUES (?, ?)", (key, at))
+            return cur.rowcount == 0
+
+    def close(self) -> None:
+        self.conns.close()

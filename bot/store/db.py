@@ -1,0 +1,74 @@
+"""One SQLite file, one connection per thread, explicit write transactions.
+
+Writes use BEGIN IMMEDIATE so that two threads (or two app processes) appending to the
+hash-chained log queue up on the write lock instead of failing on a stale snapshot.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from bot.store.migrations import migrations
+
+
+class StoreUnavailable(Exception):
+    """The database cannot be opened or written."""
+
+
+class Connections:
+    def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000) -> None:
+        self.path = path
+        self._busy = busy_timeout_ms
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _open(self) -> sqlite3.Connection:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=self._busy / 1000)
+        conn.execute(f"PRAGMA busy_timeout = {self._busy}")
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        with self._lock:
+            self._all.append(conn)
+        return conn
+
+    @property
+    def db(self) -> Database:
+        db: Database | None = getattr(self._local, "db", None)
+        if db is None:
+            db = Database(self._open())
+            self._local.db = db
+        return db
+
+    @contextmanager
+    def write(self) -> Iterator[Database]:
+        """A write transaction; nested calls join the outer one."""
+        db = self.db
+        if db.conn.in_transaction:
+            yield db
+            return
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield db
+        except BaseException:
+            db.conn.execute("ROLLBACK")
+            raise
+        db.conn.execute("COMMIT")
+
+    def migrate(self) -> None:
+        migrations.apply(self.db)
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()

@@ -1,0 +1,95 @@
+"""Incidents: the current state of each report. History lives in the event log."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.domain.model import Contact, Incident, Report, Severity, State
+from bot.store.db import Connections
+
+
+def _to_incident(row: dict[str, Any]) -> Incident:
+    return Incident(
+        id=row["id"], ref=row["ref"], created_at=row["created_at"], reporter=row["reporter"],
+        text=row["text"], category=row["category"], severity=Severity(row["severity"]),
+        locale=row["locale"], contact=Contact(row["contact"]), customer=row["customer"] or "",
+        chain=tuple(json.loads(row["chain"] or "[]")), team=row["team"], state=State(row["state"]),
+        channel_id=row["channel_id"] or "", owner=row["owner"],
+        acknowledged_by=row["acknowledged_by"], acknowledged_at=row["acknowledged_at"],
+        boss_notified_at=row["boss_notified_at"], contacted_at=row["contacted_at"],
+        resolved_at=row["resolved_at"], followed_up_at=row["followed_up_at"],
+        practice=bool(row["practice"]), details=json.loads(row["details"] or "{}"),
+    )
+
+
+def ref_for(incident_id: int) -> str:
+    return f"OOPS-{incident_id:04d}"
+
+
+class Incidents:
+    def __init__(self, conns: Connections) -> None:
+        self._c = conns
+
+    def create(self, report: Report, *, chain: list[str], team: str | None, at: float,
+               key: str, practice: bool = False) -> Incident:
+        with self._c.write() as db:
+            cur = db.execute(
+                "INSERT INTO incidents (created_at, updated_at, reporter, team, chain, text, customer, "
+                "category, severity, contact, locale, state, channel_id, practice, idempotency_key, details) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+                (at, at, report.reporter, team, json.dumps(chain), report.text, report.customer,
+                 report.category, report.severity.value, report.contact.value, report.locale,
+                 State.REPORTED.value, report.channel_id, int(practice), key),
+            )
+            incident_id = int(cur.lastrowid or 0)
+            db.execute("UPDATE incidents SET ref = ? WHERE id = ?", (ref_for(incident_id), incident_id))
+        found = self.get(incident_id)
+        assert found is not None
+        return found
+
+    def get(self, incident_id: int) -> Incident | None:
+        rows = list(self._c.db.query("SELECT * FROM incidents WHERE id = ?", [incident_id]))
+        return _to_incident(rows[0]) if rows else None
+
+    def by_key(self, key: str) -> Incident | None:
+        rows = list(self._c.db.query("SELECT * FROM incidents WHERE idempotency_key = ?", [key]))
+        return _to_incident(rows[0]) if rows else None
+
+    def recent_same_text(self, reporter: str, text: str, since: float) -> Incident | None:
+        rows = list(self._c.db.query(
+            "SELECT * FROM incidents WHERE reporter = ? AND text = ? AND created_at >= ? "
+            "ORDER BY id DESC LIMIT 1", [reporter, text, since]))
+        return _to_incident(rows[0]) if rows else None
+
+    def by_reporter(self, reporter: str, *, limit: int = 10) -> list[Incident]:
+        rows = self._c.db.query(
+            "SELECT * FROM incidents WHERE reporter = ? AND practice = 0 ORDER BY id DESC LIMIT ?",
+            [reporter, limit])
+        return [_to_incident(r) for r in rows]
+
+    def update(self, incident_id: int, *, at: float, **fields: Any) -> None:
+        """Set columns; callers log the matching event in the same transaction."""
+        if "chain" in fields:
+            fields["chain"] = json.dumps(list(fields["chain"]))
+        if "details" in fields:
+            fields["details"] = json.dumps(fields["details"], ensure_ascii=False)
+        for key, value in list(fields.items()):
+            if isinstance(value, Severity | State | Contact):
+                fields[key] = value.value
+        fields["updated_at"] = at
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        with self._c.write() as db:
+            db.execute(f"UPDATE incidents SET {cols} WHERE id = ?", [*fields.values(), incident_id])
+
+    def set_if(self, incident_id: int, *, where: str, at: float, **fields: Any) -> bool:
+        """Compare-and-set: True only for the one caller whose condition still held.
+
+        This is how two bosses clicking Acknowledge at once record one acknowledgement.
+        """
+        fields["updated_at"] = at
+        cols = ", ".join(f"{k} = ?" for k in fields)
+        with self._c.write() as db:
+            cur = db.execute(f"UPDATE incidents SET {cols} WHERE id = ? AND ({where})",
+                             [*fields.values(), incident_id])
+            return cur.rowcount == 1

@@ -1,0 +1,83 @@
+"""Schema history. Each change is one registered function, applied once, in a transaction."""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("owabi")
+
+
+@migrations()
+def m001_incidents(db: Database) -> None:
+    db["incidents"].create(
+        {
+            "id": int, "ref": str, "created_at": float, "reporter": str, "team": str,
+            "chain": str, "text": str, "customer": str, "category": str, "severity": str,
+            "contact": str, "locale": str, "state": str, "channel_id": str, "owner": str,
+            "acknowledged_by": str, "acknowledged_at": float, "boss_notified_at": float,
+            "contacted_at": float, "resolved_at": float, "followed_up_at": float,
+            "practice": int, "details": str, "idempotency_key": str, "updated_at": float,
+        },
+        pk="id",
+        not_null={"created_at", "reporter", "text", "category", "severity", "state"},
+        defaults={"practice": 0, "details": "{}", "customer": "", "channel_id": ""},
+    )
+    db["incidents"].create_index(["idempotency_key"], unique=True)
+    db["incidents"].create_index(["reporter", "created_at"])
+    db["incidents"].create_index(["state"])
+    db.execute(
+        "CREATE TRIGGER incidents_never_deleted BEFORE DELETE ON incidents "
+        "BEGIN SELECT RAISE(ABORT, 'Owabi never deletes incidents'); END"
+    )
+
+
+@migrations()
+def m002_events(db: Database) -> None:
+    db["events"].create(
+        {
+            "id": int, "at": float, "incident_id": int, "kind": str, "actor": str,
+            "data": str, "prev_hash": str, "hash": str,
+        },
+        pk="id",
+        not_null={"at", "kind", "data", "prev_hash", "hash"},
+    )
+    db["events"].create_index(["incident_id", "id"])
+    db["events"].create_index(["kind", "at"])
+    db.execute(
+        "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events "
+        "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events "
+        "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END"
+    )
+
+
+@migrations()
+def m003_outbox(db: Database) -> None:
+    db["outbox"].create(
+        {
+            "id": int, "key": str, "incident_id": int, "purpose": str, "recipient": str,
+            "method": str, "payload": str, "depends_on": int, "status": str,
+            "created_at": float, "next_attempt_at": float, "attempts": int,
+            "claimed_by": str, "claimed_until": float, "sent_at": float,
+            "result_channel": str, "result_ts": str, "last_error": str,
+        },
+        pk="id",
+        not_null={"key", "method", "payload", "status", "created_at", "next_attempt_at"},
+        defaults={"attempts": 0, "status": "pending"},
+    )
+    db["outbox"].create_index(["key"], unique=True)
+    db["outbox"].create_index(["status", "next_attempt_at"])
+    db["outbox"].create_index(["incident_id", "purpose"])
+    db.execute(
+        "CREATE TRIGGER outbox_never_deleted BEFORE DELETE ON outbox "
+        "BEGIN SELECT RAISE(ABORT, 'Owabi never deletes queued messages'); END"
+    )
+
+
+@migrations()
+def m004_seen(db: Database) -> None:
+    """Idempotency keys of requests already handled (button clicks, retried events)."""
+    db["seen"].create({"key": str, "at": float}, pk="key")

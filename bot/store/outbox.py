@@ -1,0 +1,109 @@
+"""Messages waiting to go to Slack.
+
+A message is written here in the same transaction as the change that causes it, then
+sent by a dispatcher. A claim is a lease: if a process dies mid-send the lease runs out
+and another worker takes the message. Keys are unique, so a retried request can never
+queue the same message twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from bot.store.db import Connections
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    id: int
+    key: str
+    incident_id: int | None
+    purpose: str
+    recipient: str
+    method: str
+    payload: dict[str, Any]
+    depends_on: int | None
+    attempts: int
+
+
+def _to_outgoing(row: dict[str, Any]) -> Outgoing:
+    return Outgoing(row["id"], row["key"], row["incident_id"], row["purpose"] or "", row["recipient"] or "",
+                    row["method"], json.loads(row["payload"]), row["depends_on"], row["attempts"])
+
+
+class Outbox:
+    def __init__(self, conns: Connections) -> None:
+        self._c = conns
+
+    def enqueue(self, *, key: str, method: str, payload: dict[str, Any], at: float,
+                incident_id: int | None = None, purpose: str = "", recipient: str = "",
+                not_before: float | None = None, depends_on: int | None = None) -> int | None:
+        """Queue a message; returns its id, or None if this key was already queued."""
+        with self._c.write() as db:
+            cur = db.execute(
+                "INSERT OR IGNORE INTO outbox (key, incident_id, purpose, recipient, method, payload, "
+                "depends_on, status, created_at, next_attempt_at, attempts) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, 0)",
+                (key, incident_id, purpose, recipient, method,
+                 json.dumps(payload, ensure_ascii=False), depends_on, at,
+                 at if not_before is None else not_before),
+            )
+            return int(cur.lastrowid) if cur.rowcount == 1 and cur.lastrowid else None
+
+    def claim(self, *, worker: str, now: float, lease: float, limit: int = 10) -> list[Outgoing]:
+        with self._c.write() as db:
+            rows = db.execute(
+                "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN ("
+                " SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
+                " AND (o.claimed_until IS NULL OR o.claimed_until < ?)"
+                " AND (o.depends_on IS NULL OR EXISTS (SELECT 1 FROM outbox d"
+                "      WHERE d.id = o.depends_on AND d.status IN ('sent', 'failed')))"
+                " ORDER BY o.next_attempt_at, o.id LIMIT ?) RETURNING *",
+                (worker, now + lease, now, now, limit),
+            )
+            cols = [c[0] for c in rows.description]
+            claimed = [dict(zip(cols, r, strict=True)) for r in rows.fetchall()]
+        return sorted((_to_outgoing(r) for r in claimed), key=lambda o: o.id)
+
+    def mark_sent(self, outgoing_id: int, *, worker: str, at: float, channel: str = "", ts: str = "") -> bool:
+        with self._c.write() as db:
+            cur = db.execute(
+                "UPDATE outbox SET status = 'sent', sent_at = ?, result_channel = ?, result_ts = ?,"
+                " attempts = attempts + 1, claimed_until = NULL WHERE id = ? AND status = 'pending'"
+                " AND claimed_by = ?", (at, channel, ts, outgoing_id, worker))
+            return cur.rowcount == 1
+
+    def mark_retry(self, outgoing_id: int, *, worker: str, at: float, error: str) -> None:
+        with self._c.write() as db:
+            db.execute(
+                "UPDATE outbox SET next_attempt_at = ?, last_error = ?, attempts = attempts + 1,"
+                " claimed_until = NULL WHERE id = ? AND claimed_by = ?", (at, error, outgoing_id, worker))
+
+    def mark_failed(self, outgoing_id: int, *, worker: str, error: str) -> None:
+        with self._c.write() as db:
+            db.execute(
+                "UPDATE outbox SET status = 'failed', last_error = ?, attempts = attempts + 1,"
+                " claimed_until = NULL WHERE id = ? AND claimed_by = ?", (error, outgoing_id, worker))
+
+    def result(self, outgoing_id: int) -> tuple[str, str] | None:
+        row = self._c.db.execute(
+            "SELECT result_channel, result_ts FROM outbox WHERE id = ? AND status = 'sent'", [outgoing_id]
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def sent_for(self, incident_id: int, purpose: str) -> list[tuple[str, str, str]]:
+        """(recipient, channel, ts) of every sent message of one purpose, for in-place updates."""
+        rows = self._c.db.execute(
+            "SELECT recipient, result_channel, result_ts FROM outbox WHERE incident_id = ? AND purpose = ?"
+            " AND status = 'sent' ORDER BY id", [incident_id, purpose]).fetchall()
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    def rows(self, **where: Any) -> list[dict[str, Any]]:
+        clause = " AND ".join(f"{k} = ?" for k in where) or "1"
+        return list(self._c.db.query(f"SELECT * FROM outbox WHERE {clause} ORDER BY id", list(where.values())))
+
+    def next_due(self) -> float | None:
+        row = self._c.db.execute("SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'").fetchone()
+        return row[0] if row else None
