@@ -11,10 +11,11 @@ from pathlib import Path
 
 from bot import resources
 from bot.config import PolicyError, Settings
+from bot.domain.durations import format_duration
 from bot.domain.model import Contact, Severity
 from bot.domain.triage import triage
-from bot.scripts import Renderer, ScriptContext, TemplateProblem
 from bot.runtime import NotConfigured
+from bot.scripts import Renderer, ScriptContext, TemplateProblem
 from bot.store import StoreUnavailable
 
 log = logging.getLogger("owabi")
@@ -40,7 +41,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             return 2
         runtime.start_workers()
         try:
-            SocketModeHandler(runtime.app, token.get_secret_value()).start()
+            SocketModeHandler(runtime.app, token.get_secret_value()).start()  # type: ignore[no-untyped-call]
         finally:
             runtime.stop()
         return 0
@@ -72,8 +73,9 @@ def cmd_check(args: argparse.Namespace) -> int:
           f"summary channel: {policy.summary_channel or '(none)'}")
     print(f"  quiet hours: {policy.quiet_hours or '(none)'}; admins: {', '.join(policy.admins) or '(none)'}")
     for sev in Severity:
-        print(f"  {sev.value:>8}: acknowledge within {policy.ack_window(sev)}, notify {policy.notify_levels(sev)} "
-              f"level(s), repeat at top {policy.repeat(sev)}x, remind after {policy.remind_after(sev)}")
+        print(f"  {sev.value:>8}: acknowledge within {format_duration(policy.ack_window(sev))}, "
+              f"notify {policy.notify_levels(sev)} level(s), repeat at top {policy.repeat(sev)}x, "
+              f"remind after {format_duration(policy.remind_after(sev))}")
     for team in policy.teams:
         print(f"  team {team.name}: {len(team.members)} member(s); chain {' → '.join(team.chain)}")
     print(f"  anyone else: chain {' → '.join(policy.default.chain)}")

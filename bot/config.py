@@ -125,7 +125,7 @@ class Policy(_Strict):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use a name like 'Asia/Tokyo'")
+            raise ValueError(f"unknown time zone {value!r}; use a name like 'Asia/Tokyo'") from None
         return value
 
     @field_validator("quiet_hours")
@@ -164,7 +164,7 @@ class Policy(_Strict):
 
     @property
     def all_categories(self) -> list[str]:
-        return [c.value for c in Category] + [c for c in self.categories if c not in Category]
+        return [c.value for c in Category] + [c for c in self.categories if c not in set(Category)]
 
     def team_of(self, user: str) -> Team | None:
         return next((t for t in self.teams if user in t.members), None)
@@ -259,6 +259,8 @@ def load_policy(path: Path) -> Policy:
             line = None if err["type"] == "missing" else _line_of(source, loc)
             where = f"line {line}, " if line else ""
             msg = err["msg"].removeprefix("Value error, ")
+            if err["type"] == "extra_forbidden":
+                msg = "unknown key; check the spelling (see data/policy.example.toml)"
             problems.append(f"{where}key '{_key_path(loc)}': {msg}")
         raise PolicyError(path, problems) from None
     if policy.responses is not None and not policy.responses.is_absolute():

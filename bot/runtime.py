@@ -14,6 +14,8 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot import resources
 from bot.config import Policy, PolicyError, Settings, load_policy
+from bot.escalations import Escalations
+from bot.scheduler import Scheduler
 from bot.scripts import Renderer
 from bot.service import Owabi
 from bot.slack.app import build_app
@@ -38,11 +40,14 @@ class Runtime:
     client: WebClient
     dispatcher: Dispatcher
     app: App
+    scheduler: Scheduler
 
     def start_workers(self) -> None:
         self.dispatcher.start()
+        self.scheduler.start()
 
     def stop(self) -> None:
+        self.scheduler.stop()
         self.dispatcher.stop()
         self.store.close()
 
@@ -69,8 +74,21 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runt
     composer = Composer(renderer, ui_locale=policy.locale)
     service = Owabi(store=store, policy=policy, composer=composer, clock=clock)
     dispatcher = Dispatcher(store, client, service, clock=clock)
-    service.wake = dispatcher.wake
+    scheduler = Scheduler(store, clock=clock, threads=2)
+    scheduler.after_run = dispatcher.wake
+    Escalations(service).install(scheduler)
+    service.wake = _both(dispatcher.wake, scheduler.wake)
     app = build_app(service=service, client=client,
                     signing_secret=settings.slack_signing_secret.get_secret_value(),
                     workers=settings.owabi_workers)
-    return Runtime(settings, policy, store, renderer, service, client, dispatcher, app)
+    return Runtime(settings, policy, store, renderer, service, client, dispatcher, app, scheduler)
+
+
+def _both(*wakes: Callable[[], None]) -> Callable[[], None]:
+    """New work may be a message (dispatcher) or a job (scheduler): wake both."""
+
+    def wake() -> None:
+        for w in wakes:
+            w()
+
+    return wake

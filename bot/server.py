@@ -7,6 +7,7 @@ workers; queued messages stay in the database for the next start.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -48,8 +49,8 @@ class HttpServer:
 
     @property
     def url(self) -> str:
-        host, port = self._server.effective_host, self._server.effective_port
-        return f"http://{host}:{port}"
+        server: Any = self._server  # a single-socket server when given one host
+        return f"http://{server.effective_host}:{server.effective_port}"
 
     def serve_forever(self) -> None:
         def on_term(signum: int, frame: FrameType | None) -> None:
@@ -71,10 +72,8 @@ class HttpServer:
         return self
 
     def _run_quietly(self) -> None:
-        try:
+        with contextlib.suppress(OSError, ValueError):  # closed underneath us during stop()
             self._server.run()
-        except (OSError, ValueError):  # closed underneath us during stop()
-            pass
 
     def stop(self) -> None:
         self._server.close()

@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from bot.config import Policy
 from bot.domain.model import Contact, Incident, Report, Severity
@@ -39,6 +40,14 @@ class Outcome:
     duplicate: bool = False
 
 
+class RecordHook(Protocol):
+    """Something that starts with every new incident (escalation timers, reminders)."""
+
+    def first_ping_at(self, incident: Incident, at: float) -> float: ...
+
+    def recorded(self, incident: Incident, at: float) -> None: ...
+
+
 class Owabi:
     def __init__(self, *, store: Store, policy: Policy, composer: Composer,
                  clock: Callable[[], float] = time.time, wake: Callable[[], None] = lambda: None) -> None:
@@ -47,6 +56,7 @@ class Owabi:
         self.compose = composer
         self.clock = clock
         self.wake = wake
+        self.record_hooks: list[RecordHook] = []  # escalation timers etc., run in the report's tx
 
     # --- reporting --------------------------------------------------------------------
 
@@ -83,19 +93,25 @@ class Owabi:
                 text=report.text, customer=report.customer, category=report.category,
                 severity=report.severity.value, contact=report.contact.value, locale=report.locale,
                 triage=guess, chain=chain, channel_id=report.channel_id)
+            send_at = max([at, *(h.first_ping_at(incident, at) for h in self.record_hooks)])
             for boss in self.first_recipients(incident):
-                self.queue_boss_dm(incident, boss=boss, level=incident.chain.index(boss), at=at)
+                self.queue_boss_dm(incident, boss=boss, level=incident.chain.index(boss), at=at,
+                                   not_before=send_at if send_at > at else None)
+            for hook in self.record_hooks:
+                hook.recorded(incident, at)
         self.wake()
         return incident
 
     def first_recipients(self, incident: Incident) -> list[str]:
-        return list(incident.chain[:1])
+        """High and critical reach several levels at once (policy `notify_levels`)."""
+        return list(incident.chain[: self.policy.notify_levels(incident.severity)])
 
-    def queue_boss_dm(self, incident: Incident, *, boss: str, level: int, at: float, round_: int = 0) -> None:
+    def queue_boss_dm(self, incident: Incident, *, boss: str, level: int, at: float, round_: int = 0,
+                      not_before: float | None = None) -> None:
         payload = self.compose.boss_dm(incident, boss=boss)
         queued = self.store.outbox.enqueue(
             key=f"boss_dm:{incident.id}:{boss}:{round_}", method="chat.postMessage", payload=payload,
-            at=at, incident_id=incident.id, purpose="boss_dm", recipient=boss)
+            at=at, incident_id=incident.id, purpose="boss_dm", recipient=boss, not_before=not_before)
         if queued:
             self.store.events.append(at=at, kind="boss_dm_queued", incident_id=incident.id,
                                      actor=None, recipient=boss, level=level, round=round_)

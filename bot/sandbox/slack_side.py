@@ -37,7 +37,8 @@ class Reply:
     def text(self) -> str:
         """Everything a person would read in the reply: fallback text plus block texts."""
         data = self.json()
-        return "\n".join([str(data.get("text", ""))] + block_texts(data.get("blocks") or data.get("view", {}).get("blocks") or []))
+        blocks = data.get("blocks") or data.get("view", {}).get("blocks") or []
+        return "\n".join([str(data.get("text", "")), *block_texts(blocks)])
 
 
 def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
@@ -64,7 +65,7 @@ class SlackSide:
     def post(self, body: bytes, content_type: str, *, timestamp: int | None = None,
              signature: str | None = None, headers: dict[str, str] | None = None) -> Reply:
         ts = str(timestamp if timestamp is not None else int(time.time()))
-        sig = signature or SignatureVerifier(self.secret).generate_signature(timestamp=ts, body=body)
+        sig = signature if signature is not None else SignatureVerifier(self.secret).generate_signature(timestamp=ts, body=body)
         request = urllib.request.Request(self.url, data=body, method="POST", headers={
             "Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig,
             **(headers or {})})

@@ -8,6 +8,7 @@ Retry-After, 5xx, or a Slack error, so tests see exactly what an outage looks li
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import threading
@@ -24,6 +25,7 @@ class Call:
     method: str
     args: dict[str, Any]
     at: float
+    ok: bool = True
 
 
 @dataclass(slots=True)
@@ -58,7 +60,8 @@ class StandIn:
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/"
+        name = host.decode() if isinstance(host, bytes) else host
+        return f"http://{name}:{port}/"
 
     @property
     def api_url(self) -> str:
@@ -93,9 +96,11 @@ class StandIn:
         with self._lock:
             self._state.unknown_users.add(user)
 
-    def calls(self, method: str | None = None) -> list[Call]:
+    def calls(self, method: str | None = None, *, attempts: bool = False) -> list[Call]:
+        """Calls that succeeded (what people saw); with attempts=True, failed ones too."""
         with self._lock:
-            return [c for c in self._state.calls if method is None or c.method == method]
+            return [c for c in self._state.calls
+                    if (method is None or c.method == method) and (attempts or c.ok)]
 
     def dms_to(self, user: str) -> list[Call]:
         return [c for c in self.calls("chat.postMessage") if c.args.get("channel") in (user, _dm(user))]
@@ -124,14 +129,18 @@ class StandIn:
 
     def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
         with self._lock:
-            self._state.calls.append(Call(method, args, time.time()))
+            status, headers, body = self._fault(method) or (200, {}, self._dispatch(method, args))
+            self._state.calls.append(Call(method, args, time.time(), ok=bool(body.get("ok"))))
             self._lock.notify_all()
-            for fault in self._state.faults:
-                if fault.method in (method, "*") and fault.times > 0:
-                    fault.times -= 1
-                    headers = {"Retry-After": str(int(fault.retry_after))} if fault.status == 429 else {}
-                    return fault.status, headers, {"ok": False, "error": fault.error}
-            return 200, {}, self._dispatch(method, args)
+            return status, headers, body
+
+    def _fault(self, method: str) -> tuple[int, dict[str, str], dict[str, Any]] | None:
+        for fault in self._state.faults:
+            if fault.method in (method, "*") and fault.times > 0:
+                fault.times -= 1
+                headers = {"Retry-After": str(int(fault.retry_after))} if fault.status == 429 else {}
+                return fault.status, headers, {"ok": False, "error": fault.error}
+        return None
 
     def _dispatch(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
@@ -159,6 +168,12 @@ class StandIn:
         message = {"text": args.get("text"), "blocks": args.get("blocks"), "ts": ts}
         self._state.messages[(channel, ts)] = message
         return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _api_response_url(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True}
+
+    def _api_upload(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True}
 
     def _api_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         key = (str(args.get("channel")), str(args.get("ts")))
@@ -272,10 +287,8 @@ def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
         args: dict[str, Any] = dict(parse_qsl(text, keep_blank_values=True))
         for key in ("blocks", "view", "attachments"):
             if isinstance(args.get(key), str):
-                try:
+                with contextlib.suppress(json.JSONDecodeError):
                     args[key] = json.loads(args[key])
-                except json.JSONDecodeError:
-                    pass
         return args
     return {"_raw": len(raw)}
 

@@ -11,7 +11,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.service import Owabi
-from bot.slack import commands, interactions
+from bot.slack import boss_actions, commands, interactions
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,7 @@ def build_app(*, service: Owabi, client: WebClient, signing_secret: str, workers
     app.error(_polite_failure(service))
     commands.register(app, service)
     interactions.register(app, service)
+    boss_actions.register(app, service)
     return app
 
 

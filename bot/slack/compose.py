@@ -112,10 +112,21 @@ class Composer:
                                   **common)),
             section(self.r.render("messages/boss_todo.j2", self.ui, **common)),
             context(self.r.render("messages/boss_coach.j2", self.ui, reporter_name=mention(incident.reporter))),
+            self.boss_buttons(incident),
         ]
-        text = self.r.render("messages/boss_fallback.j2", self.ui, **{**common, "summary": one_line(incident.text, 120)})
+        short = {**common, "summary": one_line(incident.text, 120)}
+        text = self.r.render("messages/boss_fallback.j2", self.ui, **short)
         return {"channel": boss, "text": shorten(text, FALLBACK_MAX), "blocks": dump(blocks),
                 "unfurl_links": False, "unfurl_media": False}
+
+    def boss_buttons(self, incident: Incident, *, only: tuple[str, ...] = (ids.ACK, ids.TAKE, ids.ESCALATE)
+                     ) -> ActionsBlock:
+        """Acknowledge / I'll take it / Escalate now, on every boss and escalation DM."""
+        labels = {ids.ACK: "button.acknowledge", ids.TAKE: "button.take", ids.ESCALATE: "button.escalate"}
+        return ActionsBlock(block_id=f"boss:{incident.id}", elements=[
+            ButtonElement(text=shorten(self._label(labels[a]), 75), action_id=a, value=str(incident.id),
+                          style="primary" if a == ids.ACK else None)
+            for a in only])
 
     def boss_edited(self, incident: Incident, *, boss: str) -> dict[str, Any]:
         text = self.r.render("messages/boss_edited.j2", self.ui, **self._common(incident))

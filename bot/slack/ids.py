@@ -6,3 +6,8 @@ TAKE = "oops_take"
 ESCALATE = "oops_escalate"
 REPORT_VIEW = "oops_report"
 EDIT_VIEW = "oops_edit"
+# issue 5: lifecycle buttons and the resolve form
+CONTACTED = "oops_contacted"
+RESOLVE = "oops_resolve"
+FOLLOWED_UP = "oops_followed_up"
+RESOLVE_VIEW = "oops_resolve_view"

@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, Respond
+from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain.model import Contact, Severity
@@ -59,7 +59,7 @@ def register(app: App, service: Owabi) -> None:
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.view(ids.EDIT_VIEW)
-    def edit_form(ack: Ack, body: dict[str, Any], view: dict[str, Any], respond: Respond) -> None:
+    def edit_form(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
         state = view["state"]["values"]
         meta = json.loads(view.get("private_metadata") or "{}")
         user = body["user"]["id"]
@@ -73,4 +73,9 @@ def register(app: App, service: Owabi) -> None:
             return
         ack()
         if meta.get("response_url"):
-            respond(replace_original=True, response_type="ephemeral", **service.compose.reporter(incident))
+            service.store.outbox.enqueue(
+                key=f"script_replace:{incident.id}:{view.get('id', '')}", method="response_url",
+                payload={"response_url": meta["response_url"], "replace_original": True,
+                         "response_type": "ephemeral", **service.compose.reporter(incident)},
+                at=service.clock(), incident_id=incident.id, purpose="script_update", recipient=user)
+            service.wake()

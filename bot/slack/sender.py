@@ -155,6 +155,10 @@ class Dispatcher:
                 if resp.status_code >= 400:
                     raise Permanent(f"HTTP {resp.status_code}: {resp.body[:200]}")
                 return "", ""
+            if item.method == "files.upload_v2":  # issue 5: the weekly chart (bot/slack/chart.py)
+                from bot.slack.chart import upload
+
+                return upload(self.client, payload)
             result = self.client.api_call(item.method, json=payload)
             return str(result.get("channel") or ""), str(result.get("ts") or "")
         except SlackApiError as exc:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
+
+from sqlite_utils import Database
 
 from bot.store.db import Connections, StoreUnavailable
 from bot.store.events import Event, EventLog
 from bot.store.incidents import Incidents
+from bot.store.jobs import Job, Jobs
 from bot.store.outbox import Outbox, Outgoing
+from bot.store.reports import Reports
 
-__all__ = ["Event", "Outgoing", "Store", "StoreUnavailable"]
+__all__ = ["Event", "Job", "Outgoing", "Store", "StoreUnavailable"]
 
 
 class Store:
@@ -19,6 +24,8 @@ class Store:
         self.events = EventLog(self.conns)
         self.incidents = Incidents(self.conns)
         self.outbox = Outbox(self.conns)
+        self.jobs = Jobs(self.conns)
+        self.reports = Reports(self.conns)
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -29,12 +36,13 @@ class Store:
             raise StoreUnavailable(f"cannot open the database at {path}: {exc}") from exc
         return store
 
-    def transaction(self):  # type: ignore[no-untyped-def]
+    def transaction(self) -> AbstractContextManager[Database]:
+        """A write transaction; everything inside commits or rolls back together."""
         return self.conns.write()
 
     def ping(self) -> bool:
         try:
-            return self.conns.db.execute("SELECT 1").fetchone() == (1,)
+            return bool(self.conns.db.execute("SELECT 1").fetchone() == (1,))
         except Exception:
             return False
 

@@ -10,7 +10,7 @@ migrations = Migrations("owabi")
 
 @migrations()
 def m001_incidents(db: Database) -> None:
-    db["incidents"].create(
+    db.table("incidents").create(
         {
             "id": int, "ref": str, "created_at": float, "reporter": str, "team": str,
             "chain": str, "text": str, "customer": str, "category": str, "severity": str,
@@ -23,9 +23,9 @@ def m001_incidents(db: Database) -> None:
         not_null={"created_at", "reporter", "text", "category", "severity", "state"},
         defaults={"practice": 0, "details": "{}", "customer": "", "channel_id": ""},
     )
-    db["incidents"].create_index(["idempotency_key"], unique=True)
-    db["incidents"].create_index(["reporter", "created_at"])
-    db["incidents"].create_index(["state"])
+    db.table("incidents").create_index(["idempotency_key"], unique=True)
+    db.table("incidents").create_index(["reporter", "created_at"])
+    db.table("incidents").create_index(["state"])
     db.execute(
         "CREATE TRIGGER incidents_never_deleted BEFORE DELETE ON incidents "
         "BEGIN SELECT RAISE(ABORT, 'Owabi never deletes incidents'); END"
@@ -34,7 +34,7 @@ def m001_incidents(db: Database) -> None:
 
 @migrations()
 def m002_events(db: Database) -> None:
-    db["events"].create(
+    db.table("events").create(
         {
             "id": int, "at": float, "incident_id": int, "kind": str, "actor": str,
             "data": str, "prev_hash": str, "hash": str,
@@ -42,8 +42,8 @@ def m002_events(db: Database) -> None:
         pk="id",
         not_null={"at", "kind", "data", "prev_hash", "hash"},
     )
-    db["events"].create_index(["incident_id", "id"])
-    db["events"].create_index(["kind", "at"])
+    db.table("events").create_index(["incident_id", "id"])
+    db.table("events").create_index(["kind", "at"])
     db.execute(
         "CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events "
         "BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END"
@@ -56,7 +56,7 @@ def m002_events(db: Database) -> None:
 
 @migrations()
 def m003_outbox(db: Database) -> None:
-    db["outbox"].create(
+    db.table("outbox").create(
         {
             "id": int, "key": str, "incident_id": int, "purpose": str, "recipient": str,
             "method": str, "payload": str, "depends_on": int, "status": str,
@@ -68,9 +68,9 @@ def m003_outbox(db: Database) -> None:
         not_null={"key", "method", "payload", "status", "created_at", "next_attempt_at"},
         defaults={"attempts": 0, "status": "pending"},
     )
-    db["outbox"].create_index(["key"], unique=True)
-    db["outbox"].create_index(["status", "next_attempt_at"])
-    db["outbox"].create_index(["incident_id", "purpose"])
+    db.table("outbox").create_index(["key"], unique=True)
+    db.table("outbox").create_index(["status", "next_attempt_at"])
+    db.table("outbox").create_index(["incident_id", "purpose"])
     db.execute(
         "CREATE TRIGGER outbox_never_deleted BEFORE DELETE ON outbox "
         "BEGIN SELECT RAISE(ABORT, 'Owabi never deletes queued messages'); END"
@@ -80,4 +80,52 @@ def m003_outbox(db: Database) -> None:
 @migrations()
 def m004_seen(db: Database) -> None:
     """Idempotency keys of requests already handled (button clicks, retried events)."""
-    db["seen"].create({"key": str, "at": float}, pk="key")
+    db.table("seen").create({"key": str, "at": float}, pk="key")
+
+
+@migrations()
+def m_lessons_and_report_indexes(db: Database) -> None:
+    """Lessons written at resolution, and indexes that keep channel summaries fast.
+
+    Lessons get their own table (not only the event) so `/oops lessons` and the summary
+    read them with one indexed query instead of scanning the whole log.
+    """
+    db.table("lessons").create(
+        {
+            "id": int, "incident_id": int, "at": float, "category": str, "severity": str,
+            "lesson": str, "what_changes": str, "author": str,
+        },
+        pk="id",
+        not_null={"incident_id", "at", "category", "lesson"},
+    )
+    db.table("lessons").create_index(["at"])
+    db.table("lessons").create_index(["category", "at"])
+    db.table("lessons").create_index(["incident_id"], unique=True)
+    db.table("incidents").create_index(["created_at"])
+    db.table("incidents").create_index(["state", "created_at"])
+    db.execute(
+        "CREATE TRIGGER lessons_never_deleted BEFORE DELETE ON lessons "
+        "BEGIN SELECT RAISE(ABORT, 'Owabi never deletes lessons'); END"
+    )
+
+
+@migrations()
+def m_jobs(db: Database) -> None:
+    """Work due later (escalations, reminders, summaries): durable across restarts."""
+    db.table("jobs").create(
+        {
+            "id": int, "kind": str, "key": str, "incident_id": int, "due_at": float,
+            "payload": str, "status": str, "attempts": int, "claimed_by": str,
+            "claimed_until": float, "last_error": str,
+        },
+        pk="id",
+        not_null={"kind", "key", "due_at", "payload", "status"},
+        defaults={"attempts": 0, "status": "pending", "payload": "{}"},
+    )
+    db.table("jobs").create_index(["key"], unique=True)
+    db.table("jobs").create_index(["status", "due_at"])
+    db.table("jobs").create_index(["incident_id", "kind", "status"])
+    db.execute(
+        "CREATE TRIGGER jobs_never_deleted BEFORE DELETE ON jobs "
+        "BEGIN SELECT RAISE(ABORT, 'Owabi never deletes jobs'); END"
+    )

@@ -1,0 +1,29 @@
+# Owabi: the Slack app over HTTP. Build: docker build -t owabi .
+# Run:   docker run -p 3000:3000 -v owabi-data:/app/data \
+#          -e SLACK_BOT_TOKEN=xoxb-… -e SLACK_SIGNING_SECRET=… owabi
+FROM python:3.12-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    OWABI_DB=/app/data/owabi.db
+
+WORKDIR /app
+RUN useradd --system --uid 10001 --home-dir /app owabi
+
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY responses ./responses
+COPY data/policy.example.toml ./data/policy.example.toml
+RUN pip install . && mkdir -p /app/data && chown -R 10001:10001 /app/data
+
+USER 10001:10001
+VOLUME ["/app/data"]
+EXPOSE 3000
+
+HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
+  CMD ["python", "-c", "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:3000/healthz', timeout=4).status == 200 else 1)"]
+
+STOPSIGNAL SIGTERM
+CMD ["owabi", "serve", "--host", "0.0.0.0", "--port", "3000"]

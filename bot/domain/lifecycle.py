@@ -1,0 +1,79 @@
+"""Which lifecycle moves are allowed from which state, and who may make them.
+
+Pure rules, so that every surface (buttons, the modal, the CLI, the demo) refuses the
+same things for the same reasons, and a change of rule is one table edit here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from bot.domain.model import Incident, State
+
+
+class Move(StrEnum):
+    CONTACT = "contact"
+    RESOLVE = "resolve"
+    FOLLOW_UP = "follow_up"
+
+
+class Role(StrEnum):
+    REPORTER = "reporter"
+    BOSS = "boss"  # anyone in the incident's chain, or its owner
+    ADMIN = "admin"
+    OTHER = "other"
+
+
+OPEN = (State.REPORTED, State.ACKNOWLEDGED, State.CONTACTED)
+
+# (move, from-state) -> roles allowed. Staff often apologise before any boss has
+# acknowledged, so "contacted" is allowed straight from "reported". Closing an incident
+# nobody above the reporter has looked at is for a boss or admin only.
+_RULES: dict[tuple[Move, State], frozenset[Role]] = {
+    (Move.CONTACT, State.REPORTED): frozenset({Role.REPORTER, Role.BOSS, Role.ADMIN}),
+    (Move.CONTACT, State.ACKNOWLEDGED): frozenset({Role.REPORTER, Role.BOSS, Role.ADMIN}),
+    (Move.RESOLVE, State.REPORTED): frozenset({Role.BOSS, Role.ADMIN}),
+    (Move.RESOLVE, State.ACKNOWLEDGED): frozenset({Role.REPORTER, Role.BOSS, Role.ADMIN}),
+    (Move.RESOLVE, State.CONTACTED): frozenset({Role.REPORTER, Role.BOSS, Role.ADMIN}),
+    (Move.FOLLOW_UP, State.RESOLVED): frozenset({Role.REPORTER, Role.BOSS, Role.ADMIN}),
+}
+
+TARGET = {Move.CONTACT: State.CONTACTED, Move.RESOLVE: State.RESOLVED, Move.FOLLOW_UP: State.FOLLOWED_UP}
+
+
+class Refused(Exception):
+    """A move that cannot be made; `reason` is a label key the person is shown."""
+
+    def __init__(self, move: Move, state: State, role: Role, reason: str) -> None:
+        self.move, self.state, self.role, self.reason = move, state, role, reason
+        super().__init__(f"{move.value} from {state.value} by {role.value}: {reason}")
+
+
+def role_of(user: str, incident: Incident, *, admins: list[str]) -> Role:
+    """Boss beats reporter: a lead who reports their own slip still acts as a lead."""
+    if user in incident.chain or (incident.owner is not None and user == incident.owner):
+        return Role.BOSS
+    if user in admins:
+        return Role.ADMIN
+    if user == incident.reporter:
+        return Role.REPORTER
+    return Role.OTHER
+
+
+def check(move: Move, state: State, role: Role) -> State:
+    """The state after `move`, or Refused saying why (wrong person, or wrong moment)."""
+    allowed = _RULES.get((move, state))
+    if allowed is None:
+        raise Refused(move, state, role, "wrong_state")
+    if role not in allowed:
+        raise Refused(move, state, role, "not_allowed" if role is Role.OTHER else "needs_boss")
+    return TARGET[move]
+
+
+def next_moves(state: State, role: Role = Role.REPORTER) -> list[Move]:
+    """The buttons worth showing: moves this person could make from this state."""
+    return [m for m in Move if role in _RULES.get((m, state), frozenset())]
+
+
+def is_open(state: State) -> bool:
+    return state in OPEN

@@ -1,0 +1,217 @@
+"""Summary figures and summary schedules, computed from plain rows.
+
+Kept pure (no SQL, no Slack) so that the numbers a team sees in its channel can be
+checked with small tables in tests, and the schedule can be tested across DST changes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+STAGES = ("notified", "acknowledged", "contacted", "resolved")
+WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
+
+
+class ScheduleError(ValueError):
+    """A `[summary]` time the policy cannot mean; the message shows the right form."""
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One incident as the summary needs it: times are epoch seconds, None if not yet."""
+
+    created_at: float
+    category: str
+    severity: str
+    notified: float | None = None
+    acknowledged: float | None = None
+    contacted: float | None = None
+    resolved: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Timing:
+    count: int
+    median: float | None
+    p90: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class OpenCase:
+    ref: str
+    created_at: float
+    state: str
+
+
+@dataclass(frozen=True, slots=True)
+class Lesson:
+    ref: str
+    category: str
+    at: float
+    lesson: str
+    what_changes: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    period: str
+    start: float
+    end: float
+    total: int
+    by_category: dict[str, int]
+    by_severity: dict[str, int]
+    timings: dict[str, Timing]
+    open_count: int
+    oldest_open: OpenCase | None
+    escalations: int
+    lessons: list[Lesson] = field(default_factory=list)
+    per_day: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
+# --- statistics ------------------------------------------------------------------------
+
+
+def percentile(values: Sequence[float], q: float) -> float | None:
+    """Nearest-rank percentile: always a time some incident really took, never a blend."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(q / 100 * len(ordered)))
+    return ordered[rank - 1]
+
+
+def median(values: Sequence[float]) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def timing(values: Sequence[float]) -> Timing:
+    return Timing(len(values), median(values), percentile(values, 90))
+
+
+def durations(rows: Iterable[Row], stage: str) -> list[float]:
+    """Seconds from report to `stage`, for the rows that reached it (clock skew → 0)."""
+    out = []
+    for row in rows:
+        reached: float | None = getattr(row, stage)
+        if reached is not None:
+            out.append(max(0.0, reached - row.created_at))
+    return out
+
+
+def per_day(rows: Iterable[Row], zone: ZoneInfo) -> dict[str, dict[str, int]]:
+    """Incidents per local day and severity: the weekly chart's data."""
+    days: dict[str, Counter[str]] = {}
+    for row in rows:
+        day = datetime.fromtimestamp(row.created_at, zone).date().isoformat()
+        days.setdefault(day, Counter())[row.severity] += 1
+    return {d: dict(c) for d, c in sorted(days.items())}
+
+
+def summarise(*, period: str, start: float, end: float, rows: Sequence[Row], open_count: int,
+              oldest_open: OpenCase | None, escalations: int, lessons: list[Lesson],
+              zone: ZoneInfo) -> Summary:
+    return Summary(
+        period=period, start=start, end=end, total=len(rows),
+        by_category=dict(Counter(r.category for r in rows).most_common()),
+        by_severity=dict(Counter(r.severity for r in rows)),
+        timings={s: timing(durations(rows, s)) for s in STAGES},
+        open_count=open_count, oldest_open=oldest_open, escalations=escalations,
+        lessons=lessons, per_day=per_day(rows, zone),
+    )
+
+
+def human(seconds: float | None) -> str:
+    """Short durations for people: 45s, 12m, 3h 20m, 2d 4h; '—' when there is none."""
+    if seconds is None:
+        return "—"
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m"
+    if s < 86400:
+        return f"{s // 3600}h {s % 3600 // 60:02d}m"
+    return f"{s // 86400}d {s % 86400 // 3600}h"
+
+
+# --- blamelessness ---------------------------------------------------------------------
+
+_MENTION = re.compile(r"<[@!][^<>]*>|&lt;[@!].*?&gt;")
+_USER_ID = re.compile(r"\b[UW][A-Z0-9]{6,}\b")
+
+
+def blameless(text: str) -> str:
+    """Take user mentions and Slack user IDs out of text meant for a channel."""
+    return _USER_ID.sub("someone", _MENTION.sub("someone", text))
+
+
+# --- periods and schedules -------------------------------------------------------------
+
+
+def local_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=zone)
+
+
+def period_bounds(period: str, now: float, zone: ZoneInfo) -> tuple[float, float]:
+    """`today`: since local midnight; `week`: the seven local days ending now."""
+    today = datetime.fromtimestamp(now, zone).date()
+    if period == "today":
+        first = today
+    elif period == "week":
+        first = today - timedelta(days=6)
+    else:
+        raise ValueError(f"unknown period {period!r}; use today or week")
+    return local_midnight(first, zone).timestamp(), now
+
+
+@dataclass(frozen=True, slots=True)
+class Spec:
+    """A summary time: every day at hh:mm, or one weekday (0 = Monday) at hh:mm."""
+
+    hour: int
+    minute: int
+    weekday: int | None = None
+
+
+def parse_spec(text: str) -> Spec:
+    match = re.fullmatch(r"\s*(?:([A-Za-z]{3})\s+)?([01]?\d|2[0-3]):([0-5]\d)\s*", text)
+    if match is None:
+        raise ScheduleError(f"{text!r}: write daily times like \"18:00\" and weekly like \"MON 09:00\"")
+    day, hour, minute = match.groups()
+    weekday = None
+    if day is not None:
+        if day.upper() not in WEEKDAYS:
+            raise ScheduleError(f"{text!r}: the day must be one of {', '.join(WEEKDAYS)}")
+        weekday = WEEKDAYS.index(day.upper())
+    return Spec(int(hour), int(minute), weekday)
+
+
+def _wall(day: date, spec: Spec, zone: ZoneInfo) -> float:
+    """Epoch of a wall-clock time; a time skipped by DST falls just after the gap."""
+    return datetime.combine(day, time(spec.hour, spec.minute), tzinfo=zone).timestamp()
+
+
+def next_run(spec: Spec, after: float, zone: ZoneInfo) -> float:
+    """The first scheduled moment strictly after `after`, in the zone's local time.
+
+    Computed on local dates, never by adding 24h, so 18:00 stays 18:00 across DST.
+    """
+    day = datetime.fromtimestamp(after, zone).date()
+    for offset in range(0, 9):
+        candidate = day + timedelta(days=offset)
+        if spec.weekday is not None and candidate.weekday() != spec.weekday:
+            continue
+        at = _wall(candidate, spec, zone)
+        if at > after:
+            return at
+    raise AssertionError("unreachable: a week always has the weekday")

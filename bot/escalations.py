@@ -1,0 +1,230 @@
+"""Escalation, acknowledgement and reminders: the service side of "nothing waits silently".
+
+The timing rules are pure (bot.domain.escalation); this module applies them to stored
+incidents. Every effect is a row written in one transaction: the next step is a job, each
+ping is an outbox message with a unique key, and each decision is an event. That is what
+makes a step that runs twice (a lost lease, a restart mid-step) send nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.escalation import QuietHours, Rules, first_step, next_step, step_at
+from bot.domain.model import Incident, Severity, State
+from bot.scheduler import Scheduler
+from bot.service import NotAllowed, Owabi
+from bot.slack.compose import mention
+from bot.slack.compose_escalation import EscalationComposer
+from bot.store import Job
+
+log = logging.getLogger(__name__)
+
+ESCALATE = "escalate"
+REMIND = "remind"
+CLOSED = frozenset({State.RESOLVED, State.FOLLOWED_UP})
+MAX_REMINDERS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What the person who clicked is told privately: a template and its values."""
+
+    template: str
+    ctx: dict[str, Any]
+
+
+class Escalations:
+    def __init__(self, service: Owabi) -> None:
+        self.s = service
+        self.store = service.store
+        self.policy = service.policy
+        self.compose = EscalationComposer(service.compose, zone=service.policy.zone)
+        self.quiet = QuietHours.parse(service.policy.quiet_hours, service.policy.zone)
+
+    def install(self, scheduler: Scheduler) -> None:
+        """Start with every report, and run our job kinds on this scheduler."""
+        self.s.record_hooks.append(self)
+        scheduler.register(ESCALATE, self.run_step)
+        scheduler.register(REMIND, self.run_reminder)
+
+    def rules(self, severity: Severity) -> Rules:
+        return Rules(severity=severity, window=self.policy.ack_window(severity).total_seconds(),
+                     repeat=self.policy.repeat(severity), notify_levels=self.policy.notify_levels(severity),
+                     quiet=self.quiet)
+
+    # --- when a report is recorded (inside its transaction) -----------------------------
+
+    def first_ping_at(self, incident: Incident, at: float) -> float:
+        return self.rules(incident.severity).send_at(at)
+
+    def recorded(self, incident: Incident, at: float) -> None:
+        rules = self.rules(incident.severity)
+        step = first_step(incident.chain, rules, reported_at=at)
+        if step is not None:
+            self._schedule_next(incident, after=0, last_at=step.at)
+        remind_at = rules.send_at(at + self.policy.remind_after(incident.severity).total_seconds())
+        self.store.jobs.schedule(kind=REMIND, due_at=remind_at, key=f"remind:{incident.id}:1",
+                                 incident_id=incident.id, payload={"n": 1})
+
+    def _schedule_next(self, incident: Incident, *, after: int, last_at: float) -> None:
+        step = next_step(incident.chain, self.rules(incident.severity), after=after, last_at=last_at)
+        if step is None:
+            return
+        self.store.jobs.schedule(kind=ESCALATE, due_at=step.at, key=f"escalate:{incident.id}:{step.index}",
+                                 incident_id=incident.id, payload={"step": step.index})
+
+    # --- a window ran out ----------------------------------------------------------------
+
+    def run_step(self, job: Job) -> None:
+        incident = self.s.get(int(job.incident_id or 0))
+        if incident.acknowledged_at is not None or incident.state in CLOSED:
+            return
+        now = self.s.clock()
+        index = int(job.payload["step"])
+        step = step_at(incident.chain, self.rules(incident.severity), index=index, at=now)
+        if step is None:
+            return
+        history = self.history(incident.id)
+        for ping in step.pings:
+            self._ping(incident, user=ping.user, level=ping.level, round_=ping.round, index=index,
+                       history=history, due=job.due_at, now=now)
+        if step.tell_reporter:
+            self._tell_reporter_waiting(incident, who=step.pings[-1].user, round_=step.pings[-1].round,
+                                        index=index, now=now)
+        self._schedule_next(incident, after=index, last_at=now)
+
+    def history(self, incident_id: int) -> list[tuple[str, float]]:
+        """Who was pinged when, from the log (the log is the one source of truth)."""
+        return [(str(e.data.get("recipient")), e.at) for e in self.store.events.for_incident(incident_id)
+                if e.kind in ("boss_dm_queued", "escalated")]
+
+    def _ping(self, incident: Incident, *, user: str, level: int, round_: int, index: int,
+              history: list[tuple[str, float]], due: float, now: float) -> None:
+        payload = self.compose.escalation_dm(incident, boss=user, history=history, round_=round_)
+        queued = self.store.outbox.enqueue(
+            key=f"boss_dm:{incident.id}:{user}:{index}", method="chat.postMessage", payload=payload,
+            at=now, incident_id=incident.id, purpose="boss_dm", recipient=user)
+        if queued:
+            self.store.events.append(at=now, kind="escalated", incident_id=incident.id, actor=None,
+                                     recipient=user, level=level, round=round_, step=index, due_at=due,
+                                     late=round(now - due, 3), outbox_id=queued)
+
+    def _tell_reporter_waiting(self, incident: Incident, *, who: str, round_: int, index: int,
+                               now: float) -> None:
+        payload = self.compose.to_reporter(incident, "esc_reporter_waiting", round=round_,
+                                           who=self._mention(who))
+        if self.store.outbox.enqueue(key=f"reporter_waiting:{incident.id}:{index}", method="chat.postMessage",
+                                     payload=payload, at=now, incident_id=incident.id,
+                                     purpose="reporter_waiting", recipient=incident.reporter):
+            self.store.events.append(at=now, kind="reporter_told_unacknowledged", incident_id=incident.id,
+                                     actor=None, recipient=incident.reporter, round=round_)
+
+    @staticmethod
+    def _mention(user: str) -> str:
+        return mention(user)
+
+    # --- reminders ---------------------------------------------------------------------
+
+    def run_reminder(self, job: Job) -> None:
+        incident = self.s.get(int(job.incident_id or 0))
+        if incident.state in CLOSED:
+            return
+        n = int(job.payload.get("n", 1))
+        now = self.s.clock()
+        user = incident.owner or incident.acknowledged_by or (incident.chain[0] if incident.chain else None)
+        if user is not None and self.store.outbox.enqueue(
+                key=f"reminder:{incident.id}:{n}", method="chat.postMessage",
+                payload=self.compose.reminder(incident, user=user), at=now, incident_id=incident.id,
+                purpose="reminder", recipient=user):
+            self.store.events.append(at=now, kind="reminder_queued", incident_id=incident.id, actor=None,
+                                     recipient=user, n=n)
+        if n < MAX_REMINDERS:
+            rules = self.rules(incident.severity)
+            due = rules.send_at(now + self.policy.remind_after(incident.severity).total_seconds())
+            self.store.jobs.schedule(kind=REMIND, due_at=due, key=f"remind:{incident.id}:{n + 1}",
+                                     incident_id=incident.id, payload={"n": n + 1})
+
+    # --- buttons -------------------------------------------------------------------------
+
+    def _allowed(self, incident: Incident, actor: str, action: str, now: float) -> None:
+        if self.policy.may_act(actor, list(incident.chain)):
+            return
+        self.store.events.append(at=now, kind="refused", incident_id=incident.id, actor=actor, action=action)
+        raise NotAllowed(action)
+
+    def acknowledge(self, incident_id: int, *, actor: str, take: bool = False) -> Answer:
+        """Record one acknowledgement however many clicks arrive; say who has it."""
+        now = self.s.clock()
+        with self.store.transaction():
+            incident = self.s.get(incident_id)
+            self._allowed(incident, actor, "take" if take else "acknowledge", now)
+            first = self.store.incidents.set_if(incident_id, where="acknowledged_at IS NULL", at=now,
+                                                acknowledged_by=actor, acknowledged_at=now)
+            took = take and self.store.incidents.set_if(incident_id, where="owner IS NULL", at=now, owner=actor)
+            if first or took:
+                self._acknowledged(incident_id, actor=actor, first=first, took=took, now=now)
+            else:
+                self.store.events.append(at=now, kind="already_acknowledged", incident_id=incident_id,
+                                         actor=actor, action="take" if take else "acknowledge")
+            after = self.s.get(incident_id)
+        self.s.wake()
+        return self._answer(after, actor=actor, take=take, first=first, took=took)
+
+    def _acknowledged(self, incident_id: int, *, actor: str, first: bool, took: bool, now: float) -> None:
+        if first:
+            self.store.incidents.set_if(incident_id, where="state = 'reported'", at=now,
+                                        state=State.ACKNOWLEDGED.value)
+            cancelled = self.store.jobs.cancel(incident_id=incident_id, kinds=(ESCALATE,))
+            self.store.events.append(at=now, kind="acknowledged", incident_id=incident_id, actor=actor,
+                                     by=actor, escalations_cancelled=cancelled)
+        if took:
+            self.store.events.append(at=now, kind="taken", incident_id=incident_id, actor=actor, owner=actor)
+        incident = self.s.get(incident_id)
+        tag = "ack" if first else "take"
+        self._update_boss_dms(incident, tag=tag, now=now)
+        template, ctx = (("esc_reporter_acked", {"by": self._mention(actor), "at": self.compose.clock(now)})
+                         if first else ("esc_reporter_taken", {"owner": self._mention(actor)}))
+        if first and took:
+            template = "esc_reporter_taken"
+            ctx = {"owner": self._mention(actor)}
+        self.store.outbox.enqueue(key=f"reporter_{tag}:{incident_id}", method="chat.postMessage",
+                                  payload=self.compose.to_reporter(incident, template, **ctx), at=now,
+                                  incident_id=incident_id, purpose=f"reporter_{tag}",
+                                  recipient=incident.reporter)
+
+    def _update_boss_dms(self, incident: Incident, *, tag: str, now: float) -> None:
+        """Rewrite every boss DM in place; each update waits for its DM to be delivered."""
+        for row in self.store.outbox.rows(incident_id=incident.id, purpose="boss_dm"):
+            if row["status"] == "failed":
+                continue
+            original = json.loads(row["payload"])
+            self.store.outbox.enqueue(
+                key=f"boss_dm_update:{incident.id}:{row['id']}:{tag}", method="chat.update",
+                payload=self.compose.acknowledged(original, incident), at=now, incident_id=incident.id,
+                purpose="boss_dm_update", recipient=row["recipient"], depends_on=row["id"])
+
+    def _answer(self, incident: Incident, *, actor: str, take: bool, first: bool, took: bool) -> Answer:
+        if took:
+            return Answer("esc_take_done", {})
+        if take and incident.owner and incident.owner != actor:
+            return Answer("esc_take_already", {"owner": self._mention(incident.owner)})
+        if first:
+            return Answer("esc_ack_done", {"reporter": self._mention(incident.reporter)})
+        return Answer("esc_ack_already", {"by": self._mention(incident.acknowledged_by or ""),
+                                          "at": self.compose.clock(incident.acknowledged_at or 0.0)})
+
+    def escalate_now(self, incident_id: int, *, actor: str) -> Answer:
+        """Bring the next step forward to now; the scheduler sends it within moments."""
+        now = self.s.clock()
+        with self.store.transaction():
+            incident = self.s.get(incident_id)
+            self._allowed(incident, actor, "escalate", now)
+            job = self.store.jobs.advance(incident_id=incident_id, kind=ESCALATE, due_at=now)
+            self.store.events.append(at=now, kind="escalate_requested", incident_id=incident_id, actor=actor,
+                                     step=job.payload.get("step") if job else None)
+        self.s.wake()
+        return Answer("esc_escalated" if job else "esc_nothing", {})

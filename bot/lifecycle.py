@@ -1,0 +1,140 @@
+"""Moving an incident through its life: customer contacted, resolved, followed up.
+
+Each move is checked by the pure rules in `bot.domain.lifecycle`, then written with its
+event (and any lesson, job or message it causes) in one transaction. The state change is
+a compare-and-set on the state we checked, so two people pressing at once make one move.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.domain.lifecycle import Move, Refused, check, role_of
+from bot.domain.model import Incident, State
+from bot.domain.text import clean
+from bot.service import Owabi
+
+FOLLOW_UP_JOB = "follow_up_reminder"
+# Issue 3's job kinds that stop mattering once the incident is resolved.
+ESCALATION_JOBS = ("escalate", "escalation", "remind", "reminder", "ack_timeout")
+RESOLUTION_FIELDS = ("what_happened", "what_we_did", "what_changes", "lesson")
+FIELD_MAX = 3000
+
+
+@dataclass(frozen=True, slots=True)
+class Resolution:
+    what_happened: str = ""
+    what_we_did: str = ""
+    what_changes: str = ""
+    lesson: str = ""
+
+    @classmethod
+    def of(cls, **values: str) -> Resolution:
+        return cls(**{k: clean(values.get(k, ""))[:FIELD_MAX] for k in RESOLUTION_FIELDS})
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: getattr(self, k) for k in RESOLUTION_FIELDS}
+
+
+class Lifecycle:
+    def __init__(self, service: Owabi) -> None:
+        self.s = service
+
+    @property
+    def store(self) -> Any:
+        return self.s.store
+
+    def allowed(self, incident: Incident, *, actor: str, move: Move) -> State:
+        """The target state, or Refused; a refusal is logged (PRODUCT: attempts are logged)."""
+        role = role_of(actor, incident, admins=self.s.policy.admins)
+        try:
+            return check(move, incident.state, role)
+        except Refused as refused:
+            self.store.events.append(at=self.s.clock(), kind="refused", incident_id=incident.id,
+                                     actor=actor, action=move.value, state=incident.state.value,
+                                     reason=refused.reason)
+            raise
+
+    def contact(self, incident_id: int, *, actor: str) -> Incident:
+        return self._move(incident_id, actor=actor, move=Move.CONTACT, stamp="contacted_at")
+
+    def follow_up(self, incident_id: int, *, actor: str) -> Incident:
+        incident = self._move(incident_id, actor=actor, move=Move.FOLLOW_UP, stamp="followed_up_at")
+        self._cancel(incident.id, (FOLLOW_UP_JOB,))
+        return incident
+
+    def resolve(self, incident_id: int, *, actor: str, resolution: Resolution) -> Incident:
+        return self._move(incident_id, actor=actor, move=Move.RESOLVE, stamp="resolved_at",
+                          resolution=resolution)
+
+    # --- the one write path ----------------------------------------------------------
+
+    def _move(self, incident_id: int, *, actor: str, move: Move, stamp: str,
+              resolution: Resolution | None = None) -> Incident:
+        incident = self.s.get(incident_id)
+        target = self.allowed(incident, actor=actor, move=move)
+        now = self.s.clock()
+        fields: dict[str, Any] = {"state": target.value, stamp: now}
+        if resolution is not None:
+            fields["details"] = _json({**incident.details, **resolution.as_dict()})
+        with self.s.store.conns.write():
+            if not self.store.incidents.set_if(incident.id, where=f"state = '{incident.state.value}'",
+                                               at=now, **fields):
+                raise Refused(move, incident.state, role_of(actor, incident, admins=[]), "changed")
+            self.store.events.append(at=now, kind=target.value, incident_id=incident.id, actor=actor,
+                                     before=incident.state.value, **(resolution.as_dict()
+                                                                       if resolution else {}))
+            if resolution is not None:
+                self._after_resolve(incident, actor=actor, resolution=resolution, at=now)
+        self.s.wake()
+        return self.s.get(incident.id)
+
+    def _after_resolve(self, incident: Incident, *, actor: str, resolution: Resolution, at: float) -> None:
+        if resolution.lesson:
+            self.store.reports.add_lesson(
+                incident_id=incident.id, at=at, category=incident.category,
+                severity=incident.severity.value, lesson=resolution.lesson,
+                what_changes=resolution.what_changes, author=actor)
+        self._cancel(incident.id, ESCALATION_JOBS)
+        jobs = getattr(self.store, "jobs", None)
+        if jobs is not None:
+            jobs.schedule(kind=FOLLOW_UP_JOB, key=f"follow_up:{incident.id}", incident_id=incident.id,
+                          due_at=at + self.s.policy.follow_up_after.total_seconds())
+
+    def _cancel(self, incident_id: int, kinds: tuple[str, ...]) -> None:
+        jobs = getattr(self.store, "jobs", None)
+        if jobs is not None:
+            jobs.cancel(incident_id=incident_id, kinds=kinds)
+
+    # --- the follow-up reminder ------------------------------------------------------
+
+    def who_follows_up(self, incident: Incident) -> str:
+        """The owner if someone took it, else the first boss, else (no chain) the reporter."""
+        return incident.owner or (incident.chain[0] if incident.chain else incident.reporter)
+
+    def remind_follow_up(self, incident_id: int) -> bool:
+        """Queue the reminder DM; False if the incident no longer needs one."""
+        incident = self.s.get(incident_id)
+        if incident.state is not State.RESOLVED:
+            return False
+        from bot.slack.lifecycle_compose import LifecycleComposer
+
+        person = self.who_follows_up(incident)
+        now = self.s.clock()
+        with self.s.store.conns.write():
+            queued = self.store.outbox.enqueue(
+                key=f"follow_up_dm:{incident.id}", method="chat.postMessage",
+                payload=LifecycleComposer(self.s.compose).follow_up_reminder(incident, to=person),
+                at=now, incident_id=incident.id, purpose="follow_up_dm", recipient=person)
+            if queued:
+                self.store.events.append(at=now, kind="follow_up_reminder_queued",
+                                         incident_id=incident.id, actor=None, recipient=person)
+        self.s.wake()
+        return bool(queued)
+
+
+def _json(details: dict[str, str]) -> str:
+    import json
+
+    return json.dumps(details, ensure_ascii=False)

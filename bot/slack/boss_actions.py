@@ -1,0 +1,60 @@
+"""Acknowledge / I'll take it / Escalate now, pressed in a boss or escalation DM.
+
+Each handler acks at once (Slack's 3 seconds), then lets the service decide. The private
+answer to the person who clicked goes through the outbox to the click's response_url, so
+a Slack hiccup delays it rather than losing it; a refusal is logged by the service.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+
+from bot.escalations import Answer, Escalations
+from bot.service import NotAllowed, Owabi
+from bot.slack import ids
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, service: Owabi) -> None:
+    escalations = Escalations(service)
+    actions: dict[str, Callable[[int, str], Answer]] = {
+        ids.ACK: lambda incident, user: escalations.acknowledge(incident, actor=user),
+        ids.TAKE: lambda incident, user: escalations.acknowledge(incident, actor=user, take=True),
+        ids.ESCALATE: lambda incident, user: escalations.escalate_now(incident, actor=user),
+    }
+    for action_id, run in actions.items():
+        app.action(action_id)(_handler(escalations, run))
+
+
+def _handler(escalations: Escalations, run: Callable[[int, str], Answer]) -> Callable[..., None]:
+    def handle(ack: Ack, body: dict[str, Any], action: dict[str, Any]) -> None:
+        ack()
+        user = body["user"]["id"]
+        incident_id = int(action["value"])
+        try:
+            answer = run(incident_id, user)
+        except NotAllowed:
+            answer = Answer("esc_not_allowed", {})
+        _reply(escalations, body, action, user, incident_id, answer)
+
+    return handle
+
+
+def _reply(escalations: Escalations, body: dict[str, Any], action: dict[str, Any], user: str,
+           incident_id: int, answer: Answer) -> None:
+    url = body.get("response_url")
+    if not url:
+        return
+    service = escalations.s
+    incident = service.get(incident_id)
+    payload = escalations.compose.private(answer.template, incident, **answer.ctx)
+    key = f"click:{action.get('action_id')}:{user}:{action.get('action_ts') or body.get('trigger_id')}"
+    service.store.outbox.enqueue(key=key, method="response_url", payload={"response_url": url, **payload},
+                                 at=service.clock(), incident_id=incident_id, purpose="click_answer",
+                                 recipient=user)
+    service.wake()

@@ -1,0 +1,51 @@
+"""The weekly chart: incidents per day by severity, as a PNG, uploaded to the channel.
+
+Rendered with matplotlib's Agg backend (no display, safe in threads of a server) at send
+time from data stored in the outbox row, so the upload is queued, retried and never lost
+like any other message, and no bytes sit in the database.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+from slack_sdk import WebClient  # noqa: E402
+
+METHOD = "files.upload_v2"  # our outbox name for slack_sdk's three-step external upload
+SEVERITIES = ("low", "medium", "high", "critical")
+COLOURS = {"low": "#9ecae1", "medium": "#fdd49e", "high": "#fc8d59", "critical": "#d7301f"}
+
+
+def render_png(per_day: dict[str, dict[str, int]], *, title: str, labels: dict[str, str]) -> bytes:
+    """A stacked bar per day. Figure() (not pyplot) keeps no global state between calls."""
+    fig = Figure(figsize=(7, 3.2), dpi=100)
+    ax = fig.subplots()
+    days = sorted(per_day)
+    bottom = [0] * len(days)
+    for sev in SEVERITIES:
+        counts = [per_day[d].get(sev, 0) for d in days]
+        ax.bar([d[5:] for d in days], counts, bottom=bottom, color=COLOURS[sev], label=labels.get(sev, sev))
+        bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+    ax.set_title(title)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    return buf.getvalue()
+
+
+def upload(client: WebClient, payload: dict[str, Any]) -> tuple[str, str]:
+    """files.getUploadURLExternal → POST → files.completeUploadExternal(channel_id), via slack_sdk."""
+    png = render_png(payload["per_day"], title=payload["title"], labels=payload.get("labels", {}))
+    result = client.files_upload_v2(channel=payload["channel"], content=png,
+                                    filename=payload.get("filename", "owabi-week.png"),
+                                    title=payload["title"])
+    files = result.get("files") or [{}]
+    return payload["channel"], str(files[0].get("id", "") if isinstance(files[0], dict) else "")

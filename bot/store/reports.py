@@ -1,0 +1,107 @@
+"""Read-only SQL for summaries, lessons, the App Home and exports.
+
+Each query is shaped to use one index (see the lessons/report-indexes migration) so the
+weekly summary stays well under a second on a year of a busy team's data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from bot.domain.metrics import Lesson, OpenCase, Row
+from bot.store.db import Connections
+
+OPEN_STATES = ("reported", "acknowledged", "contacted")
+_OPEN_SQL = "state IN ('reported', 'acknowledged', 'contacted') AND practice = 0"
+
+
+class Reports:
+    def __init__(self, conns: Connections) -> None:
+        self._c = conns
+
+    # --- writing lessons (the one write here: lessons are a report's raw material) ------
+
+    def add_lesson(self, *, incident_id: int, at: float, category: str, severity: str,
+                   lesson: str, what_changes: str, author: str) -> None:
+        with self._c.write() as db:
+            db.execute(
+                "INSERT OR IGNORE INTO lessons (incident_id, at, category, severity, lesson, "
+                "what_changes, author) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (incident_id, at, category, severity, lesson, what_changes, author))
+
+    # --- summaries ---------------------------------------------------------------------
+
+    def rows(self, start: float, end: float) -> list[Row]:
+        cur = self._c.db.execute(
+            "SELECT created_at, category, severity, boss_notified_at, acknowledged_at, "
+            "contacted_at, resolved_at FROM incidents "
+            "WHERE created_at >= ? AND created_at < ? AND practice = 0", (start, end))
+        return [Row(*r) for r in cur.fetchall()]
+
+    def open_count(self) -> int:
+        return int(self._c.db.execute(f"SELECT count(*) FROM incidents WHERE {_OPEN_SQL}").fetchone()[0])
+
+    def oldest_open(self) -> OpenCase | None:
+        row = self._c.db.execute(
+            f"SELECT ref, created_at, state FROM incidents WHERE {_OPEN_SQL} "
+            "ORDER BY created_at LIMIT 1").fetchone()
+        return OpenCase(*row) if row else None
+
+    def escalations(self, start: float, end: float) -> int:
+        """Incidents that needed escalating (issue 3 logs `escalated` events)."""
+        return int(self._c.db.execute(
+            "SELECT count(DISTINCT incident_id) FROM events WHERE kind = 'escalated' AND at >= ? "
+            "AND at < ?", (start, end)).fetchone()[0])
+
+    def lessons(self, *, start: float = 0.0, end: float = float("inf"), category: str | None = None,
+                limit: int = 20) -> list[Lesson]:
+        args: list[float | str]
+        where, args = "l.at >= ? AND l.at < ?", [start, end if end != float("inf") else 1e18]
+        if category:
+            where += " AND l.category = ?"
+            args.append(category)
+        cur = self._c.db.execute(
+            "SELECT i.ref, l.category, l.at, l.lesson, l.what_changes FROM lessons l "
+            f"JOIN incidents i ON i.id = l.incident_id WHERE {where} ORDER BY l.at DESC, l.id DESC "
+            "LIMIT ?", (*args, limit))
+        return [Lesson(*r) for r in cur.fetchall()]
+
+    # --- App Home --------------------------------------------------------------------
+
+    def open_for(self, *, reporter: str | None = None, bosses: list[str] | None = None,
+                 limit: int = 20) -> list[dict[str, Any]]:
+        """Open incidents a person reported, or whose chain includes any of `bosses`."""
+        if reporter is not None:
+            sql, args = "reporter = ?", [reporter]
+        else:
+            names = bosses or []
+            if not names:
+                return []
+            sql = "(" + " OR ".join("chain LIKE ?" for _ in names) + ")"
+            args = [f'%"{b}"%' for b in names]
+        cur = self._c.db.execute(
+            f"SELECT id, ref, created_at, state, category, severity, text FROM incidents "
+            f"WHERE {_OPEN_SQL} AND {sql} ORDER BY created_at LIMIT ?", (*args, limit))
+        keys = ("id", "ref", "created_at", "state", "category", "severity", "text")
+        return [dict(zip(keys, r, strict=True)) for r in cur.fetchall()]
+
+    # --- export ----------------------------------------------------------------------
+
+    def export(self, table: str, *, since: float = 0.0) -> Iterator[dict[str, Any]]:
+        """Rows as stored, oldest first; `since` filters on creation (incidents) or time (events)."""
+        column = {"incidents": "created_at", "events": "at"}[table]
+        cur = self._c.db.execute(f"SELECT * FROM {table} WHERE {column} >= ? ORDER BY id", (since,))
+        names = [d[0] for d in cur.description]
+        for row in cur:
+            yield dict(zip(names, row, strict=True))
+
+
+def decoded(row: dict[str, Any]) -> dict[str, Any]:
+    """JSON columns as values, for exports meant for other tools."""
+    out = dict(row)
+    for key in ("chain", "details", "data"):
+        if isinstance(out.get(key), str):
+            out[key] = json.loads(out[key])
+    return out

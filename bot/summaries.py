@@ -1,0 +1,102 @@
+"""Channel summaries: on demand (`/oops summary`, `owabi summary`) and on the policy's schedule.
+
+A summary post is an outbox message like any other, so Slack being down delays it and
+never loses it. Scheduled summaries are jobs that post and then schedule the next run;
+the job key contains the run time, so a restart or a second process never doubles a post.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.domain.metrics import Spec, Summary, next_run, parse_spec, period_bounds, summarise
+from bot.scripts import plain
+from bot.service import Owabi
+from bot.slack.chart import METHOD as CHART_METHOD
+from bot.slack.chart import SEVERITIES
+from bot.slack.lifecycle_compose import LifecycleComposer
+
+log = logging.getLogger(__name__)
+
+SUMMARY_JOB = "summary"
+PERIOD_OF = {"daily": "today", "weekly": "week"}
+
+
+class Summaries:
+    def __init__(self, service: Owabi) -> None:
+        self.s = service
+        self.compose = LifecycleComposer(service.compose)
+
+    def build(self, period: str, *, now: float | None = None) -> Summary:
+        now = self.s.clock() if now is None else now
+        zone = self.s.policy.zone
+        start, end = period_bounds(period, now, zone)
+        reports = self.s.store.reports
+        return summarise(
+            period=period, start=start, end=end, rows=reports.rows(start, end),
+            open_count=reports.open_count(), oldest_open=reports.oldest_open(),
+            escalations=reports.escalations(start, end), lessons=reports.lessons(start=start, end=end),
+            zone=zone)
+
+    def text(self, period: str, *, now: float | None = None) -> str:
+        """What `owabi summary` prints: the channel post, as terminal text."""
+        return plain(self.compose.summary_text(self.build(period, now=now), zone=self.s.policy.zone))
+
+    def post(self, period: str, *, channel: str, key: str, now: float | None = None) -> Summary:
+        """Queue the post (and, for a week, the chart) to `channel`; `key` makes it once-only."""
+        summary = self.build(period, now=now)
+        at = self.s.clock()
+        payload = self.compose.summary_post(summary, channel=channel, zone=self.s.policy.zone)
+        with self.s.store.conns.write():
+            first = self.s.store.outbox.enqueue(key=f"summary:{key}", method="chat.postMessage",
+                                                payload=payload, at=at, purpose="summary",
+                                                recipient=channel)
+            if first and period == "week" and summary.total:
+                self.s.store.outbox.enqueue(key=f"summary_chart:{key}", method=CHART_METHOD,
+                                            payload=self._chart(summary, channel), at=at,
+                                            purpose="summary_chart", recipient=channel, depends_on=first)
+            if first:
+                self.s.store.events.append(at=at, kind="summary_queued", actor=None, period=period,
+                                           channel=channel, total=summary.total)
+        self.s.wake()
+        return summary
+
+    def _chart(self, summary: Summary, channel: str) -> dict[str, Any]:
+        label = self.compose._label
+        return {"channel": channel, "per_day": summary.per_day, "title": label("summary.chart_title"),
+                "labels": {s: label("severity." + s) for s in SEVERITIES},
+                "filename": f"owabi-week-{int(summary.end)}.png"}
+
+    # --- the schedule -----------------------------------------------------------------
+
+    def specs(self) -> dict[str, Spec]:
+        schedule = self.s.policy.summary
+        raw = {"daily": schedule.daily, "weekly": schedule.weekly}
+        return {which: parse_spec(text) for which, text in raw.items() if text}
+
+    def schedule_next(self, *, after: float | None = None) -> list[int]:
+        """Make sure the next run of each configured summary is a job; idempotent by key."""
+        if not self.s.policy.summary_channel:
+            return []
+        after = self.s.clock() if after is None else after
+        made = []
+        for which, spec in self.specs().items():
+            due = next_run(spec, after, self.s.policy.zone)
+            job = self.s.store.jobs.schedule(kind=SUMMARY_JOB, due_at=due, key=f"summary:{which}:{int(due)}",
+                                             payload={"which": which})
+            if job:
+                made.append(job)
+        return made
+
+    def run_job(self, job: Any) -> None:
+        """A summary fell due: post it for its period, then schedule the following one."""
+        which = str(job.payload.get("which", "daily"))
+        channel = self.s.policy.summary_channel
+        if channel:
+            self.post(PERIOD_OF.get(which, "today"), channel=channel, key=job.key, now=job.due_at)
+        spec = self.specs().get(which)
+        if spec is not None:
+            due = next_run(spec, job.due_at, self.s.policy.zone)
+            self.s.store.jobs.schedule(kind=SUMMARY_JOB, due_at=due, key=f"summary:{which}:{int(due)}",
+                                       payload={"which": which})

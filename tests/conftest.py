@@ -1,0 +1,156 @@
+"""The real thing, end to end: Bolt app over HTTP (waitress), signed requests, the local
+Slack stand-in, and a real SQLite file per test."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bot.config import Settings
+from bot.runtime import Runtime, build
+from bot.sandbox.slack_side import SlackSide
+from bot.sandbox.standin import StandIn
+from bot.server import HttpServer
+from bot.store import Store
+
+SECRET = "test-signing-secret"
+STAFF, STAFF2, LEAD, MANAGER, GM, ADMIN, STRANGER = (
+    "U0STAFF01", "U0STAFF02", "U0LEAD01", "U0MGR01", "U0GM01", "U0ADMIN01", "U0STRANGER")
+
+POLICY = """\
+locale = "en"
+timezone = "Asia/Tokyo"
+summary_channel = "C0TEAMCHAN"
+admins = ["U0ADMIN01"]
+
+[severity.low]
+ack_within = "4h"
+[severity.medium]
+ack_within = "1h"
+[severity.high]
+ack_within = "15m"
+[severity.critical]
+ack_within = "5m"
+
+[[teams]]
+name = "front-desk"
+members = ["U0STAFF01", "U0STAFF02"]
+chain = ["U0LEAD01", "U0MGR01", "U0GM01"]
+
+[default]
+chain = ["U0MGR01", "U0GM01"]
+"""
+
+MINIMAL_POLICY = """\
+locale = "en"
+timezone = "Asia/Tokyo"
+summary_channel = "C0TEAMCHAN"
+
+[severity.low]
+ack_within = "4h"
+[severity.medium]
+ack_within = "1h"
+[severity.high]
+ack_within = "15m"
+[severity.critical]
+ack_within = "5m"
+
+[[teams]]
+name = "front-desk"
+members = ["U0STAFF01", "U0STAFF02"]
+chain = ["U0LEAD01", "U0MGR01", "U0GM01"]
+
+[default]
+chain = ["U0MGR01", "U0GM01"]
+"""
+
+
+@dataclass
+class Harness:
+    """One running Owabi: its HTTP server, its database file and the Slack stand-in."""
+
+    standin: StandIn
+    tmp: Path
+    policy_path: Path
+    clock: Callable[[], float]
+    db_path: Path = field(init=False)
+    runtime: Runtime = field(init=False)
+    server: HttpServer = field(init=False)
+    slack: SlackSide = field(init=False)
+    running: bool = field(default=False, init=False)
+
+    def __post_init__(self) -> None:
+        self.db_path = self.tmp / "owabi.db"
+        self.start()
+
+    def settings(self) -> Settings:
+        return Settings(slack_bot_token=SecretStr("xoxb-test"), slack_signing_secret=SecretStr(SECRET),
+                        slack_api_url=self.standin.api_url, owabi_db=self.db_path, owabi_policy=self.policy_path,
+                        owabi_workers=8)
+
+    def start(self) -> None:
+        self.runtime = build(self.settings(), clock=self.clock)
+        self.server = HttpServer(self.runtime, host="127.0.0.1", port=0, threads=8).start_background()
+        self.slack = SlackSide(self.server.url, SECRET, self.standin)
+        self.running = True
+
+    def stop(self) -> None:
+        if self.running:
+            self.server.stop()
+            self.running = False
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    @property
+    def store(self) -> Store:
+        return self.runtime.store
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    def wait_for(self, predicate: Callable[[], object], timeout: float = 5.0) -> object:
+        return self.standin.wait_for(predicate, timeout)
+
+    def wait_event(self, kind: str, count: int = 1, timeout: float = 5.0) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.store.events.count(kind) >= count:
+                return True
+            time.sleep(0.02)
+        return self.store.events.count(kind) >= count
+
+
+@pytest.fixture
+def standin() -> Iterator[StandIn]:
+    with StandIn() as server:
+        yield server
+
+
+@pytest.fixture
+def harness(standin: StandIn, tmp_path: Path) -> Iterator[Callable[..., Harness]]:
+    """Factory: `harness(policy=TOML, clock=...)` starts a real Owabi; all are stopped after."""
+    made: list[Harness] = []
+
+    def make(policy: str = POLICY, clock: Callable[[], float] = time.time) -> Harness:
+        path = tmp_path / f"policy{len(made)}.toml"
+        path.write_text(policy, encoding="utf-8")
+        h = Harness(standin, tmp_path, path, clock)
+        made.append(h)
+        return h
+
+    yield make
+    for h in made:
+        h.stop()
+
+
+@pytest.fixture
+def owabi(harness: Callable[..., Harness]) -> Harness:
+    return harness()

@@ -1,0 +1,141 @@
+"""The command line and the policy file, as an admin meets them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import build_parser
+from bot.config import PolicyError, load_policy
+from tests.conftest import MINIMAL_POLICY
+
+
+def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=60,
+                          env={**os.environ, **(env or {})}, cwd=cwd)
+
+
+def test_every_verb_has_help() -> None:
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "verb")
+    for name, p in sub.choices.items():  # type: ignore[union-attr]
+        assert p.description, f"`owabi {name}` has no help text"
+
+
+def test_minimal_contract_policy_loads(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(MINIMAL_POLICY)
+    policy = load_policy(path)
+    assert policy.chain_for("U0STAFF01") == ["U0LEAD01", "U0MGR01", "U0GM01"]
+    assert policy.chain_for("U0NOBODY") == ["U0MGR01", "U0GM01"]
+    assert policy.ack_window("critical").total_seconds() == 300
+
+
+@pytest.mark.parametrize(("bad", "expected"), [
+    ('ack_within = "soon"', "severity.high.ack_within"),
+    ('ack_within = "0m"', "longer than zero"),
+])
+def test_bad_duration_names_key(tmp_path: Path, bad: str, expected: str) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(MINIMAL_POLICY.replace('ack_within = "15m"', bad))
+    with pytest.raises(PolicyError) as err:
+        load_policy(path)
+    assert expected in err.value.render() and str(path) in err.value.render()
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (lambda t: t.replace('"U0LEAD01", "U0MGR01"', '"bob", "U0MGR01"'), "teams[0].chain[0]"),
+    (lambda t: t.replace('locale = "en"', 'locale = "fr"'), "no templates for locale 'fr'"),
+    (lambda t: t.replace('timezone = "Asia/Tokyo"', 'timezone = "Mars/Olympus"'), "unknown time zone"),
+    (lambda t: t.replace("[default]", "[defualt]"), "default"),
+    (lambda t: "quiet_hours = '10pm-7am'\n" + t, "quiet hours"),
+    (lambda t: t + "\nack_whitin = '5m'\n", "unknown key"),
+    (lambda t: t.replace("[[teams]]", "[[teams]"), "not valid TOML"),
+])
+def test_policy_errors_are_precise(tmp_path: Path, edit, expected: str) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "policy.toml"
+    path.write_text(edit(MINIMAL_POLICY))
+    with pytest.raises(PolicyError) as err:
+        load_policy(path)
+    assert expected in err.value.render()
+
+
+def test_line_numbers_point_at_the_problem(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(MINIMAL_POLICY.replace('ack_within = "15m"', 'ack_within = "soon"'))
+    with pytest.raises(PolicyError) as err:
+        load_policy(path)
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if "soon" in text)
+    assert f"line {line}," in err.value.render()
+
+
+def test_check_refuses_a_broken_policy_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(MINIMAL_POLICY.replace('ack_within = "5m"', 'ack_within = "whenever"'))
+    result = run("check", env={"OWABI_POLICY": str(path)})
+    assert result.returncode == 2
+    assert "severity.critical.ack_within" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_refuses_a_broken_policy_without_a_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text("locale = 'en'\n")
+    result = run("serve", "--port", "0", env={"OWABI_POLICY": str(path), "SLACK_BOT_TOKEN": "xoxb-x",
+                                               "SLACK_SIGNING_SECRET": "s", "OWABI_DB": str(tmp_path / "d.db")})
+    assert result.returncode == 2
+    assert "'default': Field required" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_without_tokens_says_what_is_missing(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
+    result = subprocess.run([sys.executable, "-m", "bot", "serve"], capture_output=True, text=True, env=env,
+                            timeout=60, cwd=tmp_path)
+    assert result.returncode == 2 and "SLACK_BOT_TOKEN" in result.stderr
+
+
+def test_check_prints_what_it_understood(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(MINIMAL_POLICY)
+    result = run("check", env={"OWABI_POLICY": str(path)})
+    assert result.returncode == 0, result.stderr
+    assert "team front-desk" in result.stdout and "U0LEAD01 → U0MGR01 → U0GM01" in result.stdout
+
+
+@pytest.mark.parametrize(("text", "category", "locale"), [
+    ("the Tanaka order went out a day late", "late_delivery", "en"),
+    ("お客様に二重に請求してしまいました", "billing_error", "ja"),
+])
+def test_triage_prints_json(text: str, category: str, locale: str) -> None:
+    result = run("triage", text)
+    out = json.loads(result.stdout)
+    assert out["category"] == category and out["locale"] == locale and out["severity"] in (
+        "low", "medium", "high", "critical")
+
+
+def test_script_prints_plain_text() -> None:
+    result = run("script", "--category", "billing_error", "--severity", "high", "--locale", "ja", "--channel",
+                 "phone")
+    assert result.returncode == 0
+    assert "申し訳ございません" in result.stdout and "<" not in result.stdout.replace("<!", "")
+
+
+def test_manifest_is_valid_yaml_with_the_endpoint() -> None:
+    import yaml
+
+    result = run("manifest", "--url", "https://owabi.example.org")
+    data = yaml.safe_load(result.stdout)
+    assert data["features"]["slash_commands"][0]["command"] == "/oops"
+    assert data["settings"]["interactivity"]["request_url"] == "https://owabi.example.org/slack/events"
+    assert "chat:write" in data["oauth_config"]["scopes"]["bot"]
+
+
+def test_demo_plays_the_whole_loop() -> None:
+    result = run("demo")
+    assert result.returncode == 0, result.stderr
+    assert "Ken (team lead) sees" in result.stdout and "hash chain" in result.stdout
+    assert "intact" in result.stdout
