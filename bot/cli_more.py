@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 
@@ -20,5 +21,52 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 1
 
 
+def _offline_service() -> Any:
+    """The same service the Slack app uses, without Slack: for verbs that only read."""
+    from bot.config import Settings
+    from bot.runtime import load_checked_policy
+    from bot.service import Owabi
+    from bot.slack.compose import Composer
+    from bot.store import Store
+
+    settings = Settings()
+    policy, renderer = load_checked_policy(settings.policy_path())
+    return Owabi(store=Store.open(settings.owabi_db), policy=policy,
+                 composer=Composer(renderer, ui_locale=policy.locale))
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    from bot.summaries import Summaries
+
+    print(Summaries(_offline_service()).text(args.period))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    import sys
+
+    from bot.exports import TABLES, export, since_epoch
+
+    service = _offline_service()
+    tables = list(TABLES) if args.table == "all" else [args.table]
+    if args.format == "csv" and len(tables) > 1 and args.out is None:
+        print("CSV holds one table per file: give --out DIR, or --table incidents|events",
+              file=sys.stderr)
+        return 2
+    count = export(service.store, fmt=args.format, tables=tables, out_dir=args.out, stdout=sys.stdout,
+                   since=since_epoch(args.since, service.policy.zone))
+    print(f"exported {count} rows", file=sys.stderr)
+    return 0
+
+
 def register(verb: Callable[..., Any]) -> None:
     verb("verify", cmd_verify, "Check the event log's hash chain; exit 1 if anything was altered.")
+    p = verb("summary", cmd_summary, "Print the channel summary Owabi would post (blameless).")
+    p.add_argument("--period", choices=["today", "week"], default="today",
+                   help="today (since local midnight) or week (the last seven local days)")
+    p = verb("export", cmd_export, "Export incidents and events as CSV or JSON Lines, as stored.")
+    p.add_argument("--format", choices=["csv", "jsonl"], default="jsonl", help="csv or jsonl")
+    p.add_argument("--since", default=None, help="only from this date (YYYY-MM-DD, policy time zone)")
+    p.add_argument("--table", choices=["all", "incidents", "events"], default="all",
+                   help="which table (CSV to stdout needs one)")
+    p.add_argument("--out", type=Path, default=None, help="write <table>.<format> files into this folder")

@@ -151,6 +151,7 @@ class Escalations:
     # --- buttons -------------------------------------------------------------------------
 
     def _allowed(self, incident: Incident, actor: str, action: str, now: float) -> None:
+        """Only the chain (or an admin) may act; the refusal is logged, outside any rollback."""
         if self.policy.may_act(actor, list(incident.chain)):
             return
         self.store.events.append(at=now, kind="refused", incident_id=incident.id, actor=actor, action=action)
@@ -159,9 +160,8 @@ class Escalations:
     def acknowledge(self, incident_id: int, *, actor: str, take: bool = False) -> Answer:
         """Record one acknowledgement however many clicks arrive; say who has it."""
         now = self.s.clock()
+        self._allowed(self.s.get(incident_id), actor, "take" if take else "acknowledge", now)
         with self.store.transaction():
-            incident = self.s.get(incident_id)
-            self._allowed(incident, actor, "take" if take else "acknowledge", now)
             first = self.store.incidents.set_if(incident_id, where="acknowledged_at IS NULL", at=now,
                                                 acknowledged_by=actor, acknowledged_at=now)
             took = take and self.store.incidents.set_if(incident_id, where="owner IS NULL", at=now, owner=actor)
@@ -220,9 +220,8 @@ class Escalations:
     def escalate_now(self, incident_id: int, *, actor: str) -> Answer:
         """Bring the next step forward to now; the scheduler sends it within moments."""
         now = self.s.clock()
+        self._allowed(self.s.get(incident_id), actor, "escalate", now)
         with self.store.transaction():
-            incident = self.s.get(incident_id)
-            self._allowed(incident, actor, "escalate", now)
             job = self.store.jobs.advance(incident_id=incident_id, kind=ESCALATE, due_at=now)
             self.store.events.append(at=now, kind="escalate_requested", incident_id=incident_id, actor=actor,
                                      step=job.payload.get("step") if job else None)

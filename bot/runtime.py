@@ -15,6 +15,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from bot import resources
 from bot.config import Policy, PolicyError, Settings, load_policy
 from bot.escalations import Escalations
+from bot.lifecycle_jobs import install as install_lifecycle_jobs
 from bot.scheduler import Scheduler
 from bot.scripts import Renderer
 from bot.service import Owabi
@@ -77,6 +78,7 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runt
     scheduler = Scheduler(store, clock=clock, threads=2)
     scheduler.after_run = dispatcher.wake
     Escalations(service).install(scheduler)
+    install_lifecycle_jobs(scheduler, service)
     service.wake = _both(dispatcher.wake, scheduler.wake)
     app = build_app(service=service, client=client,
                     signing_secret=settings.slack_signing_secret.get_secret_value(),

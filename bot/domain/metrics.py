@@ -134,7 +134,7 @@ def human(seconds: float | None) -> str:
     """Short durations for people: 45s, 12m, 3h 20m, 2d 4h; '—' when there is none."""
     if seconds is None:
         return "—"
-    s = int(round(seconds))
+    s = round(seconds)
     if s < 60:
         return f"{s}s"
     if s < 3600:

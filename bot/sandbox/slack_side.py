@@ -65,7 +65,9 @@ class SlackSide:
     def post(self, body: bytes, content_type: str, *, timestamp: int | None = None,
              signature: str | None = None, headers: dict[str, str] | None = None) -> Reply:
         ts = str(timestamp if timestamp is not None else int(time.time()))
-        sig = signature if signature is not None else SignatureVerifier(self.secret).generate_signature(timestamp=ts, body=body)
+        if signature is None:
+            signature = str(SignatureVerifier(self.secret).generate_signature(timestamp=ts, body=body))
+        sig = signature
         request = urllib.request.Request(self.url, data=body, method="POST", headers={
             "Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig,
             **(headers or {})})
@@ -127,3 +129,10 @@ class SlackSide:
             "view": {**view, "state": {"values": state}, "id": view.get("id", "V0")},
         }
         return self.interact(payload, **kw)
+
+    def event(self, event: dict[str, Any], *, event_id: str | None = None, **kw: Any) -> Reply:
+        """An Events API callback (e.g. app_home_opened), JSON as Slack sends it."""
+        body = {"token": "legacy", "team_id": TEAM, "api_app_id": "A0OWABI", "type": "event_callback",
+                "event_id": event_id or f"Ev{next(self._n):08d}", "event_time": int(time.time()),
+                "event": event}
+        return self.post(json.dumps(body).encode(), "application/json", **kw)

@@ -11,7 +11,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.service import Owabi
-from bot.slack import boss_actions, commands, interactions
+from bot.slack import boss_actions, commands, interactions, lifecycle_actions
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ def build_app(*, service: Owabi, client: WebClient, signing_secret: str, workers
     commands.register(app, service)
     interactions.register(app, service)
     boss_actions.register(app, service)
+    lifecycle_actions.register(app, service)
     return app
 
 

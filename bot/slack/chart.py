@@ -14,9 +14,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from matplotlib.figure import Figure  # noqa: E402  (after choosing the backend)
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-from slack_sdk import WebClient  # noqa: E402
+from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
+from slack_sdk import WebClient
 
 METHOD = "files.upload_v2"  # our outbox name for slack_sdk's three-step external upload
 SEVERITIES = ("low", "medium", "high", "critical")

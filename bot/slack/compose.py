@@ -97,9 +97,16 @@ class Composer:
         blocks.append(context(self.r.render("messages/reporter_context.j2", self.ui, **common)))
         blocks.append(ActionsBlock(block_id=f"reporter:{incident.id}", elements=[
             ButtonElement(text=self._label("button.correct"), action_id=ids.CORRECT, value=str(incident.id)),
+            *self._lifecycle_buttons(incident),
         ]))
         text = self.r.render("messages/reporter_fallback.j2", self.ui, **common)
         return {"text": shorten(text, FALLBACK_MAX), "blocks": dump(blocks)}
+
+    def _lifecycle_buttons(self, incident: Incident) -> list[ButtonElement]:
+        """Issue 5: "Customer contacted" / "Resolved" / "Follow-up done", as the state allows."""
+        from bot.slack.lifecycle_compose import LifecycleComposer
+
+        return LifecycleComposer(self).buttons(incident)
 
     # --- the boss ---------------------------------------------------------------------
 

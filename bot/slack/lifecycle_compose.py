@@ -21,7 +21,7 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.domain.lifecycle import Move, Refused, next_moves
+from bot.domain.lifecycle import Move, Refused, Role, next_moves
 from bot.domain.metrics import STAGES, Lesson, Summary, blameless, human
 from bot.domain.model import Incident, State
 from bot.domain.text import one_line, shorten
@@ -53,9 +53,11 @@ class LifecycleComposer:
         return self._label("lifecycle." + MOVE_LABEL[move])
 
     def buttons(self, incident: Incident) -> list[ButtonElement]:
-        """The lifecycle buttons worth pressing now (as the reporter sees them)."""
+        """Every move someone could make from this state: the message outlives the state it
+        was sent in (a boss may acknowledge later), and a refusal explains itself."""
+        moves = [m for m in Move if m in next_moves(incident.state, Role.BOSS)]
         return [ButtonElement(text=shorten(self.move_label(m), 75), action_id=MOVE_ACTION[m],
-                              value=str(incident.id)) for m in next_moves(incident.state)]
+                              value=str(incident.id)) for m in moves]
 
     def done(self, incident: Incident) -> dict[str, Any]:
         return self._note("lifecycle_done", ref=incident.ref,

@@ -1,0 +1,161 @@
+"""Lifecycle buttons, the resolve form, `/oops lessons`, `/oops summary` and the App Home.
+
+Every listener acks first (Slack's 3 seconds), then works. Refusals are private and
+polite; the attempt itself is logged by `bot.lifecycle`.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.domain.lifecycle import Move, Refused
+from bot.domain.model import Incident
+from bot.lifecycle import Lifecycle, Resolution
+from bot.service import Owabi
+from bot.slack import ids
+from bot.slack.lifecycle_compose import RESOLVE_INPUTS, LifecycleComposer
+from bot.summaries import Summaries
+
+log = logging.getLogger(__name__)
+
+PERIOD_WORDS = {"week": "week", "weekly": "week", "今週": "week", "today": "today", "daily": "today",
+                "今日": "today", "": "today"}
+
+
+def register(app: App, service: Owabi) -> None:
+    life = Lifecycle(service)
+    compose = LifecycleComposer(service.compose)
+    _register_moves(app, service, life, compose)
+    _register_resolve(app, service, life, compose)
+    _register_home(app, service, compose)
+
+
+def _private(respond: Respond, payload: dict[str, Any]) -> None:
+    respond(response_type="ephemeral", replace_original=False, **payload)
+
+
+def _register_moves(app: App, service: Owabi, life: Lifecycle, compose: LifecycleComposer) -> None:
+    def handler(move: Move) -> Callable[..., None]:
+        def on_click(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+            ack()
+            incident_id, user = int(action["value"]), body["user"]["id"]
+            incident = service.get(incident_id)
+            try:
+                if move is Move.CONTACT:
+                    updated = life.contact(incident_id, actor=user)
+                else:
+                    updated = life.follow_up(incident_id, actor=user)
+            except Refused as refusal:
+                _private(respond, compose.refused(incident, refusal))
+                return
+            _private(respond, compose.done(updated))
+
+        return on_click
+
+    app.action(ids.CONTACTED)(handler(Move.CONTACT))
+    app.action(ids.FOLLOWED_UP)(handler(Move.FOLLOW_UP))
+
+
+def _register_resolve(app: App, service: Owabi, life: Lifecycle, compose: LifecycleComposer) -> None:
+    @app.action(ids.RESOLVE)
+    def resolve_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+                        client: WebClient) -> None:
+        ack()
+        incident = service.get(int(action["value"]))
+        try:
+            life.allowed(incident, actor=body["user"]["id"], move=Move.RESOLVE)
+        except Refused as refusal:
+            _private(respond, compose.refused(incident, refusal))
+            return
+        client.views_open(trigger_id=body["trigger_id"],
+                          view=compose.resolve_form(incident, response_url=body.get("response_url", "")))
+
+    @app.view(ids.RESOLVE_VIEW)
+    def resolve_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        values = {name: _text(view, name) for name, _ in RESOLVE_INPUTS}
+        incident = service.get(int(meta["incident_id"]))
+        try:
+            updated = life.resolve(incident.id, actor=body["user"]["id"], resolution=Resolution.of(**values))
+        except Refused as refusal:
+            ack(response_action="errors",
+                errors={"what_happened": compose.refused(incident, refusal)["text"][:150]})
+            return
+        ack()
+        _confirm(service, compose, updated, meta.get("response_url", ""))
+
+
+def _text(view: dict[str, Any], block: str) -> str:
+    from bot.domain.text import from_slack
+
+    element = view["state"]["values"].get(block, {}).get(block, {})
+    return from_slack(str(element.get("value") or ""))
+
+
+def _confirm(service: Owabi, compose: LifecycleComposer, incident: Incident, response_url: str) -> None:
+    """Tell the person where they pressed Resolved, through the outbox (so it is not lost)."""
+    if not response_url:
+        return
+    service.store.outbox.enqueue(
+        key=f"resolved_note:{incident.id}", method="response_url",
+        payload={"response_url": response_url, "response_type": "ephemeral", "replace_original": False,
+                 **compose.done(incident)},
+        at=service.clock(), incident_id=incident.id, purpose="resolved_note")
+    service.wake()
+
+
+# --- slash sub-commands --------------------------------------------------------------
+
+
+def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
+    """`/oops lessons [category]` and `/oops summary [today|week]`."""
+    compose = LifecycleComposer(service.compose)
+    summaries = Summaries(service)
+
+    def lessons(ack: Ack, rest: str, **_: Any) -> None:
+        category = rest.strip().lower().replace(" ", "_") or None
+        found = service.store.reports.lessons(category=category, limit=15)
+        ack(response_type="ephemeral", **compose.lessons(found, category=category, zone=service.policy.zone))
+
+    def summary(ack: Ack, rest: str, body: dict[str, Any], **_: Any) -> None:
+        period = PERIOD_WORDS.get(rest.strip().lower(), "today")
+        ack(response_type="ephemeral", **service.compose.note(
+            "summary_posted", period=compose._label("summary." + period)))
+        summaries.post(period, channel=body.get("channel_id", ""),
+                       key=f"asked:{body.get('trigger_id') or service.clock()}")
+
+    return {"lessons": lessons, "summary": summary}
+
+
+# --- App Home ------------------------------------------------------------------------
+
+
+def _register_home(app: App, service: Owabi, compose: LifecycleComposer) -> None:
+    summaries = Summaries(service)
+
+    @app.event("app_home_opened")
+    def home_opened(event: dict[str, Any], client: WebClient) -> None:
+        if event.get("tab", "home") != "home":
+            return
+        client.views_publish(user_id=event["user"], view=home_view(service, compose, summaries, event["user"]))
+
+
+def home_view(service: Owabi, compose: LifecycleComposer, summaries: Summaries, user: str) -> dict[str, Any]:
+    """Staff: their open incidents. Bosses (anyone in a chain, or an admin): their teams' too."""
+    policy = service.policy
+    is_boss = user in policy.admins or user in policy.default.chain or any(
+        user in t.chain for t in policy.teams)
+    reports = service.store.reports
+    team = None
+    if is_boss:
+        team = reports.open_for(bosses=[user]) if user not in policy.admins else reports.open_for(
+            bosses=sorted({b for t in policy.teams for b in t.chain} | set(policy.default.chain)))
+    now = service.clock()
+    return compose.home(mine=reports.open_for(reporter=user), team=team,
+                        summary=summaries.build("week", now=now), now=now, zone=policy.zone)

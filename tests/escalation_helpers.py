@@ -1,0 +1,58 @@
+"""Helpers for the escalation flow tests (kept out of conftest.py, which the lead owns)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bot.sandbox.slack_side import block_texts
+from bot.sandbox.standin import Call
+
+FLOW_POLICY = """\
+locale = "en"
+timezone = "Asia/Tokyo"
+summary_channel = "C0TEAMCHAN"
+admins = ["U0ADMIN01"]
+{extra}
+
+[severity.low]
+ack_within = "4h"
+[severity.medium]
+ack_within = "{window}"
+repeat = 1
+[severity.high]
+ack_within = "{window}"
+repeat = 1
+[severity.critical]
+ack_within = "{window}"
+
+[[teams]]
+name = "front-desk"
+members = ["U0STAFF01", "U0STAFF02"]
+chain = ["U0LEAD01", "U0MGR01", "U0GM01"]
+
+[default]
+chain = ["U0MGR01", "U0GM01"]
+"""
+
+MEDIUM_TEXT = "the customer was charged twice for the Tanaka order"
+HIGH_TEXT = "we leaked customer data, everything is down"
+
+
+def flow_policy(window: str = "2s", extra: str = "") -> str:
+    return FLOW_POLICY.format(window=window, extra=extra)
+
+
+def call_text(call: Call) -> str:
+    args: dict[str, Any] = call.args
+    return "\n".join([str(args.get("text", "")), *block_texts(args.get("blocks") or [])])
+
+
+def wait_until(predicate: Callable[[], object], timeout: float = 8.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return bool(predicate())

@@ -1,0 +1,210 @@
+"""Escalation as the chain lives it: real app over signed HTTP, the Slack stand-in, a real
+SQLite file, and windows of a couple of seconds."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.slack import ids
+from tests.conftest import GM, LEAD, MANAGER, MINIMAL_POLICY, STAFF, STRANGER, Harness
+from tests.escalation_helpers import HIGH_TEXT, MEDIUM_TEXT, call_text, flow_policy, wait_until
+
+Make = Callable[..., Harness]
+pytestmark = pytest.mark.slow
+
+
+def report(h: Harness, text: str = MEDIUM_TEXT) -> int:
+    reply = h.slack.command(STAFF, text)
+    assert reply.status == 200
+    assert h.wait_for(lambda: h.standin.dms_to(LEAD))
+    return 1
+
+
+def click(h: Harness, user: str, action: str = ids.ACK, incident: int = 1) -> None:
+    dm = h.standin.dms_to(user)
+    message = {"ts": "1.000001", "text": "x"} if not dm else {"ts": "0", "text": "dm"}
+    reply = h.slack.click(user, action, str(incident), message=message, channel="D" + user[1:])
+    assert reply.status == 200
+
+
+def updates(h: Harness) -> list[str]:
+    return [call_text(c) for c in h.standin.calls("chat.update")]
+
+
+def answers(h: Harness) -> list[str]:
+    return [call_text(c) for c in h.standin.calls("response_url")]
+
+
+def test_boss_dm_has_the_three_buttons(harness: Make) -> None:
+    h = harness(flow_policy())
+    report(h)
+    blocks = h.standin.dms_to(LEAD)[0].args["blocks"]
+    actions = [e["action_id"] for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    assert actions == [ids.ACK, ids.TAKE, ids.ESCALATE]
+
+
+def test_unacknowledged_report_escalates_to_the_next_level_with_history(harness: Make) -> None:
+    h = harness(flow_policy("1s"))
+    report(h)
+    assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=5)
+    dm = call_text(h.standin.dms_to(MANAGER)[0])
+    assert "Nobody has acknowledged OOPS-0001" in dm and "<@U0LEAD01> at" in dm
+    assert h.wait_for(lambda: h.standin.dms_to(GM), timeout=5)
+    gm = call_text(h.standin.dms_to(GM)[0])
+    assert "<@U0LEAD01> at" in gm and "<@U0MGR01> at" in gm
+    # at the top: the GM again (repeat = 1), and the reporter is told it is still open
+    assert h.wait_for(lambda: len(h.standin.dms_to(GM)) == 2, timeout=5)
+    assert h.wait_for(lambda: any("not been acknowledged" in call_text(c)
+                                  for c in h.standin.dms_to(STAFF)), timeout=5)
+    escalated = [e for e in h.store.events.for_incident(1) if e.kind == "escalated"]
+    assert [e.data["recipient"] for e in escalated] == [MANAGER, GM, GM]
+    assert all(e.data["late"] < 1.0 for e in escalated)
+    time.sleep(1.5)
+    assert len(h.standin.dms_to(GM)) == 2 and len(h.standin.dms_to(MANAGER)) == 1
+
+
+def test_high_severity_pings_two_levels_at_once(harness: Make) -> None:
+    h = harness(flow_policy("30s"))
+    report(h, HIGH_TEXT)
+    assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=3)
+    assert not h.standin.dms_to(GM)
+
+
+def test_acknowledge_stops_escalation_and_rewrites_every_dm(harness: Make) -> None:
+    h = harness(flow_policy("2s"))
+    report(h)
+    assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=6)
+    click(h, MANAGER)
+    assert h.wait_for(lambda: len(updates(h)) == 2, timeout=5)
+    for call in h.standin.calls("chat.update"):
+        assert "Acknowledged by <@U0MGR01>" in call_text(call)
+        assert h.standin.message(call.args["channel"], call.args["ts"]) is not None
+        kept = [e["action_id"] for b in call.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
+        assert kept == [ids.TAKE]
+    assert h.wait_for(lambda: any("<@U0MGR01> has your report" in call_text(c)
+                                  for c in h.standin.dms_to(STAFF)), timeout=5)
+    assert h.wait_for(lambda: any("acknowledged" in t for t in answers(h)), timeout=5)
+    incident = h.store.incidents.get(1)
+    assert incident is not None and incident.acknowledged_by == MANAGER and incident.state == "acknowledged"
+    time.sleep(3)
+    assert not h.standin.dms_to(GM)
+    assert h.store.events.count("acknowledged") == 1
+
+
+def test_a_click_from_outside_the_chain_is_refused_and_logged(harness: Make) -> None:
+    h = harness(flow_policy("30s"))
+    report(h)
+    for action in (ids.ACK, ids.TAKE, ids.ESCALATE):
+        click(h, STRANGER, action)
+    assert h.wait_for(lambda: len(answers(h)) == 3, timeout=5)
+    assert all("only the managers" in t for t in answers(h))
+    refused = [e for e in h.store.events.for_incident(1) if e.kind == "refused"]
+    assert [(e.actor, e.data["action"]) for e in refused] == [
+        (STRANGER, "acknowledge"), (STRANGER, "take"), (STRANGER, "escalate")]
+    incident = h.store.incidents.get(1)
+    assert incident is not None and incident.acknowledged_at is None and incident.owner is None
+    assert not updates(h) and not h.standin.dms_to(MANAGER)
+    assert [j["status"] for j in h.store.jobs.rows(kind="escalate")] == ["pending"]
+
+
+def test_double_and_concurrent_clicks_record_one_acknowledgement(harness: Make) -> None:
+    h = harness(flow_policy("30s"))
+    report(h)
+    clickers = [threading.Thread(target=click, args=(h, who)) for who in [LEAD, MANAGER, LEAD, GM] * 3]
+    for t in clickers:
+        t.start()
+    for t in clickers:
+        t.join()
+    assert h.wait_for(lambda: len(answers(h)) == 12, timeout=8)
+    assert h.store.events.count("acknowledged") == 1
+    assert h.store.events.count("already_acknowledged") == 11
+    assert h.wait_for(lambda: len(updates(h)) == 1, timeout=5)
+    assert wait_until(lambda: h.standin.dms_to(STAFF))
+    time.sleep(0.5)
+    assert len(updates(h)) == 1
+    assert sum("has your report" in call_text(c) for c in h.standin.dms_to(STAFF)) == 1
+
+
+def test_take_makes_the_owner_and_escalate_now_moves_up(harness: Make) -> None:
+    h = harness(flow_policy("60s"))
+    report(h)
+    click(h, LEAD, ids.ESCALATE)
+    assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=4)
+    click(h, MANAGER, ids.TAKE)
+    assert wait_until(lambda: (i := h.store.incidents.get(1)) is not None and i.owner == MANAGER)
+    assert h.wait_for(lambda: any("is now the owner" in call_text(c) for c in h.standin.dms_to(STAFF)))
+    kinds = [e.kind for e in h.store.events.for_incident(1)]
+    assert {"escalate_requested", "escalated", "acknowledged", "taken"} <= set(kinds)
+
+
+def test_restart_resumes_an_escalation_that_fell_due_while_down(harness: Make) -> None:
+    h = harness(flow_policy("2s"))
+    report(h)
+    h.stop()
+    time.sleep(2.5)  # the window runs out while Owabi is down
+    started = time.monotonic()
+    h.start()
+    assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=5)
+    assert time.monotonic() - started < 2.0
+    assert len(h.standin.dms_to(MANAGER)) == 1
+
+
+def test_two_processes_on_one_database_send_each_escalation_once(harness: Make) -> None:
+    first = harness(flow_policy("1s"))
+    second = harness(flow_policy("1s"))  # same tmp dir, so the same database file
+    assert first.db_path == second.db_path
+    report(first)
+    assert first.wait_for(lambda: len(first.standin.dms_to(GM)) == 2, timeout=8)
+    time.sleep(1.5)
+    assert len(first.standin.dms_to(LEAD)) == 1
+    assert len(first.standin.dms_to(MANAGER)) == 1
+    assert len(first.standin.dms_to(GM)) == 2
+
+
+def test_rate_limits_and_server_errors_delay_but_never_drop_or_double(harness: Make) -> None:
+    h = harness(flow_policy("1s"))
+    report(h)
+    h.standin.fault("chat.postMessage", status=429, retry_after=1, times=1)
+    h.standin.fault("chat.postMessage", status=500, error="internal_error", times=1)
+    assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=10)
+    assert h.wait_for(lambda: len(h.standin.dms_to(GM)) == 2, timeout=10)
+    time.sleep(1.5)
+    assert len(h.standin.dms_to(MANAGER)) == 1
+    statuses = [r["status"] for r in h.store.outbox.rows(purpose="boss_dm")]
+    assert statuses == ["sent"] * 4
+
+
+def test_quiet_hours_hold_medium_but_not_high(harness: Make) -> None:
+    tokyo = datetime.now(ZoneInfo("Asia/Tokyo"))
+    span = f"{(tokyo - timedelta(hours=1)):%H:%M}-{(tokyo + timedelta(hours=1)):%H:%M}"
+    h = harness(flow_policy("1s", extra=f'quiet_hours = "{span}"'))
+    assert h.slack.command(STAFF, MEDIUM_TEXT).status == 200
+    assert h.slack.command("U0STAFF02", HIGH_TEXT).status == 200
+    assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=4)  # high: lead + manager at once
+    time.sleep(1.5)
+    medium = [r for r in h.store.outbox.rows(incident_id=1, purpose="boss_dm")]
+    assert [r["status"] for r in medium] == ["pending"]
+    assert medium[0]["next_attempt_at"] > time.time() + 3000
+
+
+def test_reminder_reaches_the_owner_while_the_incident_is_open(harness: Make) -> None:
+    policy = flow_policy("60s").replace('[severity.medium]\nack_within = "60s"',
+                                        '[severity.medium]\nack_within = "60s"\nremind_after = "1s"')
+    h = harness(policy)
+    report(h)
+    click(h, MANAGER, ids.TAKE)
+    assert h.wait_for(lambda: any("Reminder: OOPS-0001" in call_text(c)
+                                  for c in h.standin.dms_to(MANAGER)), timeout=5)
+    assert h.store.events.count("reminder_queued") >= 1
+
+
+def test_the_minimum_policy_still_works(harness: Make) -> None:
+    h = harness(MINIMAL_POLICY)
+    report(h)
+    assert [j["kind"] for j in h.store.jobs.rows()] == ["escalate", "remind"]

@@ -1,0 +1,125 @@
+"""Issue 5 over signed HTTP: lifecycle buttons, the resolve form, refusals, follow-up, lessons."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from bot.domain.model import State
+from bot.slack import ids
+from tests.conftest import ADMIN, LEAD, MANAGER, STAFF, STRANGER, Harness
+from tests.lifecycle_helpers import (
+    FAST_FOLLOW_UP_POLICY,
+    action_ids,
+    press,
+    resolve,
+)
+
+RESOLUTION = {"what_happened": "the courier slot was booked for the wrong day",
+              "what_we_did": "re-sent by express and refunded shipping",
+              "what_changes": "second person checks the courier date before dispatch",
+              "lesson": "check courier dates against the order before dispatch"}
+
+
+def state(h: Harness, incident_id: int = 1) -> State:
+    found = h.store.incidents.get(incident_id)
+    assert found is not None
+    return found.state
+
+
+def test_reporter_contacts_then_resolves_with_a_lesson(owabi: Harness) -> None:
+    reply = owabi.slack.command(STAFF, "the Tanaka order went out a day late")
+    assert {ids.CONTACTED, ids.RESOLVE} <= set(action_ids(reply))
+
+    seen = press(owabi, STAFF, ids.CONTACTED)
+    assert any("Customer contacted" in t for t in seen)
+    assert state(owabi) is State.CONTACTED
+
+    done = resolve(owabi, STAFF, **RESOLUTION)
+    assert done.status == 200 and done.json().get("response_action") is None
+    assert state(owabi) is State.RESOLVED
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None and incident.details["lesson"] == RESOLUTION["lesson"]
+    assert incident.contacted_at is not None and incident.resolved_at is not None
+    kinds = [e.kind for e in owabi.store.events.for_incident(1)]
+    assert "contacted" in kinds and "resolved" in kinds
+    resolved = next(e for e in owabi.store.events.for_incident(1) if e.kind == "resolved")
+    assert resolved.actor == STAFF and resolved.data["what_changes"] == RESOLUTION["what_changes"]
+    assert owabi.store.events.verify()[1] is None
+
+    lessons = owabi.slack.command(STAFF, "lessons late_delivery")
+    assert RESOLUTION["lesson"] in lessons.text and "OOPS-0001" in lessons.text
+    assert "No lessons" in owabi.slack.command(STAFF, "lessons billing_error").text
+
+
+def test_lessons_are_newest_first(owabi: Harness) -> None:
+    for n, text in enumerate(["order one was late", "order two was late"], 1):
+        owabi.slack.command(STAFF, text)
+        resolve(owabi, LEAD, n, what_happened="x", lesson=f"lesson number {n}")
+        assert owabi.wait_for(lambda n=n: state(owabi, n) is State.RESOLVED)
+    listed = owabi.slack.command(STAFF, "lessons").text
+    assert listed.index("lesson number 2") < listed.index("lesson number 1")
+
+
+def test_refusals_are_polite_private_and_logged(owabi: Harness) -> None:
+    owabi.slack.command(STAFF, "wrong item sent to Mr Sato")
+    # a stranger may do nothing
+    seen = press(owabi, STRANGER, ids.CONTACTED)
+    assert any("Sorry" in t for t in seen) and state(owabi) is State.REPORTED
+    # the reporter may not close what no boss has looked at
+    seen = press(owabi, STAFF, ids.RESOLVE)
+    assert any("needs a manager" in t for t in seen)
+    assert not owabi.standin.calls("views.open")
+    # follow-up before resolution is the wrong moment
+    seen = press(owabi, LEAD, ids.FOLLOWED_UP)
+    assert any("can't be recorded" in t for t in seen)
+    refused = [e for e in owabi.store.events.for_incident(1) if e.kind == "refused"]
+    assert [(e.actor, e.data["reason"]) for e in refused] == [
+        (STRANGER, "not_allowed"), (STAFF, "needs_boss"), (LEAD, "wrong_state")]
+    for call in owabi.standin.calls("response_url"):
+        assert call.args.get("response_type") == "ephemeral"
+    # a boss may resolve straight from reported; pressing "contacted" afterwards is refused
+    resolve(owabi, MANAGER, what_happened="picked from the wrong shelf", lesson="label shelves")
+    assert owabi.wait_for(lambda: state(owabi) is State.RESOLVED)
+    assert any("can't be recorded" in t for t in press(owabi, STAFF, ids.CONTACTED))
+
+
+def test_resolution_by_a_stranger_is_refused_even_by_a_forged_submission(owabi: Harness) -> None:
+    owabi.slack.command(STAFF, "billing error on invoice 12")
+    view = json.loads(json.dumps(owabi.runtime.service.compose.reporter(owabi.store.incidents.get(1))))
+    assert view  # the app built it
+    from bot.slack.lifecycle_compose import LifecycleComposer
+
+    form = LifecycleComposer(owabi.runtime.service.compose).resolve_form(owabi.store.incidents.get(1))
+    reply = owabi.slack.submit(STRANGER, form, {"what_happened": "x"})
+    assert reply.json().get("response_action") == "errors"
+    assert state(owabi) is State.REPORTED
+
+
+def test_follow_up_reminder_reaches_the_boss_with_the_message_ready(harness: Callable[..., Harness]) -> None:
+    h = harness(FAST_FOLLOW_UP_POLICY)
+    h.slack.command(STAFF, "the Tanaka order went out a day late")
+    resolve(h, ADMIN, **RESOLUTION)
+    assert h.wait_for(lambda: any("follow up" in json.dumps(c.args).lower()
+                                  for c in h.standin.dms_to(LEAD)), timeout=8)
+    dm = next(c for c in h.standin.dms_to(LEAD) if "follow up" in json.dumps(c.args).lower())
+    assert RESOLUTION["what_changes"] in json.dumps(dm.args, ensure_ascii=False)
+    assert ids.FOLLOWED_UP in json.dumps(dm.args)
+    press(h, LEAD, ids.FOLLOWED_UP)
+    assert state(h) is State.FOLLOWED_UP
+    assert h.store.events.count("followed_up") == 1
+
+
+def test_app_home_shows_open_incidents_and_the_next_button(owabi: Harness) -> None:
+    owabi.slack.command(STAFF, "the Tanaka order went out a day late")
+    assert owabi.slack.event({"type": "app_home_opened", "user": STAFF, "tab": "home"}).status == 200
+    assert owabi.wait_for(lambda: owabi.standin.calls("views.publish"))
+    view = owabi.standin.calls("views.publish")[-1].args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    text = json.dumps(view, ensure_ascii=False)
+    assert view["type"] == "home" and len(view["blocks"]) <= 100
+    assert "OOPS-0001" in text and "Customer contacted" in text and ids.CONTACTED in text
+    owabi.slack.event({"type": "app_home_opened", "user": LEAD, "tab": "home"})
+    assert owabi.wait_for(lambda: len(owabi.standin.calls("views.publish")) >= 2)
+    boss_view = json.dumps(owabi.standin.calls("views.publish")[-1].args["view"], ensure_ascii=False)
+    assert "team" in boss_view.lower() and "OOPS-0001" in boss_view
