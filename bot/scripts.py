@@ -1,31 +1,41 @@
-"""Every word Owabi shows comes from templates in `responses/<locale>/`; this renders them.
+"""Every word Owabi shows comes from `responses/<locale>/`; this renders it.
 
 - Lookup order for each template: the policy's override folder for the locale, the
-  bundled locale, then English (logged, so a missing translation is noticed).
+  bundled locale, then English (logged once, so a missing translation is noticed).
+- Data files (`*.toml`: labels, script wording, coach reasons, practice situations) are
+  merged key by key in the same order, so an override may change a single phrase.
 - Every `{{ value }}` is escaped for Slack mrkdwn unless the template marks it trusted with
   `|safe`; user text is only ever passed as data, never compiled as a template.
-- Labels (category names, buttons, field names) live in `labels.toml` beside the templates.
+- `check()` renders every template and every script combination with sample data, so a
+  broken override is refused at start-up, never shown to a staffer.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 import threading
 import tomllib
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import jinja2
+import jinja2.meta
 from markupsafe import Markup
 
-from bot.domain.text import escape_mrkdwn
+from bot.domain.model import Category, Contact, Severity
+from bot.domain.text import escape_mrkdwn, one_line
 
 log = logging.getLogger(__name__)
 
 STEPS = ("own_it", "apologize", "explain", "fix_now", "make_whole", "prevent", "follow_up")
 FALLBACK = "en"
+STEP_MAX = 3000  # Block Kit section text
+SCRIPT_MAX = 9000  # intro + steps, so the reporter message stays far below ~13k
 
 
 class TemplateProblem(Exception):
@@ -54,13 +64,31 @@ class Step:
 @dataclass(slots=True)
 class _Locale:
     env: jinja2.Environment
-    labels: dict[str, Any] = field(default_factory=dict)
+    data: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def labels(self) -> dict[str, Any]:
+        return self.data.get("labels", {})
 
 
 def _finalize(value: Any) -> Any:
     if isinstance(value, Markup) or value is None:
         return "" if value is None else value
     return escape_mrkdwn(str(value))
+
+
+def _pick(table: Any, *keys: str) -> Any:
+    """The first of `keys` present in `table`, else its "default" entry, else ""."""
+    if not isinstance(table, Mapping):
+        return ""
+    for key in (*keys, "default"):
+        if key in table:
+            return table[key]
+    return ""
+
+
+def _shorten(value: Any, limit: int = 80) -> str:
+    return one_line(str(value), limit)
 
 
 def plain(mrkdwn: str) -> str:
@@ -75,17 +103,23 @@ class Renderer:
         self.bundled = bundled
         self.override = override
         self._locales: dict[str, _Locale] = {}
+        self._warned: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
-    # --- environment -----------------------------------------------------------------
+    # --- where things come from --------------------------------------------------------
+
+    def _own_dirs(self, locale: str) -> list[Path]:
+        roots = [self.override, self.bundled] if self.override else [self.bundled]
+        return [root / locale for root in roots if (root / locale).is_dir()]
 
     def _dirs(self, locale: str) -> list[Path]:
-        dirs = []
-        for loc in dict.fromkeys([locale, FALLBACK]):
-            if self.override is not None:
-                dirs.append(self.override / loc)
-            dirs.append(self.bundled / loc)
-        return [d for d in dirs if d.is_dir()]
+        """Highest priority first: override, bundled, then the same for English."""
+        return [d for loc in dict.fromkeys([locale, FALLBACK]) for d in self._own_dirs(loc)]
+
+    def locales(self) -> list[str]:
+        roots = [self.bundled] + ([self.override] if self.override else [])
+        found = {p.name for r in roots if r.is_dir() for p in r.iterdir() if p.is_dir()}
+        return sorted(n for n in found if not n.startswith((".", "_")))
 
     def _locale(self, locale: str) -> _Locale:
         with self._lock:
@@ -100,36 +134,57 @@ class Renderer:
                     keep_trailing_newline=False,
                     autoescape=False,
                 )
-                found = _Locale(env, self._load_labels(locale))
+                env.globals["pick"] = _pick
+                env.filters["shorten"] = _shorten
+                found = _Locale(env, self._load_data(locale))
                 self._locales[locale] = found
             return found
 
-    def _load_labels(self, locale: str) -> dict[str, Any]:
-        merged: dict[str, Any] = {}
+    def _load_data(self, locale: str) -> dict[str, dict[str, Any]]:
+        merged: dict[str, dict[str, Any]] = {}
         for d in reversed(self._dirs(locale)):
-            path = d / "labels.toml"
-            if path.exists():
-                try:
-                    _deep_merge(merged, tomllib.loads(path.read_text(encoding="utf-8")))
-                except (tomllib.TOMLDecodeError, OSError) as exc:
-                    raise TemplateProblem(f"{path}: {exc}") from exc
+            for path in sorted(d.glob("*.toml")):
+                _deep_merge(merged.setdefault(path.stem, {}), _read_toml(path))
+        if locale != FALLBACK:
+            self._warn_untranslated(locale)
         return merged
 
-    def locales(self) -> list[str]:
-        roots = [self.bundled] + ([self.override] if self.override else [])
-        return sorted({p.name for r in roots if r.is_dir() for p in r.iterdir() if p.is_dir()})
+    def _warn_untranslated(self, locale: str) -> None:
+        own: dict[str, Any] = {}
+        english: dict[str, Any] = {}
+        for d in reversed(self._own_dirs(locale)):
+            for path in d.glob("*.toml"):
+                _deep_merge(own.setdefault(path.stem, {}), _read_toml(path))
+        for d in reversed(self._own_dirs(FALLBACK)):
+            for path in d.glob("*.toml"):
+                _deep_merge(english.setdefault(path.stem, {}), _read_toml(path))
+        missing = sorted(_missing_keys(english, own))
+        if missing:
+            log.warning("locale %s lacks %d wording keys, using English: %s",
+                        locale, len(missing), ", ".join(missing[:10]))
 
-    # --- rendering -------------------------------------------------------------------
+    def data(self, locale: str, name: str) -> dict[str, Any]:
+        """A merged data file (`labels`, `script`, `coach`, `practice`…) for a locale."""
+        return self._locale(locale).data.get(name, {})
+
+    # --- rendering ---------------------------------------------------------------------
+
+    def _template(self, name: str, locale: str) -> jinja2.Template:
+        template = self._locale(locale).env.get_template(name)
+        source = Path(template.filename or "")
+        own = self._own_dirs(locale)
+        if not any(source.is_relative_to(d) for d in own) and (name, locale) not in self._warned:
+            self._warned.add((name, locale))
+            log.warning("template %s missing for locale %s; using %s", name, locale, source)
+        return template
 
     def render(self, name: str, locale: str, **ctx: Any) -> str:
         loc = self._locale(locale)
         try:
-            template = loc.env.get_template(name)
-            if template.filename and f"/{locale}/" not in template.filename.replace("\\", "/"):
-                log.warning("template %s missing for locale %s; using %s", name, locale, template.filename)
-            text = template.render(labels=loc.labels, locale=locale, **ctx)
+            template = self._template(name, locale)
+            text = template.render(labels=loc.labels, data=loc.data, locale=locale, **ctx)
         except jinja2.TemplateError as exc:
-            raise TemplateProblem(f"{name} ({locale}): {exc}") from exc
+            raise TemplateProblem(f"{_where(exc, name)}: {exc}") from exc
         return text.strip()
 
     def label(self, locale: str, dotted: str) -> str:
@@ -148,29 +203,185 @@ class Renderer:
             steps.append(Step(key, title.strip().strip("*"), body.strip()))
         return steps
 
+    def intro(self, ctx: ScriptContext) -> str:
+        return self.render("script/_intro.j2", ctx.locale, ctx=ctx)
+
     def script_text(self, ctx: ScriptContext) -> str:
         """The whole script as plain text (for `owabi script` and the demo)."""
-        out = [plain(self.render("script/_intro.j2", ctx.locale, ctx=ctx))]
+        out = [plain(self.intro(ctx))]
         for n, step in enumerate(self.script(ctx), 1):
             out.append(f"{n}. {step.title}\n{plain(step.body)}")
         return "\n\n".join(out)
 
+    # --- checking ----------------------------------------------------------------------
+
     def check(self) -> list[str]:
-        """Render every template in every locale with sample data; return the problems."""
-        problems = []
+        """Render everything, in every locale, with sample data; return the problems.
+
+        Each problem names the file, so `owabi check` and start-up can refuse a broken
+        override folder before any staffer would have seen it.
+        """
+        problems: list[str] = []
         for locale in self.locales():
             try:
                 self._locale(locale)
-                ctx = ScriptContext("late_delivery", "high", "phone", locale, "Ms Tanaka", "sample", "OOPS-0001")
-                self.script(ctx)
+            except TemplateProblem as exc:
+                problems.append(str(exc))
+                continue
+            problems += self._check_scripts(locale)
+            problems += self._check_messages(locale)
+        return list(dict.fromkeys(problems))
+
+    def _check_scripts(self, locale: str) -> list[str]:
+        problems = []
+        for ctx in _script_samples(locale):
+            try:
+                size = len(self.intro(ctx))
+                for step in self.script(ctx):
+                    size += len(step.title) + len(step.body)
+                    if len(step.body) > STEP_MAX:
+                        problems.append(f"script/{step.key}.j2 ({locale}): {_combo(ctx)} "
+                                        f"is {len(step.body)} characters; Slack allows {STEP_MAX}")
+            except TemplateProblem as exc:
+                problems.append(f"{exc} [{_combo(ctx)}]")
+                break
+            if size > SCRIPT_MAX:
+                problems.append(f"script ({locale}): {_combo(ctx)} is {size} characters; "
+                                f"keep it under {SCRIPT_MAX}")
+        return problems
+
+    def _check_messages(self, locale: str) -> list[str]:
+        env = self._locale(locale).env
+        problems = []
+        for name in sorted(n for n in env.list_templates() if n.startswith("messages/")):
+            try:
+                for ctx in self._message_samples(name):
+                    self.render(name, locale, **ctx)
             except TemplateProblem as exc:
                 problems.append(str(exc))
         return problems
 
+    def _message_samples(self, name: str) -> list[dict[str, Any]]:
+        stem = name.removeprefix("messages/").removesuffix(".j2")
+        generic = {key: _sample(key) for key in self._variables(name)}
+        return [generic | sample for sample in MESSAGE_SAMPLES.get(stem, [{}])]
 
-def _deep_merge(into: dict[str, Any], new: dict[str, Any]) -> None:
+    def _variables(self, name: str) -> set[str]:
+        """The variables the bundled English template uses: the caller's contract."""
+        path = self.bundled / FALLBACK / name
+        if not path.exists():
+            return set()
+        env = self._locale(FALLBACK).env
+        ast = env.parse(path.read_text(encoding="utf-8"))
+        return jinja2.meta.find_undeclared_variables(ast) - {"labels", "data", "locale"}
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, OSError, UnicodeDecodeError) as exc:
+        raise TemplateProblem(f"{path}: {exc}") from exc
+
+
+def _deep_merge(into: dict[str, Any], new: Mapping[str, Any]) -> None:
     for key, value in new.items():
         if isinstance(value, dict) and isinstance(into.get(key), dict):
             _deep_merge(into[key], value)
         else:
             into[key] = value
+
+
+def _missing_keys(reference: Mapping[str, Any], own: Mapping[str, Any], prefix: str = "")\
+        -> Iterator[str]:
+    for key, value in reference.items():
+        if key not in own:
+            yield prefix + key
+        elif isinstance(value, Mapping) and isinstance(own[key], Mapping):
+            yield from _missing_keys(value, own[key], f"{prefix}{key}.")
+
+
+def _where(exc: jinja2.TemplateError, name: str) -> str:
+    """The file (and line) a template error comes from, for a message an admin can act on."""
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.filename:
+        return f"{exc.filename}:{exc.lineno}"
+    frame: TracebackType | None = exc.__traceback__
+    found = name
+    while frame is not None:
+        filename = frame.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            found = f"{filename}:{frame.tb_lineno}"
+        frame = frame.tb_next
+    return found
+
+
+def _combo(ctx: ScriptContext) -> str:
+    return f"{ctx.category}/{ctx.severity}/{ctx.contact}"
+
+
+def _script_samples(locale: str) -> Iterator[ScriptContext]:
+    for category, severity, contact in itertools.product(Category, Severity, Contact):
+        customer = "Ms Tanaka" if contact != Contact.WRITTEN else ""
+        yield ScriptContext(category.value, severity.value, contact.value, locale,
+                            customer, "sample report", "OOPS-0001", "C0SAMPLE")
+
+
+class _Sample(str):
+    """A stand-in value for a template variable whose shape we don't know: text that can
+    also be indexed, iterated and asked for attributes, which are themselves samples."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return _sample(name)
+
+    def __iter__(self) -> Iterator[Any]:  # type: ignore[override]
+        return iter([_Sample("sample")])
+
+
+def _sample(name: str) -> Any:
+    return SAMPLE_VALUES.get(name, _Sample("sample"))
+
+
+SAMPLE_VALUES: dict[str, Any] = {
+    "category": "late_delivery", "severity": "high", "contact": "phone", "state": "reported",
+    "script_locale": "ja", "ref": "OOPS-0042", "summary": "sample report",
+    "customer": "Ms Tanaka", "reporter_name": "Aiko", "reporter_mention": "<@U0STAFF01>",
+    "boss_mention": "<@U0LEAD01>", "boss": True, "saved": True, "what_happened": "",
+    "what_we_did": "", "what_changes": "",
+}
+
+_REVIEW = {
+    "locale": "en", "present": ["regret", "repair"], "missing": ["prevention"],
+    "avoid": [{"phrase": "sorry if", "kind": "conditional", "reason": "sample"}],
+    "tips": [{"element": "prevention", "tip": "sample"}], "good": False,
+}
+_GOOD_REVIEW = {"locale": "ja", "present": ["regret"], "missing": [], "avoid": [],
+                "tips": [], "good": True}
+_SITUATION = {"id": "sample", "category": "late_delivery", "severity": "medium",
+              "contact": "phone", "customer": "Ms Tanaka", "text": "sample"}
+
+MESSAGE_SAMPLES: dict[str, list[dict[str, Any]]] = {
+    "boss_todo": [
+        {"severity": s.value, "category": c.value, "contact": k.value, "ref": "OOPS-0042",
+         "summary": "sample", "customer": "Ms Tanaka"}
+        for c, s, k in itertools.product(Category, Severity, Contact)
+    ],
+    "error": [{"saved": True, "ref": "OOPS-0042"}, {"saved": False, "ref": ""}],
+    "reporter": [
+        {"ref": "OOPS-0042", "category": "outage", "severity": "low", "boss": b,
+         "boss_mention": "<@U0LEAD01>"} for b in (True, False)
+    ],
+    "mine": [
+        {"incidents": []},
+        {"incidents": [{"ref": "OOPS-0042", "category": "outage", "severity": "low",
+                        "state": "reported", "summary": "sample"}]},
+    ],
+    "coach": [{"review": _REVIEW}, {"review": _GOOD_REVIEW}],
+    "practice": [{"situation": _SITUATION}],
+    "follow_up_customer": [
+        {"ref": "OOPS-0042", "customer": "Ms Tanaka", "category": "wrong_item",
+         "what_happened": "a", "what_we_did": "b", "what_changes": "c"},
+        {"ref": "", "customer": "", "category": "", "what_happened": "", "what_we_did": "",
+         "what_changes": ""},
+    ],
+}

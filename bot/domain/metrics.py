@@ -147,7 +147,7 @@ def human(seconds: float | None) -> str:
 # --- blamelessness ---------------------------------------------------------------------
 
 _MENTION = re.compile(r"<[@!][^<>]*>|&lt;[@!].*?&gt;")
-_USER_ID = re.compile(r"\b[UW][A-Z0-9]{6,}\b")
+_USER_ID = re.compile(r"\b[UW](?=[A-Z0-9]*\d)[A-Z0-9]{6,}\b")  # IDs carry a digit
 
 
 def blameless(text: str) -> str:

@@ -1,0 +1,65 @@
+"""`owabi serve` as deployed: a separate process, configured only by the environment."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from bot.sandbox.slack_side import SlackSide
+from bot.sandbox.standin import StandIn
+from tests.conftest import LEAD, MINIMAL_POLICY, SECRET, STAFF
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[str], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()[1]
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise AssertionError("owabi serve never became healthy")
+
+
+def test_serve_answers_signed_oops_and_stops_on_sigterm(standin: StandIn, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(MINIMAL_POLICY)
+    db = tmp_path / "prod.db"
+    port = free_port()
+    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-serve", "SLACK_SIGNING_SECRET": SECRET,
+           "SLACK_API_URL": standin.api_url, "OWABI_DB": str(db), "OWABI_POLICY": str(policy)}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, proc)
+        slack = SlackSide(url, SECRET, standin)
+        sent = time.monotonic()
+        reply = slack.command(STAFF, "the Tanaka order went out a day late")
+        assert reply.status == 200 and reply.seconds < 3
+        assert "OOPS-0001" in reply.text
+        assert standin.wait_for(lambda: standin.dms_to(LEAD), timeout=5)
+        assert time.monotonic() - sent < 5
+        rows = sqlite3.connect(db).execute("SELECT reporter, category FROM incidents").fetchall()
+        assert rows == [(STAFF, "late_delivery")]
+        assert slack.command(STAFF, "late", signature="v0=bad").status == 401
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err

@@ -1,0 +1,127 @@
+"""Channel summaries over signed HTTP: figures, blamelessness, the chart, the CLI, the schedule."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.cli import main
+from bot.slack import ids
+from tests.conftest import LEAD, POLICY, STAFF, STAFF2, Harness
+from tests.lifecycle_helpers import channel_posts, press, resolve
+
+NAMES = ("U0STAFF01", "U0STAFF02", "U0LEAD01", "U0MGR01", "U0GM01", "U0ADMIN01", "<@", "<!")
+
+
+def _incidents(h: Harness) -> None:
+    h.slack.command(STAFF, "the Tanaka order went out a day late")
+    h.slack.command(STAFF2, "we charged Mr Sato twice, billing error on the invoice")
+    h.slack.command(STAFF, "the parcel for Ms Ito arrived damaged, box crushed")
+    assert h.wait_for(lambda: h.store.events.count("message_sent") >= 3)
+    h.slack.click(LEAD, ids.ACK, "1")
+    assert h.wait_event("acknowledged")
+    press(h, STAFF, ids.CONTACTED, 1)
+    resolve(h, LEAD, 1, what_happened="courier booked for the wrong day",
+            lesson="<@U0STAFF01> and U0STAFF02 found it: double-check the courier date <!channel>")
+    h.store.events.append(at=h.runtime.service.clock(), kind="escalated", incident_id=2, actor=None,
+                          recipient="U0MGR01", level=1)
+
+
+def test_on_demand_summary_figures_and_no_names(owabi: Harness) -> None:
+    _incidents(owabi)
+    reply = owabi.slack.command(STAFF, "summary week", channel="C0FRONTDSK")
+    assert reply.status == 200 and "Posted" in reply.text
+    assert owabi.wait_for(lambda: channel_posts(owabi, "C0FRONTDSK"))
+    post = channel_posts(owabi, "C0FRONTDSK")[0]
+    text = json.dumps(post, ensure_ascii=False)
+    for figure in ("*3* reported", "Late delivery 1", "Billing error 1", "*Open now:* 2",
+                   "Oldest open: OOPS-0002", "*Escalations needed:* 1", "double-check the courier date",
+                   "reporting early"):
+        assert figure in text, figure
+    assert "acknowledged:" in text and "resolved:" in text and "(1)" in text
+    for name in NAMES:
+        assert name not in text, name
+    # the weekly post carries its chart, uploaded with the external upload flow
+    assert owabi.wait_for(lambda: owabi.standin.calls("files.completeUploadExternal"), timeout=10)
+    assert owabi.standin.calls("files.getUploadURLExternal") and owabi.standin.calls("upload")
+    done = owabi.standin.calls("files.completeUploadExternal")[0].args
+    assert done.get("channel_id") == "C0FRONTDSK"
+    assert owabi.standin.calls("upload")[0].args["bytes"] > 1000
+
+
+def test_cli_summary_prints_the_same_figures(owabi: Harness, monkeypatch: pytest.MonkeyPatch,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    _incidents(owabi)
+    monkeypatch.setenv("OWABI_DB", str(owabi.db_path))
+    monkeypatch.setenv("OWABI_POLICY", str(owabi.policy_path))
+    assert main(["summary", "--period", "today"]) == 0
+    out = capsys.readouterr().out
+    assert "3 reported" in out and "Open now: 2" in out and "Escalations needed: 1" in out
+    for name in NAMES:
+        assert name not in out
+
+
+NEW_YORK = POLICY.replace('timezone = "Asia/Tokyo"', 'timezone = "America/New_York"').replace(
+    'admins = ["U0ADMIN01"]', 'admins = ["U0ADMIN01"]\n\n[summary]\ndaily = "18:00"\nweekly = "MON 09:00"')
+
+
+def _utc(text: str) -> float:
+    return datetime.fromisoformat(text).timestamp()
+
+
+def _jobs(h: Harness) -> list[tuple[str, float, str]]:
+    rows = h.store.conns.db.execute(
+        "SELECT key, due_at, status FROM jobs WHERE kind = 'summary' ORDER BY due_at").fetchall()
+    return [(str(k), float(d), str(s)) for k, d, s in rows]
+
+
+def test_scheduled_summaries_keep_local_time_across_dst(harness: Callable[..., Harness]) -> None:
+    now = [_utc("2026-03-07T22:00:00+00:00")]  # Saturday 17:00 EST, the day before DST starts
+    h = harness(NEW_YORK, clock=lambda: now[0])
+    ny = ZoneInfo("America/New_York")
+    due = [d for _k, d, _s in _jobs(h)]
+    assert due == [_utc("2026-03-07T23:00:00+00:00"), _utc("2026-03-09T13:00:00+00:00")]
+    now[0] = _utc("2026-03-07T23:00:01+00:00")
+    h.runtime.scheduler.wake()
+    assert h.wait_for(lambda: channel_posts(h, "C0TEAMCHAN"), timeout=10)
+    pending = [d for _k, d, s in _jobs(h) if s == "pending"]
+    # the next daily run is 18:00 EDT, i.e. 23 hours later in UTC
+    assert _utc("2026-03-08T22:00:00+00:00") in pending
+    assert datetime.fromtimestamp(min(pending), ny).strftime("%a %H:%M") == "Sun 18:00"
+    h.restart()  # a restart neither loses nor doubles the schedule
+    assert sorted(d for _k, d, s in _jobs(h) if s == "pending") == sorted(pending)
+
+
+def test_export_round_trip(owabi: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+                           capsys: pytest.CaptureFixture[str]) -> None:
+    import csv
+
+    _incidents(owabi)
+    monkeypatch.setenv("OWABI_DB", str(owabi.db_path))
+    monkeypatch.setenv("OWABI_POLICY", str(owabi.policy_path))
+    db = owabi.store.conns.db
+
+    def stored(table: str) -> list[dict[str, object]]:
+        cur = db.execute(f"SELECT * FROM {table} ORDER BY id")
+        names = [d[0] for d in cur.description]
+        return [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
+
+    assert main(["export", "--format", "jsonl"]) == 0
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    for table in ("incidents", "events"):
+        assert [r["row"] for r in lines if r["table"] == table] == stored(table)
+
+    out = tmp_path / "csv"
+    assert main(["export", "--format", "csv", "--out", str(out)]) == 0
+    for table in ("incidents", "events"):
+        with (out / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
+            parsed = list(csv.DictReader(fh))
+        assert parsed == [{k: "" if v is None else str(v) for k, v in row.items()} for row in stored(table)]
+
+    assert main(["export", "--format", "jsonl", "--since", "2999-01-01"]) == 0
+    assert capsys.readouterr().out == ""
