@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from pydantic import SecretStr  # noqa: E402
+from pydantic import SecretStr
 
-from bot.config import Settings  # noqa: E402
-from bot.runtime import build  # noqa: E402
-from bot.sandbox.slack_side import SlackSide  # noqa: E402
-from bot.sandbox.standin import StandIn  # noqa: E402
-from bot.server import HttpServer  # noqa: E402
+from bot.config import Settings
+from bot.runtime import build
+from bot.sandbox.slack_side import SlackSide
+from bot.sandbox.standin import StandIn
+from bot.server import HttpServer
 
 SECRET = "bench-secret"
 POLICY = """
@@ -42,7 +42,7 @@ chain = ["U0LEAD01", "U0MGR01", "U0GM01"]
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def line(name: str, values: list[float]) -> str:
@@ -70,7 +70,7 @@ def run(reports: int, concurrency: int) -> int:
             sent: dict[str, float] = {}
             acks: list[float] = []
 
-            def one(user: str) -> None:
+            def one(user: str, sent: dict[str, float] = sent, acks: list[float] = acks) -> None:
                 sent[user] = time.time()
                 reply = slack.command(user, f"order for {user} went out a day late, customer upset")
                 acks.append(reply.seconds)
@@ -79,7 +79,8 @@ def run(reports: int, concurrency: int) -> int:
 
             with ThreadPoolExecutor(workers) as pool:
                 list(pool.map(one, who))
-            standin.wait_for(lambda: len(standin.calls("chat.postMessage")) >= len(who) + 1, timeout=60)
+            expected = len(who) + 1
+            standin.wait_for(lambda n=expected: len(standin.calls("chat.postMessage")) >= n, timeout=60)
             dm_at: dict[str, float] = {}
             for call in standin.calls("chat.postMessage"):
                 for user in who:
@@ -91,7 +92,7 @@ def run(reports: int, concurrency: int) -> int:
             print(f"-- {phase}")
             print(line("ack (slash command round trip)", acks))
             print(line("report -> boss DM delivered", to_dm))
-            standin._state.calls.clear()  # noqa: SLF001
+            standin._state.calls.clear()
         print(f"boss DMs missing: {failures}; acks at or over 3 s: {slow}")
         server.stop()
     return 1 if failures or slow else 0

@@ -19,13 +19,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot import resources  # noqa: E402
-from bot.config import load_policy  # noqa: E402
-from bot.scripts import Renderer  # noqa: E402
-from bot.service import Owabi  # noqa: E402
-from bot.slack.compose import Composer  # noqa: E402
-from bot.store import Store  # noqa: E402
-from bot.summaries import Summaries  # noqa: E402
+from bot import resources
+from bot.config import load_policy
+from bot.scripts import Renderer
+from bot.service import Owabi
+from bot.slack.compose import Composer
+from bot.store import Store
+from bot.summaries import Summaries
 
 INCIDENTS, EVENTS, LESSONS = 100_000, 1_000_000, 20_000
 SPAN = 8 * 7 * 86400
@@ -39,20 +39,47 @@ def incident_rows(now: float, rng: random.Random) -> list[tuple[object, ...]]:
     for n in range(1, INCIDENTS + 1):
         t = now - rng.random() * SPAN
         state = rng.choice(STATES)
-        rows.append((n, f"OOPS-{n:04d}", t, t, f"U0STAFF{n % 50:02d}", "front-desk", '["U0LEAD01"]',
-                     "synthetic", "", rng.choice(CATS), rng.choice(SEVS), "in_person", "en", state, "",
-                     t + rng.random() * 30, t + rng.random() * 3600,
-                     t + rng.random() * 7200 if state != "reported" else None,
-                     t + rng.random() * 86400 if state in ("resolved", "followed_up") else None,
-                     f"bench:{n}"))
+        rows.append(
+            (
+                n,
+                f"OOPS-{n:04d}",
+                t,
+                t,
+                f"U0STAFF{n % 50:02d}",
+                "front-desk",
+                '["U0LEAD01"]',
+                "synthetic",
+                "",
+                rng.choice(CATS),
+                rng.choice(SEVS),
+                "in_person",
+                "en",
+                state,
+                "",
+                t + rng.random() * 30,
+                t + rng.random() * 3600,
+                t + rng.random() * 7200 if state != "reported" else None,
+                t + rng.random() * 86400 if state in ("resolved", "followed_up") else None,
+                f"bench:{n}",
+            )
+        )
     return rows
 
 
 def event_rows(now: float, rng: random.Random) -> list[tuple[object, ...]]:
     kinds = ["reported", "boss_dm_queued", "message_sent", "acknowledged", "contacted", "resolved"]
-    return [(now - rng.random() * SPAN, rng.randint(1, INCIDENTS),
-             "escalated" if rng.random() < 0.05 else rng.choice(kinds), None, "{}", "-", "-")
-            for _ in range(EVENTS)]
+    return [
+        (
+            now - rng.random() * SPAN,
+            rng.randint(1, INCIDENTS),
+            "escalated" if rng.random() < 0.05 else rng.choice(kinds),
+            None,
+            "{}",
+            "-",
+            "-",
+        )
+        for _ in range(EVENTS)
+    ]
 
 
 def load(store: Store, now: float) -> None:
@@ -60,17 +87,25 @@ def load(store: Store, now: float) -> None:
     db = store.conns.db.conn
     db.execute("BEGIN")
     db.executemany(
-        "INSERT INTO incidents (id, ref, created_at, updated_at, reporter, team, chain, text, customer, "
-        "category, severity, contact, locale, state, channel_id, boss_notified_at, acknowledged_at, "
-        "contacted_at, resolved_at, idempotency_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        incident_rows(now, rng))
-    db.executemany("INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash) "
-                   "VALUES (?,?,?,?,?,?,?)", event_rows(now, rng))
+        "INSERT INTO incidents (id, ref, created_at, updated_at, reporter, team, chain, text, "
+        "customer, category, severity, contact, locale, state, channel_id, boss_notified_at, "
+        "acknowledged_at, contacted_at, resolved_at, idempotency_key) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        incident_rows(now, rng),
+    )
+    db.executemany(
+        "INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash) "
+        "VALUES (?,?,?,?,?,?,?)",
+        event_rows(now, rng),
+    )
     db.executemany(
         "INSERT INTO lessons (incident_id, at, category, severity, lesson, what_changes, author) "
         "VALUES (?,?,?,?,?,?,?)",
-        [(n, now - rng.random() * SPAN, rng.choice(CATS), "low", f"lesson {n}", "", "U0LEAD01")
-         for n in range(1, LESSONS + 1)])
+        [
+            (n, now - rng.random() * SPAN, rng.choice(CATS), "low", f"lesson {n}", "", "U0LEAD01")
+            for n in range(1, LESSONS + 1)
+        ],
+    )
     db.execute("COMMIT")
     db.execute("ANALYZE")
 
@@ -81,12 +116,17 @@ def main() -> int:
         now = time.time()
         started = time.perf_counter()
         load(store, now)
-        print(f"loaded {INCIDENTS:,} incidents, {EVENTS:,} events, {LESSONS:,} lessons "
-              f"in {time.perf_counter() - started:.1f}s")
+        print(
+            f"loaded {INCIDENTS:,} incidents, {EVENTS:,} events, {LESSONS:,} lessons "
+            f"in {time.perf_counter() - started:.1f}s"
+        )
         policy = load_policy(resources.example_policy())
-        service = Owabi(store=store, policy=policy,
-                        composer=Composer(Renderer(resources.responses_dir()), ui_locale="en"),
-                        clock=lambda: now)
+        service = Owabi(
+            store=store,
+            policy=policy,
+            composer=Composer(Renderer(resources.responses_dir()), ui_locale="en"),
+            clock=lambda: now,
+        )
         summaries = Summaries(service)
         runs = []
         for _ in range(5):
@@ -95,10 +135,19 @@ def main() -> int:
             text = summaries.compose.summary_text(summary, zone=policy.zone)
             runs.append(time.perf_counter() - t0)
         best, worst = min(runs), max(runs)
-        print(f"weekly summary: {summary.total:,} incidents in the week, {summary.open_count:,} open, "
-              f"{summary.escalations:,} escalated, {len(text)} chars")
-        print(json.dumps({"weekly_summary_seconds_best": round(best, 4),
-                          "weekly_summary_seconds_worst": round(worst, 4)}))
+        print(
+            f"weekly summary: {summary.total:,} incidents in the week, "
+            f"{summary.open_count:,} open, "
+            f"{summary.escalations:,} escalated, {len(text)} chars"
+        )
+        print(
+            json.dumps(
+                {
+                    "weekly_summary_seconds_best": round(best, 4),
+                    "weekly_summary_seconds_worst": round(worst, 4),
+                }
+            )
+        )
         store.close()
         return 0 if worst < 1.0 else 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -59,7 +60,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_coach(args: argparse.Namespace) -> int:
+    from bot.domain.coach import review
+
+    print(json.dumps(review(args.draft).as_json(), ensure_ascii=False))
+    return 0
+
+
 def register(verb: Callable[..., Any]) -> None:
+    p = verb("coach", cmd_coach, "Review an apology draft (JSON): elements present and missing, phrases to avoid.")
+    p.add_argument("draft", help="what the staffer plans to say or send")
     verb("verify", cmd_verify, "Check the event log's hash chain; exit 1 if anything was altered.")
     p = verb("summary", cmd_summary, "Print the channel summary Owabi would post (blameless).")
     p.add_argument("--period", choices=["today", "week"], default="today",

@@ -47,8 +47,15 @@ def write_csv(store: Store, table: str, out: IO[str], *, since: float) -> int:
     return n
 
 
-def export(store: Store, *, fmt: str, tables: list[str], out_dir: Path | None, stdout: IO[str],
-           since: float) -> int:
+def export(
+    store: Store,
+    *,
+    fmt: str,
+    tables: list[str],
+    out_dir: Path | None,
+    stdout: IO[str],
+    since: float,
+) -> int:
     """Write the export; to files in `out_dir` (one per table for CSV) or to stdout."""
     if out_dir is None:
         if fmt == "jsonl":
@@ -58,6 +65,9 @@ def export(store: Store, *, fmt: str, tables: list[str], out_dir: Path | None, s
     total = 0
     for table in tables:
         with (out_dir / f"{table}.{fmt}").open("w", encoding="utf-8", newline="") as fh:
-            total += (write_jsonl(store, [table], fh, since=since) if fmt == "jsonl"
-                      else write_csv(store, table, fh, since=since))
+            total += (
+                write_jsonl(store, [table], fh, since=since)
+                if fmt == "jsonl"
+                else write_csv(store, table, fh, since=since)
+            )
     return total

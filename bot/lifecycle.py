@@ -14,6 +14,7 @@ from bot.domain.lifecycle import Move, Refused, check, role_of
 from bot.domain.model import Incident, State
 from bot.domain.text import clean
 from bot.service import Owabi
+from bot.store import Store
 
 FOLLOW_UP_JOB = "follow_up_reminder"
 # Issue 3's job kinds that stop mattering once the incident is resolved.
@@ -42,7 +43,7 @@ class Lifecycle:
         self.s = service
 
     @property
-    def store(self) -> Any:
+    def store(self) -> Store:
         return self.s.store
 
     def allowed(self, incident: Incident, *, actor: str, move: Move) -> State:
@@ -51,9 +52,15 @@ class Lifecycle:
         try:
             return check(move, incident.state, role)
         except Refused as refused:
-            self.store.events.append(at=self.s.clock(), kind="refused", incident_id=incident.id,
-                                     actor=actor, action=move.value, state=incident.state.value,
-                                     reason=refused.reason)
+            self.store.events.append(
+                at=self.s.clock(),
+                kind="refused",
+                incident_id=incident.id,
+                actor=actor,
+                action=move.value,
+                state=incident.state.value,
+                reason=refused.reason,
+            )
             raise
 
     def contact(self, incident_id: int, *, actor: str) -> Incident:
@@ -65,13 +72,21 @@ class Lifecycle:
         return incident
 
     def resolve(self, incident_id: int, *, actor: str, resolution: Resolution) -> Incident:
-        return self._move(incident_id, actor=actor, move=Move.RESOLVE, stamp="resolved_at",
-                          resolution=resolution)
+        return self._move(
+            incident_id, actor=actor, move=Move.RESOLVE, stamp="resolved_at", resolution=resolution
+        )
 
     # --- the one write path ----------------------------------------------------------
 
-    def _move(self, incident_id: int, *, actor: str, move: Move, stamp: str,
-              resolution: Resolution | None = None) -> Incident:
+    def _move(
+        self,
+        incident_id: int,
+        *,
+        actor: str,
+        move: Move,
+        stamp: str,
+        resolution: Resolution | None = None,
+    ) -> Incident:
         incident = self.s.get(incident_id)
         target = self.allowed(incident, actor=actor, move=move)
         now = self.s.clock()
@@ -79,28 +94,45 @@ class Lifecycle:
         if resolution is not None:
             fields["details"] = _json({**incident.details, **resolution.as_dict()})
         with self.s.store.conns.write():
-            if not self.store.incidents.set_if(incident.id, where=f"state = '{incident.state.value}'",
-                                               at=now, **fields):
+            if not self.store.incidents.set_if(
+                incident.id, where=f"state = '{incident.state.value}'", at=now, **fields
+            ):
                 raise Refused(move, incident.state, role_of(actor, incident, admins=[]), "changed")
-            self.store.events.append(at=now, kind=target.value, incident_id=incident.id, actor=actor,
-                                     before=incident.state.value, **(resolution.as_dict()
-                                                                       if resolution else {}))
+            self.store.events.append(
+                at=now,
+                kind=target.value,
+                incident_id=incident.id,
+                actor=actor,
+                before=incident.state.value,
+                **(resolution.as_dict() if resolution else {}),
+            )
             if resolution is not None:
                 self._after_resolve(incident, actor=actor, resolution=resolution, at=now)
         self.s.wake()
         return self.s.get(incident.id)
 
-    def _after_resolve(self, incident: Incident, *, actor: str, resolution: Resolution, at: float) -> None:
+    def _after_resolve(
+        self, incident: Incident, *, actor: str, resolution: Resolution, at: float
+    ) -> None:
         if resolution.lesson:
             self.store.reports.add_lesson(
-                incident_id=incident.id, at=at, category=incident.category,
-                severity=incident.severity.value, lesson=resolution.lesson,
-                what_changes=resolution.what_changes, author=actor)
+                incident_id=incident.id,
+                at=at,
+                category=incident.category,
+                severity=incident.severity.value,
+                lesson=resolution.lesson,
+                what_changes=resolution.what_changes,
+                author=actor,
+            )
         self._cancel(incident.id, ESCALATION_JOBS)
         jobs = getattr(self.store, "jobs", None)
         if jobs is not None:
-            jobs.schedule(kind=FOLLOW_UP_JOB, key=f"follow_up:{incident.id}", incident_id=incident.id,
-                          due_at=at + self.s.policy.follow_up_after.total_seconds())
+            jobs.schedule(
+                kind=FOLLOW_UP_JOB,
+                key=f"follow_up:{incident.id}",
+                incident_id=incident.id,
+                due_at=at + self.s.policy.follow_up_after.total_seconds(),
+            )
 
     def _cancel(self, incident_id: int, kinds: tuple[str, ...]) -> None:
         jobs = getattr(self.store, "jobs", None)
@@ -124,12 +156,24 @@ class Lifecycle:
         now = self.s.clock()
         with self.s.store.conns.write():
             queued = self.store.outbox.enqueue(
-                key=f"follow_up_dm:{incident.id}", method="chat.postMessage",
-                payload=LifecycleComposer(self.s.compose).follow_up_reminder(incident, to=person),
-                at=now, incident_id=incident.id, purpose="follow_up_dm", recipient=person)
+                key=f"follow_up_dm:{incident.id}",
+                method="chat.postMessage",
+                payload=LifecycleComposer(self.s.compose).follow_up_reminder(
+                    incident, to=person, now=now
+                ),
+                at=now,
+                incident_id=incident.id,
+                purpose="follow_up_dm",
+                recipient=person,
+            )
             if queued:
-                self.store.events.append(at=now, kind="follow_up_reminder_queued",
-                                         incident_id=incident.id, actor=None, recipient=person)
+                self.store.events.append(
+                    at=now,
+                    kind="follow_up_reminder_queued",
+                    incident_id=incident.id,
+                    actor=None,
+                    recipient=person,
+                )
         self.s.wake()
         return bool(queued)
 

@@ -74,7 +74,7 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runt
                        timeout=10, retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)])
     composer = Composer(renderer, ui_locale=policy.locale)
     service = Owabi(store=store, policy=policy, composer=composer, clock=clock)
-    dispatcher = Dispatcher(store, client, service, clock=clock)
+    dispatcher = Dispatcher(store, client, service, clock=clock, threads=4)
     scheduler = Scheduler(store, clock=clock, threads=2)
     scheduler.after_run = dispatcher.wake
     Escalations(service).install(scheduler)

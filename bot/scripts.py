@@ -29,12 +29,14 @@ from markupsafe import Markup
 
 from bot.domain.model import Category, Contact, Severity
 from bot.domain.text import escape_mrkdwn, one_line
+from bot.domain.wording import deep_merge as _deep_merge
 
 log = logging.getLogger(__name__)
 
 STEPS = ("own_it", "apologize", "explain", "fix_now", "make_whole", "prevent", "follow_up")
 FALLBACK = "en"
 STEP_MAX = 3000  # Block Kit section text
+TITLE_MAX = 150  # Block Kit header text
 SCRIPT_MAX = 9000  # intro + steps, so the reporter message stays far below ~13k
 
 
@@ -239,6 +241,9 @@ class Renderer:
                 size = len(self.intro(ctx))
                 for step in self.script(ctx):
                     size += len(step.title) + len(step.body)
+                    if len(step.title) > TITLE_MAX:
+                        problems.append(f"script/{step.key}.j2 ({locale}): title is "
+                                        f"{len(step.title)} characters; keep it under {TITLE_MAX}")
                     if len(step.body) > STEP_MAX:
                         problems.append(f"script/{step.key}.j2 ({locale}): {_combo(ctx)} "
                                         f"is {len(step.body)} characters; Slack allows {STEP_MAX}")
@@ -283,16 +288,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise TemplateProblem(f"{path}: {exc}") from exc
 
 
-def _deep_merge(into: dict[str, Any], new: Mapping[str, Any]) -> None:
-    for key, value in new.items():
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _deep_merge(into[key], value)
-        else:
-            into[key] = value
-
-
-def _missing_keys(reference: Mapping[str, Any], own: Mapping[str, Any], prefix: str = "")\
-        -> Iterator[str]:
+def _missing_keys(
+    reference: Mapping[str, Any], own: Mapping[str, Any], prefix: str = ""
+) -> Iterator[str]:
     for key, value in reference.items():
         if key not in own:
             yield prefix + key
@@ -334,7 +332,7 @@ class _Sample(str):
             raise AttributeError(name)
         return _sample(name)
 
-    def __iter__(self) -> Iterator[Any]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[Any]:
         return iter([_Sample("sample")])
 
 

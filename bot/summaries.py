@@ -34,14 +34,22 @@ class Summaries:
         start, end = period_bounds(period, now, zone)
         reports = self.s.store.reports
         return summarise(
-            period=period, start=start, end=end, rows=reports.rows(start, end),
-            open_count=reports.open_count(), oldest_open=reports.oldest_open(),
-            escalations=reports.escalations(start, end), lessons=reports.lessons(start=start, end=end),
-            zone=zone)
+            period=period,
+            start=start,
+            end=end,
+            rows=reports.rows(start, end),
+            open_count=reports.open_count(),
+            oldest_open=reports.oldest_open(),
+            escalations=reports.escalations(start, end),
+            lessons=reports.lessons(start=start, end=end),
+            zone=zone,
+        )
 
     def text(self, period: str, *, now: float | None = None) -> str:
         """What `owabi summary` prints: the channel post, as terminal text."""
-        return plain(self.compose.summary_text(self.build(period, now=now), zone=self.s.policy.zone))
+        return plain(
+            self.compose.summary_text(self.build(period, now=now), zone=self.s.policy.zone)
+        )
 
     def post(self, period: str, *, channel: str, key: str, now: float | None = None) -> Summary:
         """Queue the post (and, for a week, the chart) to `channel`; `key` makes it once-only."""
@@ -49,24 +57,45 @@ class Summaries:
         at = self.s.clock()
         payload = self.compose.summary_post(summary, channel=channel, zone=self.s.policy.zone)
         with self.s.store.conns.write():
-            first = self.s.store.outbox.enqueue(key=f"summary:{key}", method="chat.postMessage",
-                                                payload=payload, at=at, purpose="summary",
-                                                recipient=channel)
+            first = self.s.store.outbox.enqueue(
+                key=f"summary:{key}",
+                method="chat.postMessage",
+                payload=payload,
+                at=at,
+                purpose="summary",
+                recipient=channel,
+            )
             if first and period == "week" and summary.total:
-                self.s.store.outbox.enqueue(key=f"summary_chart:{key}", method=CHART_METHOD,
-                                            payload=self._chart(summary, channel), at=at,
-                                            purpose="summary_chart", recipient=channel, depends_on=first)
+                self.s.store.outbox.enqueue(
+                    key=f"summary_chart:{key}",
+                    method=CHART_METHOD,
+                    payload=self._chart(summary, channel),
+                    at=at,
+                    purpose="summary_chart",
+                    recipient=channel,
+                    depends_on=first,
+                )
             if first:
-                self.s.store.events.append(at=at, kind="summary_queued", actor=None, period=period,
-                                           channel=channel, total=summary.total)
+                self.s.store.events.append(
+                    at=at,
+                    kind="summary_queued",
+                    actor=None,
+                    period=period,
+                    channel=channel,
+                    total=summary.total,
+                )
         self.s.wake()
         return summary
 
     def _chart(self, summary: Summary, channel: str) -> dict[str, Any]:
         label = self.compose._label
-        return {"channel": channel, "per_day": summary.per_day, "title": label("summary.chart_title"),
-                "labels": {s: label("severity." + s) for s in SEVERITIES},
-                "filename": f"owabi-week-{int(summary.end)}.png"}
+        return {
+            "channel": channel,
+            "per_day": summary.per_day,
+            "title": label("summary.chart_title"),
+            "labels": {s: label("severity." + s) for s in SEVERITIES},
+            "filename": f"owabi-week-{int(summary.end)}.png",
+        }
 
     # --- the schedule -----------------------------------------------------------------
 
@@ -83,8 +112,12 @@ class Summaries:
         made = []
         for which, spec in self.specs().items():
             due = next_run(spec, after, self.s.policy.zone)
-            job = self.s.store.jobs.schedule(kind=SUMMARY_JOB, due_at=due, key=f"summary:{which}:{int(due)}",
-                                             payload={"which": which})
+            job = self.s.store.jobs.schedule(
+                kind=SUMMARY_JOB,
+                due_at=due,
+                key=f"summary:{which}:{int(due)}",
+                payload={"which": which},
+            )
             if job:
                 made.append(job)
         return made
@@ -98,5 +131,9 @@ class Summaries:
         spec = self.specs().get(which)
         if spec is not None:
             due = next_run(spec, job.due_at, self.s.policy.zone)
-            self.s.store.jobs.schedule(kind=SUMMARY_JOB, due_at=due, key=f"summary:{which}:{int(due)}",
-                                       payload={"which": which})
+            self.s.store.jobs.schedule(
+                kind=SUMMARY_JOB,
+                due_at=due,
+                key=f"summary:{which}:{int(due)}",
+                payload={"which": which},
+            )

@@ -9,14 +9,18 @@ from bot.sandbox.slack_side import Reply, block_texts
 from bot.slack import ids
 from tests.conftest import POLICY, Harness
 
-FAST_FOLLOW_UP_POLICY = POLICY.replace('admins = ["U0ADMIN01"]',
-                                       'admins = ["U0ADMIN01"]\nfollow_up_after = "1s"')
+FAST_FOLLOW_UP_POLICY = POLICY.replace(
+    'admins = ["U0ADMIN01"]', 'admins = ["U0ADMIN01"]\nfollow_up_after = "1s"'
+)
 
 
 def hook_texts(h: Harness, hook: str) -> list[str]:
     """What the person saw privately through one response_url (e.g. 'act-3')."""
-    return ["\n".join([str(c.args.get("text", "")), *block_texts(c.args.get("blocks") or [])])
-            for c in h.standin.calls("response_url") if c.args.get("_hook") == hook]
+    return [
+        "\n".join([str(c.args.get("text", "")), *block_texts(c.args.get("blocks") or [])])
+        for c in h.standin.calls("response_url")
+        if c.args.get("_hook") == hook
+    ]
 
 
 def last_hook(h: Harness) -> str:
@@ -34,8 +38,12 @@ def press(h: Harness, user: str, action_id: str, incident_id: int = 1) -> list[s
 
 
 def action_ids(reply: Reply) -> list[str]:
-    return [e["action_id"] for b in reply.json().get("blocks", []) if b["type"] == "actions"
-            for e in b["elements"]]
+    return [
+        e["action_id"]
+        for b in reply.json().get("blocks", [])
+        if b["type"] == "actions"
+        for e in b["elements"]
+    ]
 
 
 def resolve(h: Harness, user: str, incident_id: int = 1, **values: str) -> Reply:
@@ -44,8 +52,11 @@ def resolve(h: Harness, user: str, incident_id: int = 1, **values: str) -> Reply
     click = h.slack.click(user, ids.RESOLVE, str(incident_id))
     assert click.status == 200
     assert h.wait_for(lambda: len(h.standin.calls("views.open")) > before)
-    view = json.loads(h.standin.calls("views.open")[-1].args["view"]) if isinstance(
-        h.standin.calls("views.open")[-1].args["view"], str) else h.standin.calls("views.open")[-1].args["view"]
+    view = (
+        json.loads(h.standin.calls("views.open")[-1].args["view"])
+        if isinstance(h.standin.calls("views.open")[-1].args["view"], str)
+        else h.standin.calls("views.open")[-1].args["view"]
+    )
     return h.slack.submit(user, view, values)
 
 

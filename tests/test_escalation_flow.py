@@ -3,16 +3,25 @@ SQLite file, and windows of a couple of seconds."""
 
 from __future__ import annotations
 
+import os
+import signal
+import socket
+import subprocess
+import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.sandbox.slack_side import SlackSide
+from bot.sandbox.standin import StandIn
 from bot.slack import ids
-from tests.conftest import GM, LEAD, MANAGER, MINIMAL_POLICY, STAFF, STRANGER, Harness
+from tests.conftest import GM, LEAD, MANAGER, MINIMAL_POLICY, SECRET, STAFF, STRANGER, Harness
 from tests.escalation_helpers import HIGH_TEXT, MEDIUM_TEXT, call_text, flow_policy, wait_until
 
 Make = Callable[..., Harness]
@@ -208,3 +217,42 @@ def test_the_minimum_policy_still_works(harness: Make) -> None:
     h = harness(MINIMAL_POLICY)
     report(h)
     assert [j["kind"] for j in h.store.jobs.rows()] == ["escalate", "remind"]
+
+
+def test_kill_9_loses_no_pending_escalation(harness: Make, standin: StandIn, tmp_path: Path) -> None:
+    policy = tmp_path / "killed.toml"
+    policy.write_text(flow_policy("2s"), encoding="utf-8")
+    port = free_port()
+    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
+           "SLACK_API_URL": standin.api_url, "OWABI_DB": str(tmp_path / "owabi.db"),
+           "OWABI_POLICY": str(policy)}
+    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        assert wait_until(lambda: healthy(port), timeout=15)
+        side = SlackSide(f"http://127.0.0.1:{port}", SECRET, standin)
+        assert side.command(STAFF, MEDIUM_TEXT).status == 200
+        assert standin.wait_for(lambda: standin.dms_to(LEAD), 5)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(5)
+    assert not standin.dms_to(MANAGER)
+    time.sleep(2.5)  # due while nothing runs
+    h = harness(flow_policy("2s"))  # the same database file, a fresh process's worth of Owabi
+    assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=4)
+    time.sleep(0.5)
+    assert len(h.standin.dms_to(MANAGER)) == 1 and len(h.standin.dms_to(LEAD)) == 1
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as resp:
+            return bool(resp.status == 200)
+    except OSError:
+        return False

@@ -15,10 +15,12 @@ from tests.lifecycle_helpers import (
     resolve,
 )
 
-RESOLUTION = {"what_happened": "the courier slot was booked for the wrong day",
-              "what_we_did": "re-sent by express and refunded shipping",
-              "what_changes": "second person checks the courier date before dispatch",
-              "lesson": "check courier dates against the order before dispatch"}
+RESOLUTION = {
+    "what_happened": "the courier slot was booked for the wrong day",
+    "what_we_did": "re-sent by express and refunded shipping",
+    "what_changes": "second person checks the courier date before dispatch",
+    "lesson": "check courier dates against the order before dispatch",
+}
 
 
 def state(h: Harness, incident_id: int = 1) -> State:
@@ -75,7 +77,10 @@ def test_refusals_are_polite_private_and_logged(owabi: Harness) -> None:
     assert any("can't be recorded" in t for t in seen)
     refused = [e for e in owabi.store.events.for_incident(1) if e.kind == "refused"]
     assert [(e.actor, e.data["reason"]) for e in refused] == [
-        (STRANGER, "not_allowed"), (STAFF, "needs_boss"), (LEAD, "wrong_state")]
+        (STRANGER, "not_allowed"),
+        (STAFF, "needs_boss"),
+        (LEAD, "wrong_state"),
+    ]
     for call in owabi.standin.calls("response_url"):
         assert call.args.get("response_type") == "ephemeral"
     # a boss may resolve straight from reported; pressing "contacted" afterwards is refused
@@ -86,22 +91,30 @@ def test_refusals_are_polite_private_and_logged(owabi: Harness) -> None:
 
 def test_resolution_by_a_stranger_is_refused_even_by_a_forged_submission(owabi: Harness) -> None:
     owabi.slack.command(STAFF, "billing error on invoice 12")
-    view = json.loads(json.dumps(owabi.runtime.service.compose.reporter(owabi.store.incidents.get(1))))
+    view = json.loads(
+        json.dumps(owabi.runtime.service.compose.reporter(owabi.store.incidents.get(1)))
+    )
     assert view  # the app built it
     from bot.slack.lifecycle_compose import LifecycleComposer
 
-    form = LifecycleComposer(owabi.runtime.service.compose).resolve_form(owabi.store.incidents.get(1))
+    form = LifecycleComposer(owabi.runtime.service.compose).resolve_form(
+        owabi.store.incidents.get(1)
+    )
     reply = owabi.slack.submit(STRANGER, form, {"what_happened": "x"})
     assert reply.json().get("response_action") == "errors"
     assert state(owabi) is State.REPORTED
 
 
-def test_follow_up_reminder_reaches_the_boss_with_the_message_ready(harness: Callable[..., Harness]) -> None:
+def test_follow_up_reminder_reaches_the_boss_with_the_message_ready(
+    harness: Callable[..., Harness],
+) -> None:
     h = harness(FAST_FOLLOW_UP_POLICY)
     h.slack.command(STAFF, "the Tanaka order went out a day late")
     resolve(h, ADMIN, **RESOLUTION)
-    assert h.wait_for(lambda: any("follow up" in json.dumps(c.args).lower()
-                                  for c in h.standin.dms_to(LEAD)), timeout=8)
+    assert h.wait_for(
+        lambda: any("follow up" in json.dumps(c.args).lower() for c in h.standin.dms_to(LEAD)),
+        timeout=8,
+    )
     dm = next(c for c in h.standin.dms_to(LEAD) if "follow up" in json.dumps(c.args).lower())
     assert RESOLUTION["what_changes"] in json.dumps(dm.args, ensure_ascii=False)
     assert ids.FOLLOWED_UP in json.dumps(dm.args)
@@ -112,7 +125,9 @@ def test_follow_up_reminder_reaches_the_boss_with_the_message_ready(harness: Cal
 
 def test_app_home_shows_open_incidents_and_the_next_button(owabi: Harness) -> None:
     owabi.slack.command(STAFF, "the Tanaka order went out a day late")
-    assert owabi.slack.event({"type": "app_home_opened", "user": STAFF, "tab": "home"}).status == 200
+    assert (
+        owabi.slack.event({"type": "app_home_opened", "user": STAFF, "tab": "home"}).status == 200
+    )
     assert owabi.wait_for(lambda: owabi.standin.calls("views.publish"))
     view = owabi.standin.calls("views.publish")[-1].args["view"]
     view = json.loads(view) if isinstance(view, str) else view
@@ -121,5 +136,7 @@ def test_app_home_shows_open_incidents_and_the_next_button(owabi: Harness) -> No
     assert "OOPS-0001" in text and "Customer contacted" in text and ids.CONTACTED in text
     owabi.slack.event({"type": "app_home_opened", "user": LEAD, "tab": "home"})
     assert owabi.wait_for(lambda: len(owabi.standin.calls("views.publish")) >= 2)
-    boss_view = json.dumps(owabi.standin.calls("views.publish")[-1].args["view"], ensure_ascii=False)
+    boss_view = json.dumps(
+        owabi.standin.calls("views.publish")[-1].args["view"], ensure_ascii=False
+    )
     assert "team" in boss_view.lower() and "OOPS-0001" in boss_view

@@ -32,16 +32,19 @@ def at(text: str) -> float:
     return datetime.fromisoformat(text).timestamp()
 
 
-@pytest.mark.parametrize(("values", "p50", "p90"), [
-    ([], None, None),
-    ([5.0], 5.0, 5.0),
-    ([1.0, 2.0], 1.5, 2.0),
-    ([3.0, 1.0, 2.0], 2.0, 3.0),
-    ([float(n) for n in range(1, 11)], 5.5, 9.0),
-    ([float(n) for n in range(1, 101)], 50.5, 90.0),
-    ([60.0] * 9 + [3600.0], 60.0, 60.0),
-    ([60.0] * 8 + [3600.0] * 2, 60.0, 3600.0),
-])
+@pytest.mark.parametrize(
+    ("values", "p50", "p90"),
+    [
+        ([], None, None),
+        ([5.0], 5.0, 5.0),
+        ([1.0, 2.0], 1.5, 2.0),
+        ([3.0, 1.0, 2.0], 2.0, 3.0),
+        ([float(n) for n in range(1, 11)], 5.5, 9.0),
+        ([float(n) for n in range(1, 101)], 50.5, 90.0),
+        ([60.0] * 9 + [3600.0], 60.0, 60.0),
+        ([60.0] * 8 + [3600.0] * 2, 60.0, 3600.0),
+    ],
+)
 def test_median_and_p90(values: list[float], p50: float | None, p90: float | None) -> None:
     assert median(values) == p50
     assert percentile(values, 90) == p90
@@ -49,44 +52,68 @@ def test_median_and_p90(values: list[float], p50: float | None, p90: float | Non
 
 
 def test_durations_skip_unreached_stages_and_clamp_skew() -> None:
-    rows = [Row(100.0, "other", "low", notified=130.0, acknowledged=400.0),
-            Row(200.0, "other", "low", notified=190.0),
-            Row(300.0, "other", "high")]
+    rows = [
+        Row(100.0, "other", "low", notified=130.0, acknowledged=400.0),
+        Row(200.0, "other", "low", notified=190.0),
+        Row(300.0, "other", "high"),
+    ]
     assert durations(rows, "notified") == [30.0, 0.0]
     assert durations(rows, "acknowledged") == [300.0]
     assert durations(rows, "resolved") == []
 
 
-@pytest.mark.parametrize(("seconds", "text"), [
-    (None, "—"), (0, "0s"), (59, "59s"), (60, "1m"), (3599, "59m"), (3600, "1h 00m"),
-    (5400, "1h 30m"), (86400, "1d 0h"), (90000, "1d 1h")])
+@pytest.mark.parametrize(
+    ("seconds", "text"),
+    [
+        (None, "—"),
+        (0, "0s"),
+        (59, "59s"),
+        (60, "1m"),
+        (3599, "59m"),
+        (3600, "1h 00m"),
+        (5400, "1h 30m"),
+        (86400, "1d 0h"),
+        (90000, "1d 1h"),
+    ],
+)
 def test_human_durations(seconds: float | None, text: str) -> None:
     assert human(seconds) == text
 
 
-@pytest.mark.parametrize(("text", "clean"), [
-    ("<@U0STAFF01> forgot the label", "someone forgot the label"),
-    ("ask U0LEAD01 first", "ask someone first"),
-    ("&lt;@U0GM01&gt; knew", "someone knew"),
-    ("<!channel> check dates", "someone check dates"),
-    ("UPS delivered late", "UPS delivered late"),
-    ("URGENTLY add a WARNING label", "URGENTLY add a WARNING label"),
-    ("check the SKU U2 before packing", "check the SKU U2 before packing"),
-])
+@pytest.mark.parametrize(
+    ("text", "clean"),
+    [
+        ("<@U0STAFF01> forgot the label", "someone forgot the label"),
+        ("ask U0LEAD01 first", "ask someone first"),
+        ("&lt;@U0GM01&gt; knew", "someone knew"),
+        ("<!channel> check dates", "someone check dates"),
+        ("UPS delivered late", "UPS delivered late"),
+        ("URGENTLY add a WARNING label", "URGENTLY add a WARNING label"),
+        ("check the SKU U2 before packing", "check the SKU U2 before packing"),
+    ],
+)
 def test_blameless_removes_people(text: str, clean: str) -> None:
     assert blameless(text) == clean
 
 
 def test_per_day_uses_local_days() -> None:
-    rows = [Row(at("2026-11-22T14:59:00+00:00"), "other", "low"),   # 23:59 in Tokyo
-            Row(at("2026-11-22T15:01:00+00:00"), "other", "high"),  # 00:01 next day in Tokyo
-            Row(at("2026-11-22T15:02:00+00:00"), "other", "high")]
+    rows = [
+        Row(at("2026-11-22T14:59:00+00:00"), "other", "low"),  # 23:59 in Tokyo
+        Row(at("2026-11-22T15:01:00+00:00"), "other", "high"),  # 00:01 next day in Tokyo
+        Row(at("2026-11-22T15:02:00+00:00"), "other", "high"),
+    ]
     assert per_day(rows, TOKYO) == {"2026-11-22": {"low": 1}, "2026-11-23": {"high": 2}}
 
 
-@pytest.mark.parametrize(("text", "spec"), [
-    ("18:00", Spec(18, 0)), ("7:05", Spec(7, 5)), ("MON 09:00", Spec(9, 0, 0)),
-    ("sun 23:59", Spec(23, 59, 6))])
+@pytest.mark.parametrize(
+    ("text", "spec"),
+    [
+        ("18:00", Spec(18, 0)),
+        ("7:05", Spec(7, 5)),
+        ("MON 09:00", Spec(9, 0, 0)),
+        ("sun 23:59", Spec(23, 59, 6)),
+    ],
+)
 def test_parse_spec(text: str, spec: Spec) -> None:
     assert parse_spec(text) == spec
 
@@ -97,20 +124,23 @@ def test_parse_spec_refuses_nonsense(text: str) -> None:
         parse_spec(text)
 
 
-@pytest.mark.parametrize(("zone", "spec", "after", "expected"), [
-    # New York, spring forward (2026-03-08): 18:00 stays 18:00 local; the UTC gap is 23h
-    (NY, Spec(18, 0), "2026-03-07T23:00:00+00:00", "2026-03-08T22:00:00+00:00"),
-    (NY, Spec(18, 0), "2026-03-07T22:59:00+00:00", "2026-03-07T23:00:00+00:00"),
-    # New York, fall back (2026-11-01): 25h gap
-    (NY, Spec(18, 0), "2026-10-31T22:00:00+00:00", "2026-11-01T23:00:00+00:00"),
-    # a time skipped by DST (02:30 on 2026-03-08) runs just after the gap, not a day late
-    (NY, Spec(2, 30), "2026-03-08T05:00:00+00:00", "2026-03-08T07:30:00+00:00"),
-    # London, BST starts 2026-03-29: weekly Monday 09:00 moves from 09:00Z to 08:00Z
-    (LONDON, Spec(9, 0, 0), "2026-03-23T09:00:00+00:00", "2026-03-30T08:00:00+00:00"),
-    (LONDON, Spec(9, 0, 0), "2026-03-23T08:59:00+00:00", "2026-03-23T09:00:00+00:00"),
-    # Tokyo, no DST, across a date line in UTC
-    (TOKYO, Spec(18, 0), "2026-11-23T09:00:00+00:00", "2026-11-24T09:00:00+00:00"),
-])
+@pytest.mark.parametrize(
+    ("zone", "spec", "after", "expected"),
+    [
+        # New York, spring forward (2026-03-08): 18:00 stays 18:00 local; the UTC gap is 23h
+        (NY, Spec(18, 0), "2026-03-07T23:00:00+00:00", "2026-03-08T22:00:00+00:00"),
+        (NY, Spec(18, 0), "2026-03-07T22:59:00+00:00", "2026-03-07T23:00:00+00:00"),
+        # New York, fall back (2026-11-01): 25h gap
+        (NY, Spec(18, 0), "2026-10-31T22:00:00+00:00", "2026-11-01T23:00:00+00:00"),
+        # a time skipped by DST (02:30 on 2026-03-08) runs just after the gap, not a day late
+        (NY, Spec(2, 30), "2026-03-08T05:00:00+00:00", "2026-03-08T07:30:00+00:00"),
+        # London, BST starts 2026-03-29: weekly Monday 09:00 moves from 09:00Z to 08:00Z
+        (LONDON, Spec(9, 0, 0), "2026-03-23T09:00:00+00:00", "2026-03-30T08:00:00+00:00"),
+        (LONDON, Spec(9, 0, 0), "2026-03-23T08:59:00+00:00", "2026-03-23T09:00:00+00:00"),
+        # Tokyo, no DST, across a date line in UTC
+        (TOKYO, Spec(18, 0), "2026-11-23T09:00:00+00:00", "2026-11-24T09:00:00+00:00"),
+    ],
+)
 def test_next_run_in_local_time(zone: ZoneInfo, spec: Spec, after: str, expected: str) -> None:
     assert next_run(spec, at(after), zone) == at(expected)
 
@@ -123,20 +153,37 @@ def test_period_bounds_are_local_midnights() -> None:
         period_bounds("month", now, NY)
 
 
-R, A, C, X, F = State.REPORTED, State.ACKNOWLEDGED, State.CONTACTED, State.RESOLVED, State.FOLLOWED_UP
+R, A, C, X, F = (
+    State.REPORTED,
+    State.ACKNOWLEDGED,
+    State.CONTACTED,
+    State.RESOLVED,
+    State.FOLLOWED_UP,
+)
 
 
-@pytest.mark.parametrize(("move", "state", "role", "result"), [
-    (Move.CONTACT, R, Role.REPORTER, C), (Move.CONTACT, A, Role.REPORTER, C),
-    (Move.CONTACT, R, Role.BOSS, C), (Move.CONTACT, R, Role.OTHER, "not_allowed"),
-    (Move.CONTACT, C, Role.REPORTER, "wrong_state"), (Move.CONTACT, X, Role.BOSS, "wrong_state"),
-    (Move.RESOLVE, R, Role.REPORTER, "needs_boss"), (Move.RESOLVE, R, Role.BOSS, X),
-    (Move.RESOLVE, R, Role.ADMIN, X), (Move.RESOLVE, A, Role.REPORTER, X),
-    (Move.RESOLVE, C, Role.REPORTER, X), (Move.RESOLVE, C, Role.OTHER, "not_allowed"),
-    (Move.RESOLVE, X, Role.BOSS, "wrong_state"),
-    (Move.FOLLOW_UP, X, Role.BOSS, F), (Move.FOLLOW_UP, X, Role.REPORTER, F),
-    (Move.FOLLOW_UP, C, Role.BOSS, "wrong_state"), (Move.FOLLOW_UP, F, Role.BOSS, "wrong_state"),
-])
+@pytest.mark.parametrize(
+    ("move", "state", "role", "result"),
+    [
+        (Move.CONTACT, R, Role.REPORTER, C),
+        (Move.CONTACT, A, Role.REPORTER, C),
+        (Move.CONTACT, R, Role.BOSS, C),
+        (Move.CONTACT, R, Role.OTHER, "not_allowed"),
+        (Move.CONTACT, C, Role.REPORTER, "wrong_state"),
+        (Move.CONTACT, X, Role.BOSS, "wrong_state"),
+        (Move.RESOLVE, R, Role.REPORTER, "needs_boss"),
+        (Move.RESOLVE, R, Role.BOSS, X),
+        (Move.RESOLVE, R, Role.ADMIN, X),
+        (Move.RESOLVE, A, Role.REPORTER, X),
+        (Move.RESOLVE, C, Role.REPORTER, X),
+        (Move.RESOLVE, C, Role.OTHER, "not_allowed"),
+        (Move.RESOLVE, X, Role.BOSS, "wrong_state"),
+        (Move.FOLLOW_UP, X, Role.BOSS, F),
+        (Move.FOLLOW_UP, X, Role.REPORTER, F),
+        (Move.FOLLOW_UP, C, Role.BOSS, "wrong_state"),
+        (Move.FOLLOW_UP, F, Role.BOSS, "wrong_state"),
+    ],
+)
 def test_lifecycle_rules(move: Move, state: State, role: Role, result: State | str) -> None:
     if isinstance(result, State):
         assert check(move, state, role) is result

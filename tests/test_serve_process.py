@@ -60,6 +60,6 @@ def test_serve_answers_signed_oops_and_stops_on_sigterm(standin: StandIn, tmp_pa
         assert slack.command(STAFF, "late", signature="v0=bad").status == 401
     finally:
         proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=20)
+        _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Traceback" not in err

@@ -26,10 +26,21 @@ def _incidents(h: Harness) -> None:
     h.slack.click(LEAD, ids.ACK, "1")
     assert h.wait_event("acknowledged")
     press(h, STAFF, ids.CONTACTED, 1)
-    resolve(h, LEAD, 1, what_happened="courier booked for the wrong day",
-            lesson="<@U0STAFF01> and U0STAFF02 found it: double-check the courier date <!channel>")
-    h.store.events.append(at=h.runtime.service.clock(), kind="escalated", incident_id=2, actor=None,
-                          recipient="U0MGR01", level=1)
+    resolve(
+        h,
+        LEAD,
+        1,
+        what_happened="courier booked for the wrong day",
+        lesson="<@U0STAFF01> and U0STAFF02 found it: double-check the courier date <!channel>",
+    )
+    h.store.events.append(
+        at=h.runtime.service.clock(),
+        kind="escalated",
+        incident_id=2,
+        actor=None,
+        recipient="U0MGR01",
+        level=1,
+    )
 
 
 def test_on_demand_summary_figures_and_no_names(owabi: Harness) -> None:
@@ -39,9 +50,16 @@ def test_on_demand_summary_figures_and_no_names(owabi: Harness) -> None:
     assert owabi.wait_for(lambda: channel_posts(owabi, "C0FRONTDSK"))
     post = channel_posts(owabi, "C0FRONTDSK")[0]
     text = json.dumps(post, ensure_ascii=False)
-    for figure in ("*3* reported", "Late delivery 1", "Billing error 1", "*Open now:* 2",
-                   "Oldest open: OOPS-0002", "*Escalations needed:* 1", "double-check the courier date",
-                   "reporting early"):
+    for figure in (
+        "*3* reported",
+        "Late delivery 1",
+        "Billing error 1",
+        "*Open now:* 2",
+        "Oldest open: OOPS-0002",
+        "*Escalations needed:* 1",
+        "double-check the courier date",
+        "reporting early",
+    ):
         assert figure in text, figure
     assert "acknowledged:" in text and "resolved:" in text and "(1)" in text
     for name in NAMES:
@@ -54,8 +72,9 @@ def test_on_demand_summary_figures_and_no_names(owabi: Harness) -> None:
     assert owabi.standin.calls("upload")[0].args["bytes"] > 1000
 
 
-def test_cli_summary_prints_the_same_figures(owabi: Harness, monkeypatch: pytest.MonkeyPatch,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_summary_prints_the_same_figures(
+    owabi: Harness, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     _incidents(owabi)
     monkeypatch.setenv("OWABI_DB", str(owabi.db_path))
     monkeypatch.setenv("OWABI_POLICY", str(owabi.policy_path))
@@ -67,7 +86,9 @@ def test_cli_summary_prints_the_same_figures(owabi: Harness, monkeypatch: pytest
 
 
 NEW_YORK = POLICY.replace('timezone = "Asia/Tokyo"', 'timezone = "America/New_York"').replace(
-    'admins = ["U0ADMIN01"]', 'admins = ["U0ADMIN01"]\n\n[summary]\ndaily = "18:00"\nweekly = "MON 09:00"')
+    'admins = ["U0ADMIN01"]',
+    'admins = ["U0ADMIN01"]\n\n[summary]\ndaily = "18:00"\nweekly = "MON 09:00"',
+)
 
 
 def _utc(text: str) -> float:
@@ -76,7 +97,8 @@ def _utc(text: str) -> float:
 
 def _jobs(h: Harness) -> list[tuple[str, float, str]]:
     rows = h.store.conns.db.execute(
-        "SELECT key, due_at, status FROM jobs WHERE kind = 'summary' ORDER BY due_at").fetchall()
+        "SELECT key, due_at, status FROM jobs WHERE kind = 'summary' ORDER BY due_at"
+    ).fetchall()
     return [(str(k), float(d), str(s)) for k, d, s in rows]
 
 
@@ -97,8 +119,12 @@ def test_scheduled_summaries_keep_local_time_across_dst(harness: Callable[..., H
     assert sorted(d for _k, d, s in _jobs(h) if s == "pending") == sorted(pending)
 
 
-def test_export_round_trip(owabi: Harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                           capsys: pytest.CaptureFixture[str]) -> None:
+def test_export_round_trip(
+    owabi: Harness,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     import csv
 
     _incidents(owabi)
@@ -121,7 +147,9 @@ def test_export_round_trip(owabi: Harness, monkeypatch: pytest.MonkeyPatch, tmp_
     for table in ("incidents", "events"):
         with (out / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
             parsed = list(csv.DictReader(fh))
-        assert parsed == [{k: "" if v is None else str(v) for k, v in row.items()} for row in stored(table)]
+        assert parsed == [
+            {k: "" if v is None else str(v) for k, v in row.items()} for row in stored(table)
+        ]
 
     assert main(["export", "--format", "jsonl", "--since", "2999-01-01"]) == 0
     assert capsys.readouterr().out == ""

@@ -33,14 +33,15 @@ def _load(name: str) -> list[dict[str, str]]:
     return [json.loads(line) for line in lines if line.strip()]
 
 
-def _score(rows: list[dict[str, str]]) -> tuple[float, float, float, list[str]]:
-    category = severity_near = locale = 0
+def _score(rows: list[dict[str, str]]) -> tuple[float, float, float, float, list[str]]:
+    category = severity_near = severity_exact = locale = 0
     misses = []
     for row in rows:
         got = triage(row["text"])
         category += got.category == row["category"]
         near = abs(got.severity.rank - Severity(row["severity"]).rank) <= 1
         severity_near += near
+        severity_exact += got.severity.value == row["severity"]
         locale += got.locale == row["locale"]
         if got.category != row["category"] or not near:
             misses.append(
@@ -48,14 +49,14 @@ def _score(rows: list[dict[str, str]]) -> tuple[float, float, float, list[str]]:
                 f"got {got.category}/{got.severity.value}"
             )
     n = len(rows)
-    return category / n, severity_near / n, locale / n, misses
+    return category / n, severity_near / n, severity_exact / n, locale / n, misses
 
 
 def _report(name: str, rows: list[dict[str, str]]) -> tuple[float, float, float]:
-    cat, sev, loc, misses = _score(rows)
+    cat, sev, exact, loc, misses = _score(rows)
     print(
         f"\n{name}: n={len(rows)} category accuracy {cat:.1%}, "
-        f"severity within one level {sev:.1%}, locale {loc:.1%}"
+        f"severity within one level {sev:.1%} (exact {exact:.1%}), locale {loc:.1%}"
     )
     for miss in misses:
         print("  miss:", miss)

@@ -38,7 +38,11 @@ _RULES: dict[tuple[Move, State], frozenset[Role]] = {
     (Move.FOLLOW_UP, State.RESOLVED): frozenset({Role.REPORTER, Role.BOSS, Role.ADMIN}),
 }
 
-TARGET = {Move.CONTACT: State.CONTACTED, Move.RESOLVE: State.RESOLVED, Move.FOLLOW_UP: State.FOLLOWED_UP}
+TARGET = {
+    Move.CONTACT: State.CONTACTED,
+    Move.RESOLVE: State.RESOLVED,
+    Move.FOLLOW_UP: State.FOLLOWED_UP,
+}
 
 
 class Refused(Exception):

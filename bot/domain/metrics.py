@@ -117,16 +117,31 @@ def per_day(rows: Iterable[Row], zone: ZoneInfo) -> dict[str, dict[str, int]]:
     return {d: dict(c) for d, c in sorted(days.items())}
 
 
-def summarise(*, period: str, start: float, end: float, rows: Sequence[Row], open_count: int,
-              oldest_open: OpenCase | None, escalations: int, lessons: list[Lesson],
-              zone: ZoneInfo) -> Summary:
+def summarise(
+    *,
+    period: str,
+    start: float,
+    end: float,
+    rows: Sequence[Row],
+    open_count: int,
+    oldest_open: OpenCase | None,
+    escalations: int,
+    lessons: list[Lesson],
+    zone: ZoneInfo,
+) -> Summary:
     return Summary(
-        period=period, start=start, end=end, total=len(rows),
+        period=period,
+        start=start,
+        end=end,
+        total=len(rows),
         by_category=dict(Counter(r.category for r in rows).most_common()),
         by_severity=dict(Counter(r.severity for r in rows)),
         timings={s: timing(durations(rows, s)) for s in STAGES},
-        open_count=open_count, oldest_open=oldest_open, escalations=escalations,
-        lessons=lessons, per_day=per_day(rows, zone),
+        open_count=open_count,
+        oldest_open=oldest_open,
+        escalations=escalations,
+        lessons=lessons,
+        per_day=per_day(rows, zone),
     )
 
 
@@ -186,7 +201,7 @@ class Spec:
 def parse_spec(text: str) -> Spec:
     match = re.fullmatch(r"\s*(?:([A-Za-z]{3})\s+)?([01]?\d|2[0-3]):([0-5]\d)\s*", text)
     if match is None:
-        raise ScheduleError(f"{text!r}: write daily times like \"18:00\" and weekly like \"MON 09:00\"")
+        raise ScheduleError(f'{text!r}: write daily times like "18:00" and weekly like "MON 09:00"')
     day, hour, minute = match.groups()
     weekday = None
     if day is not None:

@@ -111,7 +111,8 @@ CATEGORY_KEYWORDS: dict[Category, tuple[Keyword, ...]] = {
         ("not received", 1), ("old address", 1),
         ("遅延", 2), ("遅れ", 2), ("遅く", 1), ("届かな", 2), ("届いていな", 2), ("届かず", 2),
         ("まだ届", 2), ("届い", 1), ("配達", 1), ("配送", 1.5), ("お届け", 1), ("発送", 0.5),
-        ("納品", 1.5), ("待ちぼうけ", 1.5), ("配達でき", 2), ("指定時間", 1.5), ("再配達", 1.5), ("間に合わ", 1), ("荷物", 0.5),
+        ("納品", 1.5), ("待ちぼうけ", 1.5), ("配達でき", 2), ("指定時間", 1.5), ("再配達", 1.5),
+        ("間に合わ", 1), ("荷物", 0.5),
     ),
     Category.MISSED_DEADLINE: (
         ("deadline", 3), ("forgot", 1.5), ("call ?back", 2), ("promised", 1),
@@ -140,7 +141,8 @@ CATEGORY_KEYWORDS: dict[Category, tuple[Keyword, ...]] = {
          3), ("something (hard|sharp) in", 3), ("foreign object", 3), ("tasted off", 3),
         ("undercooked|raw chicken|cold food", 3), ("mou?ld", 3), ("stale", 2),
         ("uneven", 2), ("stain", 2), ("typo|misprint", 3), ("peeling", 2), ("leak", 1.5),
-        ("after (a|one|two|\\d+) (day|week|month)s?", 2), ("first time (she|he|they|i|we)? ?(used|wore|tried|opened|turned)", 2.5),
+        ("after (a|one|two|\\d+) (day|week|month)s?", 2),
+        ("first time (she|he|they|i|we)? ?(used|wore|tried|opened|turned)", 2.5),
         ("(not|hadnt been|wasnt) cleaned|dirty", 2), ("nut[- ]free|gluten[- ]free", 2),
         ("quality", 2), ("print run", 1.5),
         ("不良", 3), ("不具合", 3), ("異物", 3), ("混入", 3), ("髪の毛", 3), ("品質", 2),
@@ -220,7 +222,8 @@ SEVERITY_SIGNALS: tuple[Signal, ...] = (
         "2回目", "3回目", "三回目", "何度も", "度目", "再び")),
     Signal("business_impact", 1, (
         "production line", "line stopped", "lost sales", "lost the deal", "board meeting",
-        "their (business|shop|customers)", "application rejected", "生産ライン", "業務に影響", "損失",
+        "their (business|shop|customers)", "application rejected", "生産ライン", "業務に影響",
+        "損失",
         "営業できな")),
     Signal("big_day", 1, ("wedding", "funeral", "結婚式", "葬", "告別式", "式に")),
     Signal("vulnerable", 1, (

@@ -21,6 +21,7 @@ from bot.sandbox.slack_side import Reply, SlackSide, block_texts
 from bot.sandbox.standin import StandIn
 from bot.scripts import plain
 from bot.server import HttpServer
+from bot.slack import ids
 
 SECRET = "demo-signing-secret"
 STAFF, LEAD, MANAGER, GM = "U0STAFF01", "U0LEAD01", "U0MGR01", "U0GM01"
@@ -87,12 +88,14 @@ class Stage:
 
 
 Act = Callable[[Stage], None]
+# "charged twice" makes it medium, so the demo's 3 s window shows an escalation
+REPORT = "the Tanaka order went out a day late and the customer was charged twice, customer is upset <!channel>"
 
 
 def act_report(stage: Stage) -> None:
-    stage.say("\n== 1. Aiko types: /oops the Tanaka order went out a day late, customer is upset <!channel>")
+    stage.say(f"\n== 1. Aiko types: /oops {REPORT}")
     started = time.perf_counter()
-    reply = stage.slack.command(STAFF, "the Tanaka order went out a day late, customer is upset <!channel>")
+    reply = stage.slack.command(STAFF, REPORT)
     stage.say(f"   (Slack got its answer in {reply.seconds * 1000:.0f} ms, HTTP {reply.status})")
     stage.show(STAFF, reply)
     if stage.wait_dm(LEAD):
@@ -100,6 +103,82 @@ def act_report(stage: Stage) -> None:
         stage.show(LEAD, stage.dm_text(LEAD))
     else:
         stage.say("\n!! Ken's DM did not arrive")
+
+
+def act_escalation(stage: Stage) -> None:
+    """Nobody acknowledges within the window: the manager is pinged, acknowledges, all told."""
+    store = stage.runtime.store
+    incident = store.incidents.get(1)
+    if incident is None:
+        stage.say("\n!! no incident to escalate")
+        return
+    window = stage.runtime.policy.ack_window(incident.severity).total_seconds()
+    stage.say(f"\n== 3. Ken does not answer. {incident.ref} is {incident.severity.value}: "
+              f"its window is {window:.0f} s")
+    if not stage.wait_dm(MANAGER, timeout=window + 5):
+        stage.say("\n!! Mariko was never pinged")
+        return
+    stage.say(f"\n== 4. {window:.0f} s later Owabi escalates: Mariko's DM, with who was told when")
+    stage.show(MANAGER, stage.dm_text(MANAGER))
+    stage.say("\n== 5. Mariko presses Acknowledge (a signed click from Slack)")
+    dm = stage.standin.dms_to(MANAGER)[0]
+    reply = stage.slack.click(MANAGER, ids.ACK, str(incident.id), message={"ts": "0", "text": ""},
+                              channel=str(dm.args.get("channel")))
+    stage.say(f"   (Slack got its answer in {reply.seconds * 1000:.0f} ms, HTTP {reply.status})")
+    _show_acknowledged(stage)
+
+
+def _show_acknowledged(stage: Stage) -> None:
+    standin = stage.standin
+    standin.wait_for(lambda: len(standin.calls("chat.update")) >= 2, 10)
+    standin.wait_for(lambda: any("has your report" in str(c.args.get("text")) for c in standin.dms_to(STAFF)), 10)
+    for call in standin.calls("chat.update"):
+        who = next((u for u in NAMES if call.args.get("channel") == "D" + u[1:]), "?")
+        stage.say(f"\n== 6. {NAMES.get(who, who)}'s DM is updated in place (chat.update)")
+        stage.show(who, "\n".join(block_texts(call.args.get("blocks") or [])[-2:]))
+    told = [c for c in standin.dms_to(STAFF) if "has your report" in str(c.args.get("text"))]
+    if told:
+        stage.say("\n== 7. Aiko is told who has it")
+        stage.show(STAFF, str(told[-1].args.get("text")))
+
+
+def act_lifecycle(stage: Stage) -> None:
+    """Issue 5: customer contacted, resolved with root cause and lesson, the channel summary."""
+    import json as _json
+
+    from bot.slack import ids as _ids
+
+    incident = stage.runtime.store.incidents.by_reporter(STAFF, limit=1)[0]
+    stage.say(f"\n== Aiko calls the customer and presses “Customer contacted / apologized” on {incident.ref}")
+    stage.slack.click(STAFF, _ids.CONTACTED, str(incident.id))
+    stage.standin.wait_for(lambda: stage.standin.calls("response_url"))
+    stage.show(STAFF, _hook_text(stage))
+    stage.say("\n== Ken presses “Resolved” and fills in the form: how it happened, what changes, the lesson")
+    opened = len(stage.standin.calls("views.open"))
+    stage.slack.click(LEAD, _ids.RESOLVE, str(incident.id))
+    stage.standin.wait_for(lambda: len(stage.standin.calls("views.open")) > opened)
+    view = stage.standin.calls("views.open")[-1].args["view"]
+    view = _json.loads(view) if isinstance(view, str) else view
+    stage.slack.submit(LEAD, view, {
+        "what_happened": "the courier pickup was booked for the wrong day; nobody re-checked it",
+        "what_we_did": "re-sent by express the same evening, refunded the shipping, called to apologize",
+        "what_changes": "a second person checks courier dates against the order before dispatch",
+        "lesson": "check the courier date against the order before every dispatch"})
+    stage.say(f"   {incident.ref} is now: {stage.runtime.service.get(incident.id).state.value}")
+    stage.say("\n== Ken types /oops summary week in #front-desk: the blameless channel summary")
+    stage.slack.command(LEAD, "summary week", channel="C0TEAMCHAN")
+    stage.standin.wait_for(lambda: [c for c in stage.standin.calls("chat.postMessage")
+                                    if c.args.get("channel") == "C0TEAMCHAN"], 10)
+    posts = [c for c in stage.standin.calls("chat.postMessage") if c.args.get("channel") == "C0TEAMCHAN"]
+    if posts:
+        stage.show("#front-desk", "\n".join(block_texts(posts[-1].args.get("blocks") or [])))
+    charted = stage.standin.wait_for(lambda: stage.standin.calls("files.completeUploadExternal"), 10)
+    stage.say("   + chart uploaded (incidents per day by severity)" if charted else "   (no chart)")
+
+
+def _hook_text(stage: Stage) -> str:
+    args = stage.standin.calls("response_url")[-1].args
+    return "\n".join(block_texts(args.get("blocks") or [])) or str(args.get("text", ""))
 
 
 def act_log(stage: Stage) -> None:
@@ -114,7 +193,7 @@ def act_log(stage: Stage) -> None:
     stage.say(f"   hash chain: {checked} events, {'intact' if broken is None else f'BROKEN at {broken}'}")
 
 
-ACTS: list[Act] = [act_report, act_log]
+ACTS: list[Act] = [act_report, act_escalation, act_lifecycle, act_log]
 
 
 def run_demo(*, keep_db: Path | None, out: TextIO) -> int:

@@ -31,8 +31,11 @@ def render_png(per_day: dict[str, dict[str, int]], *, title: str, labels: dict[s
     bottom = [0] * len(days)
     for sev in SEVERITIES:
         counts = [per_day[d].get(sev, 0) for d in days]
-        ax.bar([d[5:] for d in days], counts, bottom=bottom, color=COLOURS[sev], label=labels.get(sev, sev))
+        ax.bar(
+            range(len(days)), counts, bottom=bottom, color=COLOURS[sev], label=labels.get(sev, sev)
+        )
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
+    ax.set_xticks(range(len(days)), [d[5:] for d in days])  # positions, so no unit guessing
     ax.set_title(title)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="upper left", fontsize="small", frameon=False)
@@ -42,10 +45,13 @@ def render_png(per_day: dict[str, dict[str, int]], *, title: str, labels: dict[s
 
 
 def upload(client: WebClient, payload: dict[str, Any]) -> tuple[str, str]:
-    """files.getUploadURLExternal → POST → files.completeUploadExternal(channel_id), via slack_sdk."""
+    """getUploadURLExternal → POST bytes → completeUploadExternal(channel_id), via slack_sdk."""
     png = render_png(payload["per_day"], title=payload["title"], labels=payload.get("labels", {}))
-    result = client.files_upload_v2(channel=payload["channel"], content=png,
-                                    filename=payload.get("filename", "owabi-week.png"),
-                                    title=payload["title"])
+    result = client.files_upload_v2(
+        channel=payload["channel"],
+        content=png,
+        filename=payload.get("filename", "owabi-week.png"),
+        title=payload["title"],
+    )
     files = result.get("files") or [{}]
     return payload["channel"], str(files[0].get("id", "") if isinstance(files[0], dict) else "")

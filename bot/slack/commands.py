@@ -40,9 +40,10 @@ def register(app: App, service: Owabi) -> None:
 
 def extra_subcommands(service: Owabi) -> dict[str, Sub]:
     """Sub-commands added by other features (coach, practice, lessons, summary)."""
+    from bot.slack.coaching import subcommands as coaching_subcommands
     from bot.slack.lifecycle_actions import subcommands as lifecycle_subcommands
 
-    return {**lifecycle_subcommands(service)}
+    return {**lifecycle_subcommands(service), **coaching_subcommands(service)}
 
 
 def _report(service: Owabi, ack: Ack, text: str, *, user: str, body: dict[str, Any], **_: Any) -> None:

@@ -145,6 +145,11 @@ class Composer:
         text = self.r.render(f"messages/{template}.j2", self.ui, **ctx)
         return {"text": shorten(text, FALLBACK_MAX), "blocks": dump([section(text)])}
 
+    def text_only(self, text: str) -> dict[str, Any]:
+        """An already-rendered text as a message, split into sections that fit Slack."""
+        chunks = [text[i:i + SECTION_TEXT_MAX] for i in range(0, len(text), SECTION_TEXT_MAX)] or [""]
+        return {"text": one_line(text, FALLBACK_MAX), "blocks": dump([section(c) for c in chunks[:45]])}
+
     def mine(self, incidents: list[Incident]) -> dict[str, Any]:
         rows = [{"ref": i.ref, "category": i.category, "severity": i.severity.value,
                  "state": i.state.value, "summary": one_line(i.text, 80)} for i in incidents]

@@ -24,8 +24,15 @@ from bot.summaries import Summaries
 
 log = logging.getLogger(__name__)
 
-PERIOD_WORDS = {"week": "week", "weekly": "week", "今週": "week", "today": "today", "daily": "today",
-                "今日": "today", "": "today"}
+PERIOD_WORDS = {
+    "week": "week",
+    "weekly": "week",
+    "今週": "week",
+    "today": "today",
+    "daily": "today",
+    "今日": "today",
+    "": "today",
+}
 
 
 def register(app: App, service: Owabi) -> None:
@@ -42,7 +49,9 @@ def _private(respond: Respond, payload: dict[str, Any]) -> None:
 
 def _register_moves(app: App, service: Owabi, life: Lifecycle, compose: LifecycleComposer) -> None:
     def handler(move: Move) -> Callable[..., None]:
-        def on_click(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        def on_click(
+            ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+        ) -> None:
             ack()
             incident_id, user = int(action["value"]), body["user"]["id"]
             incident = service.get(incident_id)
@@ -62,10 +71,13 @@ def _register_moves(app: App, service: Owabi, life: Lifecycle, compose: Lifecycl
     app.action(ids.FOLLOWED_UP)(handler(Move.FOLLOW_UP))
 
 
-def _register_resolve(app: App, service: Owabi, life: Lifecycle, compose: LifecycleComposer) -> None:
+def _register_resolve(
+    app: App, service: Owabi, life: Lifecycle, compose: LifecycleComposer
+) -> None:
     @app.action(ids.RESOLVE)
-    def resolve_clicked(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-                        client: WebClient) -> None:
+    def resolve_clicked(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
         ack()
         incident = service.get(int(action["value"]))
         try:
@@ -73,8 +85,10 @@ def _register_resolve(app: App, service: Owabi, life: Lifecycle, compose: Lifecy
         except Refused as refusal:
             _private(respond, compose.refused(incident, refusal))
             return
-        client.views_open(trigger_id=body["trigger_id"],
-                          view=compose.resolve_form(incident, response_url=body.get("response_url", "")))
+        client.views_open(
+            trigger_id=body["trigger_id"],
+            view=compose.resolve_form(incident, response_url=body.get("response_url", "")),
+        )
 
     @app.view(ids.RESOLVE_VIEW)
     def resolve_submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -82,10 +96,14 @@ def _register_resolve(app: App, service: Owabi, life: Lifecycle, compose: Lifecy
         values = {name: _text(view, name) for name, _ in RESOLVE_INPUTS}
         incident = service.get(int(meta["incident_id"]))
         try:
-            updated = life.resolve(incident.id, actor=body["user"]["id"], resolution=Resolution.of(**values))
+            updated = life.resolve(
+                incident.id, actor=body["user"]["id"], resolution=Resolution.of(**values)
+            )
         except Refused as refusal:
-            ack(response_action="errors",
-                errors={"what_happened": compose.refused(incident, refusal)["text"][:150]})
+            ack(
+                response_action="errors",
+                errors={"what_happened": compose.refused(incident, refusal)["text"][:150]},
+            )
             return
         ack()
         _confirm(service, compose, updated, meta.get("response_url", ""))
@@ -98,15 +116,25 @@ def _text(view: dict[str, Any], block: str) -> str:
     return from_slack(str(element.get("value") or ""))
 
 
-def _confirm(service: Owabi, compose: LifecycleComposer, incident: Incident, response_url: str) -> None:
+def _confirm(
+    service: Owabi, compose: LifecycleComposer, incident: Incident, response_url: str
+) -> None:
     """Tell the person where they pressed Resolved, through the outbox (so it is not lost)."""
     if not response_url:
         return
     service.store.outbox.enqueue(
-        key=f"resolved_note:{incident.id}", method="response_url",
-        payload={"response_url": response_url, "response_type": "ephemeral", "replace_original": False,
-                 **compose.done(incident)},
-        at=service.clock(), incident_id=incident.id, purpose="resolved_note")
+        key=f"resolved_note:{incident.id}",
+        method="response_url",
+        payload={
+            "response_url": response_url,
+            "response_type": "ephemeral",
+            "replace_original": False,
+            **compose.done(incident),
+        },
+        at=service.clock(),
+        incident_id=incident.id,
+        purpose="resolved_note",
+    )
     service.wake()
 
 
@@ -121,14 +149,22 @@ def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
     def lessons(ack: Ack, rest: str, **_: Any) -> None:
         category = rest.strip().lower().replace(" ", "_") or None
         found = service.store.reports.lessons(category=category, limit=15)
-        ack(response_type="ephemeral", **compose.lessons(found, category=category, zone=service.policy.zone))
+        ack(
+            response_type="ephemeral",
+            **compose.lessons(found, category=category, zone=service.policy.zone),
+        )
 
     def summary(ack: Ack, rest: str, body: dict[str, Any], **_: Any) -> None:
         period = PERIOD_WORDS.get(rest.strip().lower(), "today")
-        ack(response_type="ephemeral", **service.compose.note(
-            "summary_posted", period=compose._label("summary." + period)))
-        summaries.post(period, channel=body.get("channel_id", ""),
-                       key=f"asked:{body.get('trigger_id') or service.clock()}")
+        ack(
+            response_type="ephemeral",
+            **service.compose.note("summary_posted", period=compose._label("summary." + period)),
+        )
+        summaries.post(
+            period,
+            channel=body.get("channel_id", ""),
+            key=f"asked:{body.get('trigger_id') or service.clock()}",
+        )
 
     return {"lessons": lessons, "summary": summary}
 
@@ -143,19 +179,38 @@ def _register_home(app: App, service: Owabi, compose: LifecycleComposer) -> None
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        client.views_publish(user_id=event["user"], view=home_view(service, compose, summaries, event["user"]))
+        client.views_publish(
+            user_id=event["user"], view=home_view(service, compose, summaries, event["user"])
+        )
 
 
-def home_view(service: Owabi, compose: LifecycleComposer, summaries: Summaries, user: str) -> dict[str, Any]:
+def home_view(
+    service: Owabi, compose: LifecycleComposer, summaries: Summaries, user: str
+) -> dict[str, Any]:
     """Staff: their open incidents. Bosses (anyone in a chain, or an admin): their teams' too."""
     policy = service.policy
-    is_boss = user in policy.admins or user in policy.default.chain or any(
-        user in t.chain for t in policy.teams)
+    is_boss = (
+        user in policy.admins
+        or user in policy.default.chain
+        or any(user in t.chain for t in policy.teams)
+    )
     reports = service.store.reports
     team = None
     if is_boss:
-        team = reports.open_for(bosses=[user]) if user not in policy.admins else reports.open_for(
-            bosses=sorted({b for t in policy.teams for b in t.chain} | set(policy.default.chain)))
+        team = (
+            reports.open_for(bosses=[user])
+            if user not in policy.admins
+            else reports.open_for(
+                bosses=sorted(
+                    {b for t in policy.teams for b in t.chain} | set(policy.default.chain)
+                )
+            )
+        )
     now = service.clock()
-    return compose.home(mine=reports.open_for(reporter=user), team=team,
-                        summary=summaries.build("week", now=now), now=now, zone=policy.zone)
+    return compose.home(
+        mine=reports.open_for(reporter=user),
+        team=team,
+        summary=summaries.build("week", now=now),
+        now=now,
+        zone=policy.zone,
+    )

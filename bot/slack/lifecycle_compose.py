@@ -28,11 +28,19 @@ from bot.domain.text import one_line, shorten
 from bot.slack import ids
 from bot.slack.compose import FALLBACK_MAX, Composer, context, dump, section
 
-MOVE_ACTION = {Move.CONTACT: ids.CONTACTED, Move.RESOLVE: ids.RESOLVE, Move.FOLLOW_UP: ids.FOLLOWED_UP}
+MOVE_ACTION = {
+    Move.CONTACT: ids.CONTACTED,
+    Move.RESOLVE: ids.RESOLVE,
+    Move.FOLLOW_UP: ids.FOLLOWED_UP,
+}
 MOVE_LABEL = {Move.CONTACT: "contacted", Move.RESOLVE: "resolved", Move.FOLLOW_UP: "followed_up"}
 HOME_MAX_BLOCKS = 100
-RESOLVE_INPUTS = (("what_happened", True), ("what_we_did", False), ("what_changes", False),
-                  ("lesson", False))
+RESOLVE_INPUTS = (
+    ("what_happened", True),
+    ("what_we_did", False),
+    ("what_changes", False),
+    ("lesson", False),
+)
 
 
 class LifecycleComposer:
@@ -56,109 +64,221 @@ class LifecycleComposer:
         """Every move someone could make from this state: the message outlives the state it
         was sent in (a boss may acknowledge later), and a refusal explains itself."""
         moves = [m for m in Move if m in next_moves(incident.state, Role.BOSS)]
-        return [ButtonElement(text=shorten(self.move_label(m), 75), action_id=MOVE_ACTION[m],
-                              value=str(incident.id)) for m in moves]
+        return [
+            ButtonElement(
+                text=shorten(self.move_label(m), 75),
+                action_id=MOVE_ACTION[m],
+                value=str(incident.id),
+            )
+            for m in moves
+        ]
 
     def done(self, incident: Incident) -> dict[str, Any]:
-        return self._note("lifecycle_done", ref=incident.ref,
-                          state=self._label("state." + incident.state.value))
+        return self._note(
+            "lifecycle_done", ref=incident.ref, state=self._label("state." + incident.state.value)
+        )
 
     def refused(self, incident: Incident, refusal: Refused) -> dict[str, Any]:
-        return self._note("lifecycle_refused", ref=incident.ref, reason=refusal.reason,
-                          move=self.move_label(refusal.move),
-                          state=self._label("state." + refusal.state.value))
+        return self._note(
+            "lifecycle_refused",
+            ref=incident.ref,
+            reason=refusal.reason,
+            move=self.move_label(refusal.move),
+            state=self._label("state." + refusal.state.value),
+        )
 
     def resolve_form(self, incident: Incident, *, response_url: str = "") -> dict[str, Any]:
         blocks: list[Block] = [section(f"*{incident.ref}* — {one_line(incident.text, 200)}")]
         for name, required in RESOLVE_INPUTS:
-            hint = self._label(f"lifecycle.{name}_hint") if name in ("what_happened", "lesson") else None
-            blocks.append(InputBlock(
-                block_id=name, label=shorten(self._label(f"lifecycle.{name}"), 2000), optional=not required,
-                hint=hint, element=PlainTextInputElement(action_id=name, multiline=True, max_length=3000)))
+            hint = (
+                self._label(f"lifecycle.{name}_hint")
+                if name in ("what_happened", "lesson")
+                else None
+            )
+            blocks.append(
+                InputBlock(
+                    block_id=name,
+                    label=shorten(self._label(f"lifecycle.{name}"), 2000),
+                    optional=not required,
+                    hint=hint,
+                    element=PlainTextInputElement(action_id=name, multiline=True, max_length=3000),
+                )
+            )
         meta = json.dumps({"incident_id": incident.id, "response_url": response_url})
-        view = View(type="modal", callback_id=ids.RESOLVE_VIEW,
-                    title=shorten(self._label("lifecycle.resolve_title"), 24),
-                    submit=shorten(self._label("lifecycle.resolve_submit"), 24),
-                    close=shorten(self._label("form.close"), 24),
-                    private_metadata=meta if len(meta) <= 3000 else json.dumps({"incident_id": incident.id}),
-                    blocks=blocks)
+        view = View(
+            type="modal",
+            callback_id=ids.RESOLVE_VIEW,
+            title=shorten(self._label("lifecycle.resolve_title"), 24),
+            submit=shorten(self._label("lifecycle.resolve_submit"), 24),
+            close=shorten(self._label("form.close"), 24),
+            private_metadata=meta
+            if len(meta) <= 3000
+            else json.dumps({"incident_id": incident.id}),
+            blocks=blocks,
+        )
         return view.to_dict()
 
     # --- follow-up ---------------------------------------------------------------------
 
     def customer_follow_up(self, incident: Incident) -> str:
         d = incident.details
-        return self.r.render("messages/follow_up_customer.j2", incident.locale, ref=incident.ref,
-                             customer=incident.customer,
-                             category=self.r.label(incident.locale, "category." + incident.category),
-                             what_happened=d.get("what_happened", ""), what_we_did=d.get("what_we_did", ""),
-                             what_changes=d.get("what_changes", ""))
+        return self.r.render(
+            "messages/follow_up_customer.j2",
+            incident.locale,
+            ref=incident.ref,
+            customer=incident.customer,
+            category=incident.category,
+            what_happened=d.get("what_happened", ""),
+            what_we_did=d.get("what_we_did", ""),
+            what_changes=d.get("what_changes", ""),
+        )
 
-    def follow_up_reminder(self, incident: Incident, *, to: str, now: float | None = None) -> dict[str, Any]:
+    def follow_up_reminder(
+        self, incident: Incident, *, to: str, now: float | None = None
+    ) -> dict[str, Any]:
         resolved = incident.resolved_at or incident.created_at
-        ago = human((now if now is not None else resolved) - resolved) if now else human(None)
-        head = self.r.render("messages/follow_up_reminder.j2", self.ui, ref=incident.ref,
-                             customer=one_line(incident.customer, 200),
-                             category=self._label("category." + incident.category), ago=ago)
+        ago = human(None if now is None else now - resolved)
+        head = self.r.render(
+            "messages/follow_up_reminder.j2",
+            self.ui,
+            ref=incident.ref,
+            customer=one_line(incident.customer, 200),
+            category=self._label("category." + incident.category),
+            ago=ago,
+        )
         blocks: list[Block] = [
-            section(head), section("> " + self.customer_follow_up(incident).replace("\n", "\n> ")),
-            ActionsBlock(block_id=f"follow_up:{incident.id}", elements=[ButtonElement(
-                text=shorten(self.move_label(Move.FOLLOW_UP), 75), action_id=ids.FOLLOWED_UP,
-                value=str(incident.id), style="primary")]),
+            section(head),
+            section("> " + self.customer_follow_up(incident).replace("\n", "\n> ")),
+            ActionsBlock(
+                block_id=f"follow_up:{incident.id}",
+                elements=[
+                    ButtonElement(
+                        text=shorten(self.move_label(Move.FOLLOW_UP), 75),
+                        action_id=ids.FOLLOWED_UP,
+                        value=str(incident.id),
+                        style="primary",
+                    )
+                ],
+            ),
         ]
-        return {"channel": to, "text": shorten(head, FALLBACK_MAX), "blocks": dump(blocks),
-                "unfurl_links": False, "unfurl_media": False}
+        return {
+            "channel": to,
+            "text": shorten(head, FALLBACK_MAX),
+            "blocks": dump(blocks),
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
 
     # --- lessons and summaries ---------------------------------------------------------
 
-    def lessons(self, lessons: list[Lesson], *, category: str | None, zone: ZoneInfo) -> dict[str, Any]:
-        rows = [{"ref": lesson.ref, "category": self._label("category." + lesson.category),
-                 "day": datetime.fromtimestamp(lesson.at, zone).date().isoformat(),
-                 "lesson": shorten(lesson.lesson, 400), "what_changes": shorten(lesson.what_changes, 300)}
-                for lesson in lessons]
-        text = self.r.render("messages/lessons.j2", self.ui, lessons=rows,
-                             category=self._label("category." + category) if category else "")
+    def lessons(
+        self, lessons: list[Lesson], *, category: str | None, zone: ZoneInfo
+    ) -> dict[str, Any]:
+        rows = [
+            {
+                "ref": lesson.ref,
+                "category": self._label("category." + lesson.category),
+                "day": datetime.fromtimestamp(lesson.at, zone).date().isoformat(),
+                "lesson": shorten(lesson.lesson, 400),
+                "what_changes": shorten(lesson.what_changes, 300),
+            }
+            for lesson in lessons
+        ]
+        text = self.r.render(
+            "messages/lessons.j2",
+            self.ui,
+            lessons=rows,
+            category=self._label("category." + category) if category else "",
+        )
         return {"text": shorten(text, FALLBACK_MAX), "blocks": dump([section(text)])}
 
     def summary_text(self, summary: Summary, *, zone: ZoneInfo) -> str:
         """The channel summary as mrkdwn. Blameless: refs and categories, never people."""
+
         def when(ts: float) -> str:
             return datetime.fromtimestamp(ts, zone).strftime("%Y-%m-%d %H:%M")
 
-        sev = " · ".join(f"{self._label('severity.' + k)} {v}" for k, v in summary.by_severity.items())
-        cat = " · ".join(f"{self._label('category.' + k)} {v}" for k, v in summary.by_category.items())
+        sev = " · ".join(
+            f"{self._label('severity.' + k)} {v}" for k, v in summary.by_severity.items()
+        )
+        cat = " · ".join(
+            f"{self._label('category.' + k)} {v}" for k, v in summary.by_category.items()
+        )
         oldest = summary.oldest_open
         text = self.r.render(
-            "messages/summary.j2", self.ui, period=self._label("summary." + summary.period),
-            start=when(summary.start), end=when(summary.end), total=summary.total,
-            by_severity=sev, by_category=cat, open_count=summary.open_count,
-            oldest=None if oldest is None else {
-                "ref": oldest.ref, "state": self._label("state." + oldest.state),
-                "age": human(summary.end - oldest.created_at)},
-            timings=[{"label": self._label("summary." + s), "median": human(summary.timings[s].median),
-                      "p90": human(summary.timings[s].p90), "count": summary.timings[s].count}
-                     for s in STAGES],
+            "messages/summary.j2",
+            self.ui,
+            period=self._label("summary." + summary.period),
+            start=when(summary.start),
+            end=when(summary.end),
+            total=summary.total,
+            by_severity=sev,
+            by_category=cat,
+            open_count=summary.open_count,
+            oldest=None
+            if oldest is None
+            else {
+                "ref": oldest.ref,
+                "state": self._label("state." + oldest.state),
+                "age": human(summary.end - oldest.created_at),
+            },
+            timings=[
+                {
+                    "label": self._label("summary." + s),
+                    "median": human(summary.timings[s].median),
+                    "p90": human(summary.timings[s].p90),
+                    "count": summary.timings[s].count,
+                }
+                for s in STAGES
+            ],
             escalations=summary.escalations,
-            lessons=[{"ref": lesson.ref, "category": self._label("category." + lesson.category),
-                      "lesson": shorten(blameless(lesson.lesson), 300)} for lesson in summary.lessons[:10]])
+            lessons=[
+                {
+                    "ref": lesson.ref,
+                    "category": self._label("category." + lesson.category),
+                    "lesson": shorten(blameless(lesson.lesson), 300),
+                }
+                for lesson in summary.lessons[:10]
+            ],
+        )
         return blameless(text)
 
     def summary_post(self, summary: Summary, *, channel: str, zone: ZoneInfo) -> dict[str, Any]:
         text = self.summary_text(summary, zone=zone)
-        return {"channel": channel, "text": shorten(text.split("\n", 1)[0], FALLBACK_MAX),
-                "blocks": dump([section(text)]), "unfurl_links": False, "unfurl_media": False}
+        return {
+            "channel": channel,
+            "text": shorten(text.split("\n", 1)[0], FALLBACK_MAX),
+            "blocks": dump([section(text)]),
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
 
     # --- App Home ---------------------------------------------------------------------
 
     def home_row(self, row: dict[str, Any], *, now: float, next_move: Move | None) -> Block:
-        return section(self.r.render(
-            "messages/home_row.j2", self.ui, ref=row["ref"], category=self._label("category." + row["category"]),
-            severity=self._label("severity." + row["severity"]), state=self._label("state." + row["state"]),
-            age=human(now - row["created_at"]), summary=one_line(row["text"], 150),
-            next=self.move_label(next_move) if next_move else ""))
+        return section(
+            self.r.render(
+                "messages/home_row.j2",
+                self.ui,
+                ref=row["ref"],
+                category=self._label("category." + row["category"]),
+                severity=self._label("severity." + row["severity"]),
+                state=self._label("state." + row["state"]),
+                age=human(now - row["created_at"]),
+                summary=one_line(row["text"], 150),
+                next=self.move_label(next_move) if next_move else "",
+            )
+        )
 
-    def home(self, *, mine: list[dict[str, Any]], team: list[dict[str, Any]] | None, summary: Summary,
-             now: float, zone: ZoneInfo) -> dict[str, Any]:
+    def home(
+        self,
+        *,
+        mine: list[dict[str, Any]],
+        team: list[dict[str, Any]] | None,
+        summary: Summary,
+        now: float,
+        zone: ZoneInfo,
+    ) -> dict[str, Any]:
         """Staff see their own open incidents with the next button; bosses also see their teams'."""
         blocks: list[Block] = []
         for name, rows in (("mine", mine), ("team", team)):
@@ -168,9 +288,23 @@ class LifecycleComposer:
             for row in rows[:20]:
                 moves = next_moves(State(row["state"]))
                 blocks.append(self.home_row(row, now=now, next_move=moves[0] if moves else None))
-                blocks += [ActionsBlock(block_id=f"home:{name}:{row['id']}", elements=[
-                    ButtonElement(text=shorten(self.move_label(m), 75), action_id=MOVE_ACTION[m],
-                                  value=str(row["id"])) for m in moves])] if moves and name == "mine" else []
+                blocks += (
+                    [
+                        ActionsBlock(
+                            block_id=f"home:{name}:{row['id']}",
+                            elements=[
+                                ButtonElement(
+                                    text=shorten(self.move_label(m), 75),
+                                    action_id=MOVE_ACTION[m],
+                                    value=str(row["id"]),
+                                )
+                                for m in moves
+                            ],
+                        )
+                    ]
+                    if moves and name == "mine"
+                    else []
+                )
             if not rows:
                 blocks.append(context(self.r.render("messages/home_empty.j2", self.ui)))
             blocks.append(DividerBlock())

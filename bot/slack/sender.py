@@ -60,7 +60,7 @@ def backoff(attempts: int) -> float:
 class Dispatcher:
     def __init__(self, store: Store, client: WebClient, hooks: DeliveryHooks, *,
                  clock: Callable[[], float] = time.time, lease: float = 60.0, batch: int = 20,
-                 idle_poll: float = 1.0) -> None:
+                 idle_poll: float = 1.0, threads: int = 1) -> None:
         self.store = store
         self.client = client
         self.hooks = hooks
@@ -72,18 +72,26 @@ class Dispatcher:
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.threads = threads  # claims are leases, so extra threads only add throughput
+        self._extra: list[threading.Thread] = []
 
     # --- lifecycle --------------------------------------------------------------------
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._loop, name="owabi-dispatcher", daemon=True)
         self._thread.start()
+        for n in range(1, self.threads):
+            extra = threading.Thread(target=self._loop, name=f"owabi-dispatcher-{n}", daemon=True)
+            extra.start()
+            self._extra.append(extra)
 
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         self._wake.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        for extra in self._extra:
+            extra.join(timeout)
 
     def wake(self) -> None:
         self._wake.set()

@@ -28,6 +28,9 @@ class Connections:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        # Threads of one process queue here, in order, rather than in SQLite's busy handler,
+        # whose sleep-and-retry adds up to 100 ms per wait under load (escalation lateness).
+        self._writer = threading.Lock()
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,13 +58,14 @@ class Connections:
         if db.conn.in_transaction:
             yield db
             return
-        db.conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield db
-        except BaseException:
-            db.conn.execute("ROLLBACK")
-            raise
-        db.conn.execute("COMMIT")
+        with self._writer:
+            db.conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield db
+            except BaseException:
+                db.conn.execute("ROLLBACK")
+                raise
+            db.conn.execute("COMMIT")
 
     def migrate(self) -> None:
         migrations.apply(self.db)

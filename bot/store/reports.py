@@ -23,13 +23,23 @@ class Reports:
 
     # --- writing lessons (the one write here: lessons are a report's raw material) ------
 
-    def add_lesson(self, *, incident_id: int, at: float, category: str, severity: str,
-                   lesson: str, what_changes: str, author: str) -> None:
+    def add_lesson(
+        self,
+        *,
+        incident_id: int,
+        at: float,
+        category: str,
+        severity: str,
+        lesson: str,
+        what_changes: str,
+        author: str,
+    ) -> None:
         with self._c.write() as db:
             db.execute(
                 "INSERT OR IGNORE INTO lessons (incident_id, at, category, severity, lesson, "
                 "what_changes, author) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (incident_id, at, category, severity, lesson, what_changes, author))
+                (incident_id, at, category, severity, lesson, what_changes, author),
+            )
 
     # --- summaries ---------------------------------------------------------------------
 
@@ -37,26 +47,42 @@ class Reports:
         cur = self._c.db.execute(
             "SELECT created_at, category, severity, boss_notified_at, acknowledged_at, "
             "contacted_at, resolved_at FROM incidents "
-            "WHERE created_at >= ? AND created_at < ? AND practice = 0", (start, end))
+            "WHERE created_at >= ? AND created_at < ? AND practice = 0",
+            (start, end),
+        )
         return [Row(*r) for r in cur.fetchall()]
 
     def open_count(self) -> int:
-        return int(self._c.db.execute(f"SELECT count(*) FROM incidents WHERE {_OPEN_SQL}").fetchone()[0])
+        return int(
+            self._c.db.execute(f"SELECT count(*) FROM incidents WHERE {_OPEN_SQL}").fetchone()[0]
+        )
 
     def oldest_open(self) -> OpenCase | None:
         row = self._c.db.execute(
             f"SELECT ref, created_at, state FROM incidents WHERE {_OPEN_SQL} "
-            "ORDER BY created_at LIMIT 1").fetchone()
+            "ORDER BY created_at LIMIT 1"
+        ).fetchone()
         return OpenCase(*row) if row else None
 
     def escalations(self, start: float, end: float) -> int:
         """Incidents that needed escalating (issue 3 logs `escalated` events)."""
-        return int(self._c.db.execute(
-            "SELECT count(DISTINCT incident_id) FROM events WHERE kind = 'escalated' AND at >= ? "
-            "AND at < ?", (start, end)).fetchone()[0])
+        return int(
+            self._c.db.execute(
+                "SELECT count(DISTINCT incident_id) FROM events "
+                "WHERE kind = 'escalated' AND at >= ? "
+                "AND at < ?",
+                (start, end),
+            ).fetchone()[0]
+        )
 
-    def lessons(self, *, start: float = 0.0, end: float = float("inf"), category: str | None = None,
-                limit: int = 20) -> list[Lesson]:
+    def lessons(
+        self,
+        *,
+        start: float = 0.0,
+        end: float = float("inf"),
+        category: str | None = None,
+        limit: int = 20,
+    ) -> list[Lesson]:
         args: list[float | str]
         where, args = "l.at >= ? AND l.at < ?", [start, end if end != float("inf") else 1e18]
         if category:
@@ -65,13 +91,16 @@ class Reports:
         cur = self._c.db.execute(
             "SELECT i.ref, l.category, l.at, l.lesson, l.what_changes FROM lessons l "
             f"JOIN incidents i ON i.id = l.incident_id WHERE {where} ORDER BY l.at DESC, l.id DESC "
-            "LIMIT ?", (*args, limit))
+            "LIMIT ?",
+            (*args, limit),
+        )
         return [Lesson(*r) for r in cur.fetchall()]
 
     # --- App Home --------------------------------------------------------------------
 
-    def open_for(self, *, reporter: str | None = None, bosses: list[str] | None = None,
-                 limit: int = 20) -> list[dict[str, Any]]:
+    def open_for(
+        self, *, reporter: str | None = None, bosses: list[str] | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
         """Open incidents a person reported, or whose chain includes any of `bosses`."""
         if reporter is not None:
             sql, args = "reporter = ?", [reporter]
@@ -83,14 +112,16 @@ class Reports:
             args = [f'%"{b}"%' for b in names]
         cur = self._c.db.execute(
             f"SELECT id, ref, created_at, state, category, severity, text FROM incidents "
-            f"WHERE {_OPEN_SQL} AND {sql} ORDER BY created_at LIMIT ?", (*args, limit))
+            f"WHERE {_OPEN_SQL} AND {sql} ORDER BY created_at LIMIT ?",
+            (*args, limit),
+        )
         keys = ("id", "ref", "created_at", "state", "category", "severity", "text")
         return [dict(zip(keys, r, strict=True)) for r in cur.fetchall()]
 
     # --- export ----------------------------------------------------------------------
 
     def export(self, table: str, *, since: float = 0.0) -> Iterator[dict[str, Any]]:
-        """Rows as stored, oldest first; `since` filters on creation (incidents) or time (events)."""
+        """Rows as stored, oldest first; `since` is creation (incidents) or time (events)."""
         column = {"incidents": "created_at", "events": "at"}[table]
         cur = self._c.db.execute(f"SELECT * FROM {table} WHERE {column} >= ? ORDER BY id", (since,))
         names = [d[0] for d in cur.description]
