@@ -160,7 +160,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args))
     except PolicyError as exc:
         print(exc.render(), file=sys.stderr)
-    except (StoreUnavailable, TemplateProblem) as exc:
+    except (StoreUnavailable, TemplateProblem, FileExistsError) as exc:
         print(f"owabi: {exc}", file=sys.stderr)
     except NotConfigured as exc:
         print(f"owabi: {exc}", file=sys.stderr)

@@ -60,6 +60,22 @@ def cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from bot.config import Settings
+    from bot.store import Store
+
+    settings = Settings()
+    store = Store.open(settings.owabi_db)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = args.to or settings.owabi_db.parent / "backups" / f"owabi-{stamp}.db"
+    store.backup(target)
+    checked, broken = Store.open(target).events.verify()
+    print(f"Backed up to {target}: {checked} events, chain {'intact' if broken is None else f'BROKEN at {broken}'}")
+    return 0 if broken is None else 1
+
+
 def cmd_coach(args: argparse.Namespace) -> int:
     from bot.domain.coach import review
 
@@ -70,6 +86,8 @@ def cmd_coach(args: argparse.Namespace) -> int:
 def register(verb: Callable[..., Any]) -> None:
     p = verb("coach", cmd_coach, "Review an apology draft (JSON): elements present and missing, phrases to avoid.")
     p.add_argument("draft", help="what the staffer plans to say or send")
+    p = verb("backup", cmd_backup, "Copy the database safely while Owabi runs, then verify the copy.")
+    p.add_argument("--to", type=Path, default=None, help="backup file (default data/backups/owabi-<UTC time>.db)")
     verb("verify", cmd_verify, "Check the event log's hash chain; exit 1 if anything was altered.")
     p = verb("summary", cmd_summary, "Print the channel summary Owabi would post (blameless).")
     p.add_argument("--period", choices=["today", "week"], default="today",

@@ -139,3 +139,23 @@ def test_demo_plays_the_whole_loop() -> None:
     assert result.returncode == 0, result.stderr
     assert "Ken (team lead) sees" in result.stdout and "hash chain" in result.stdout
     assert "intact" in result.stdout
+
+
+def test_backup_and_verify_round_trip(tmp_path: Path) -> None:
+    from bot.store import Store
+
+    db = tmp_path / "owabi.db"
+    store = Store.open(db)
+    store.events.append(at=1.0, kind="reported", actor="U0STAFF01", text="late")
+    env = {"OWABI_DB": str(db)}
+    result = run("backup", "--to", str(tmp_path / "b.db"), env=env)
+    assert result.returncode == 0 and "1 events, chain intact" in result.stdout
+    again = run("backup", "--to", str(tmp_path / "b.db"), env=env)
+    assert again.returncode == 2 and "never overwrites" in again.stderr and "Traceback" not in again.stderr
+    assert run("verify", env={"OWABI_DB": str(tmp_path / "b.db")}).stdout.startswith("OK: 1 events")
+
+
+def test_coach_prints_json() -> None:
+    out = json.loads(run("coach", "Sorry if you were upset, but that's our policy.").stdout)
+    assert {a["kind"] for a in out["avoid"]} >= {"conditional", "policy"}
+    assert "repair" in out["missing"]

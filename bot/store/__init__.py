@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from contextlib import AbstractContextManager
 from pathlib import Path
 
@@ -51,6 +52,18 @@ class Store:
         with self.conns.write() as db:
             cur = db.execute("INSERT OR IGNORE INTO seen (key, at) VALUES (?, ?)", (key, at))
             return cur.rowcount == 0
+
+    def backup(self, target: Path) -> Path:
+        """A consistent copy while the app keeps running (SQLite's online backup API)."""
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if target.exists():
+            raise FileExistsError(f"{target} already exists; Owabi never overwrites a backup")
+        dest = sqlite3.connect(target)
+        try:
+            self.conns.db.conn.backup(dest)
+        finally:
+            dest.close()
+        return target
 
     def close(self) -> None:
         self.conns.close()
