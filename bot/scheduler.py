@@ -12,86 +12,41 @@ idempotent through unique keys, which is what makes a re-run after a lost lease 
 from __future__ import annotations
 
 import logging
-import os
-import random
-import socket
-import threading
 import time
-import uuid
 from collections.abc import Callable
 
 from bot.store import Job, Store
 from bot.store.jobs import LeaseLost
+from bot.worker import PollingWorker, backoff
 
 log = logging.getLogger(__name__)
 
 Handler = Callable[[Job], None]
-MAX_BACKOFF = 300.0
 
 
 class UnknownJobKind(Exception):
     """A job of a kind nobody registered (e.g. a newer version scheduled it)."""
 
 
-def _backoff(attempts: int) -> float:
-    return min(MAX_BACKOFF, 2.0 ** min(attempts, 10)) * (0.75 + random.random() / 2)
 
 
-class Scheduler:
+class Scheduler(PollingWorker):
+    name = "scheduler"
+
     def __init__(self, store: Store, *, clock: Callable[[], float] = time.time, lease: float = 60.0,
                  idle_poll: float = 1.0, threads: int = 1, batch: int = 50) -> None:
+        super().__init__(clock=clock, idle_poll=idle_poll, threads=threads)
         self.store = store
-        self.clock = clock
         self.lease = lease
-        self.idle_poll = idle_poll
-        self.threads = threads
         self.batch = batch
-        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
         self.after_run: Callable[[], None] = lambda: None  # e.g. wake the dispatcher
         self._handlers: dict[str, Handler] = {}
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._threads: list[threading.Thread] = []
 
     def register(self, kind: str, handler: Handler) -> None:
         self._handlers[kind] = handler
 
-    # --- lifecycle --------------------------------------------------------------------
-
-    def start(self) -> None:
-        self._stop.clear()
-        for n in range(self.threads):
-            thread = threading.Thread(target=self._loop, name=f"owabi-scheduler-{n}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        for thread in self._threads:
-            thread.join(timeout)
-        self._threads.clear()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                ran = self.run_once()
-            except Exception:
-                log.exception("scheduler pass failed; retrying")
-                ran = 0
-            if ran:
-                continue
-            self._wake.wait(self._idle_wait())
-            self._wake.clear()
-
-    def _idle_wait(self) -> float:
-        due = self.store.jobs.next_due()
-        if due is None:
-            return self.idle_poll
-        return max(0.005, min(self.idle_poll, due - self.clock()))
+    def next_due(self) -> float | None:
+        return self.store.jobs.next_due()
 
     # --- one pass ---------------------------------------------------------------------
 
@@ -118,5 +73,5 @@ class Scheduler:
                         job.id, job.key)
         except Exception as exc:
             log.exception("job %s (%s) failed; will retry", job.id, job.key)
-            self.store.jobs.retry(job.id, worker=self.worker, at=self.clock() + _backoff(job.attempts),
+            self.store.jobs.retry(job.id, worker=self.worker, at=self.clock() + backoff(job.attempts),
                                   error=repr(exc))

@@ -22,30 +22,6 @@ SECRET = "test-signing-secret"
 STAFF, STAFF2, LEAD, MANAGER, GM, ADMIN, STRANGER = (
     "U0STAFF01", "U0STAFF02", "U0LEAD01", "U0MGR01", "U0GM01", "U0ADMIN01", "U0STRANGER")
 
-POLICY = """\
-locale = "en"
-timezone = "Asia/Tokyo"
-summary_channel = "C0TEAMCHAN"
-admins = ["U0ADMIN01"]
-
-[severity.low]
-ack_within = "4h"
-[severity.medium]
-ack_within = "1h"
-[severity.high]
-ack_within = "15m"
-[severity.critical]
-ack_within = "5m"
-
-[[teams]]
-name = "front-desk"
-members = ["U0STAFF01", "U0STAFF02"]
-chain = ["U0LEAD01", "U0MGR01", "U0GM01"]
-
-[default]
-chain = ["U0MGR01", "U0GM01"]
-"""
-
 MINIMAL_POLICY = """\
 locale = "en"
 timezone = "Asia/Tokyo"
@@ -68,6 +44,10 @@ chain = ["U0LEAD01", "U0MGR01", "U0GM01"]
 [default]
 chain = ["U0MGR01", "U0GM01"]
 """
+
+
+# The everyday test policy: the contract's minimum plus an admin.
+POLICY = MINIMAL_POLICY.replace('summary_channel = "C0TEAMCHAN"\n', 'summary_channel = "C0TEAMCHAN"\nadmins = ["U0ADMIN01"]\n')
 
 
 @dataclass

@@ -9,12 +9,7 @@ processes can run dispatchers on one file without sending anything twice.
 from __future__ import annotations
 
 import logging
-import os
-import random
-import socket
-import threading
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any, Protocol
 from urllib.error import URLError
@@ -25,6 +20,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.store import Store
 from bot.store.outbox import Outgoing
+from bot.worker import PollingWorker, backoff
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +28,6 @@ RETRYABLE_ERRORS = {
     "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
     "invalid_auth", "not_authed", "account_inactive", "token_revoked", "team_access_not_granted",
 }
-MAX_BACKOFF = 300.0
 
 
 class DeliveryHooks(Protocol):
@@ -53,66 +48,23 @@ class Permanent(Exception):
     pass
 
 
-def backoff(attempts: int) -> float:
-    return min(MAX_BACKOFF, 2.0 ** min(attempts, 10)) * (0.75 + random.random() / 2)
 
 
-class Dispatcher:
+class Dispatcher(PollingWorker):
+    name = "dispatcher"
+
     def __init__(self, store: Store, client: WebClient, hooks: DeliveryHooks, *,
                  clock: Callable[[], float] = time.time, lease: float = 60.0, batch: int = 20,
                  idle_poll: float = 1.0, threads: int = 1) -> None:
+        super().__init__(clock=clock, idle_poll=idle_poll, threads=threads)
         self.store = store
         self.client = client
         self.hooks = hooks
-        self.clock = clock
         self.lease = lease
         self.batch = batch
-        self.idle_poll = idle_poll
-        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.threads = threads  # claims are leases, so extra threads only add throughput
-        self._extra: list[threading.Thread] = []
 
-    # --- lifecycle --------------------------------------------------------------------
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._loop, name="owabi-dispatcher", daemon=True)
-        self._thread.start()
-        for n in range(1, self.threads):
-            extra = threading.Thread(target=self._loop, name=f"owabi-dispatcher-{n}", daemon=True)
-            extra.start()
-            self._extra.append(extra)
-
-    def stop(self, timeout: float = 10.0) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-        for extra in self._extra:
-            extra.join(timeout)
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                sent = self.run_once()
-            except Exception:
-                log.exception("dispatcher pass failed; retrying")
-                sent = 0
-            if sent:
-                continue
-            self._wake.wait(self._idle_wait())
-            self._wake.clear()
-
-    def _idle_wait(self) -> float:
-        due = self.store.outbox.next_due()
-        if due is None:
-            return self.idle_poll
-        return max(0.01, min(self.idle_poll, due - self.clock()))
+    def next_due(self) -> float | None:
+        return self.store.outbox.next_due()
 
     # --- one pass ---------------------------------------------------------------------
 

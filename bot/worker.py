@@ -1,0 +1,81 @@
+"""Background threads that drain a queue kept in SQLite.
+
+The dispatcher (outbox) and the scheduler (jobs) share this loop: claim what is due,
+handle it, sleep until the next due time (or until new work is written), repeat. Claims
+are leases in the database, so several threads or processes may run the same worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable
+
+log = logging.getLogger(__name__)
+
+MAX_BACKOFF = 300.0
+
+
+def backoff(attempts: int) -> float:
+    """Exponential, jittered, capped: retries spread out instead of arriving in a herd."""
+    return min(MAX_BACKOFF, 2.0 ** min(attempts, 10)) * (0.75 + random.random() / 2)
+
+
+class PollingWorker:
+    name = "worker"
+
+    def __init__(self, *, clock: Callable[[], float] = time.time, idle_poll: float = 1.0, threads: int = 1) -> None:
+        self.clock = clock
+        self.idle_poll = idle_poll
+        self.threads = threads
+        self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+
+    def run_once(self) -> int:
+        """Handle what is due now; return how many items were claimed."""
+        raise NotImplementedError
+
+    def next_due(self) -> float | None:
+        raise NotImplementedError
+
+    def start(self) -> None:
+        self._stop.clear()
+        for n in range(self.threads):
+            thread = threading.Thread(target=self._loop, name=f"owabi-{self.name}-{n}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout)
+        self._threads.clear()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                handled = self.run_once()
+            except Exception:
+                log.exception("%s pass failed; retrying", self.name)
+                handled = 0
+            if handled:
+                continue
+            self._wake.wait(self._idle_wait())
+            self._wake.clear()
+
+    def _idle_wait(self) -> float:
+        due = self.next_due()
+        if due is None:
+            return self.idle_poll
+        return max(0.005, min(self.idle_poll, due - self.clock()))
