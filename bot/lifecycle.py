@@ -50,7 +50,7 @@ class Lifecycle:
         """The target state, or Refused; a refusal is logged (PRODUCT: attempts are logged)."""
         role = role_of(actor, incident, admins=self.s.policy.admins)
         try:
-            return check(move, incident.state, role)
+            return check(move, incident.state, role, acknowledged=incident.acknowledged_at is not None)
         except Refused as refused:
             self.store.events.append(
                 at=self.s.clock(),

@@ -47,7 +47,8 @@ chain = ["U0MGR01", "U0GM01"]
 
 
 # The everyday test policy: the contract's minimum plus an admin.
-POLICY = MINIMAL_POLICY.replace('summary_channel = "C0TEAMCHAN"\n', 'summary_channel = "C0TEAMCHAN"\nadmins = ["U0ADMIN01"]\n')
+POLICY = MINIMAL_POLICY.replace('summary_channel = "C0TEAMCHAN"\n',
+                                'summary_channel = "C0TEAMCHAN"\nadmins = ["U0ADMIN01"]\n')
 
 
 @dataclass

@@ -268,3 +268,13 @@ def test_the_log_refuses_edits_and_verify_spots_tampering(owabi: Harness) -> Non
     conn.commit()
     conn.close()
     assert owabi.store.events.verify()[1] == 1
+
+
+@pytest.mark.parametrize("text", ["Check out failed for guest in 12, he waited an hour",
+                                  "Help desk closed the ticket by mistake",
+                                  "Summary of the call: we double-charged Mrs Abe",
+                                  "mine was the order that went out late", "help the customer got the wrong item"])
+def test_reports_that_start_like_a_subcommand_are_still_reports(owabi: Harness, text: str) -> None:
+    reply = owabi.slack.command(STAFF, text)
+    assert "OOPS-0001" in reply.text
+    assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD))

@@ -37,6 +37,7 @@ def test_reporter_contacts_then_resolves_with_a_lesson(owabi: Harness) -> None:
     assert any("Customer contacted" in t for t in seen)
     assert state(owabi) is State.CONTACTED
 
+    owabi.slack.click(LEAD, ids.ACK, "1")  # a reporter closes only what a boss has seen
     done = resolve(owabi, STAFF, **RESOLUTION)
     assert done.status == 200 and done.json().get("response_action") is None
     assert state(owabi) is State.RESOLVED
@@ -140,3 +141,26 @@ def test_app_home_shows_open_incidents_and_the_next_button(owabi: Harness) -> No
         owabi.standin.calls("views.publish")[-1].args["view"], ensure_ascii=False
     )
     assert "team" in boss_view.lower() and "OOPS-0001" in boss_view
+
+
+def test_reporter_cannot_close_what_no_boss_has_acknowledged(owabi) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import STAFF
+
+    owabi.slack.command(STAFF, "customer got the wrong size shoes")
+    owabi.slack.click(STAFF, "oops_contacted", "1")
+    owabi.slack.click(STAFF, "oops_resolve", "1")
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None and incident.state.value == "contacted"
+    assert not owabi.standin.calls("views.open")
+    assert owabi.store.jobs.rows(kind="escalate")
+
+
+def test_resolve_form_shows_report_text_defused(owabi: Harness) -> None:
+    import json
+
+    owabi.slack.command(STAFF, "late order <https://evil.example|refund form> <!channel>")
+    owabi.slack.click(LEAD, ids.RESOLVE, "1")
+    opened = owabi.wait_for(lambda: owabi.standin.calls("views.open"))
+    assert opened
+    shown = json.dumps(owabi.standin.calls("views.open")[-1].args)
+    assert "<!channel>" not in shown and "<https://evil.example|" not in shown

@@ -64,13 +64,19 @@ def role_of(user: str, incident: Incident, *, admins: list[str]) -> Role:
     return Role.OTHER
 
 
-def check(move: Move, state: State, role: Role) -> State:
-    """The state after `move`, or Refused saying why (wrong person, or wrong moment)."""
+def check(move: Move, state: State, role: Role, *, acknowledged: bool = True) -> State:
+    """The state after `move`, or Refused saying why (wrong person, or wrong moment).
+
+    A reporter may close an incident only once someone above them has acknowledged it:
+    otherwise resolving would silence the escalation before any boss has seen it.
+    """
     allowed = _RULES.get((move, state))
     if allowed is None:
         raise Refused(move, state, role, "wrong_state")
     if role not in allowed:
         raise Refused(move, state, role, "not_allowed" if role is Role.OTHER else "needs_boss")
+    if move is Move.RESOLVE and role is Role.REPORTER and not acknowledged:
+        raise Refused(move, state, role, "needs_boss")
     return TARGET[move]
 
 

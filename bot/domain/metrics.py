@@ -163,11 +163,12 @@ def human(seconds: float | None) -> str:
 
 _MENTION = re.compile(r"<[@!][^<>]*>|&lt;[@!].*?&gt;")
 _USER_ID = re.compile(r"\b[UW](?=[A-Z0-9]*\d)[A-Z0-9]{6,}\b")  # IDs carry a digit
+_AT_NAME = re.compile(r"(?<![\w@])@[\w.\-]+")  # "@aiko" typed into a form is a name too
 
 
 def blameless(text: str) -> str:
-    """Take user mentions and Slack user IDs out of text meant for a channel."""
-    return _USER_ID.sub("someone", _MENTION.sub("someone", text))
+    """Take user mentions, typed @names and Slack user IDs out of text meant for a channel."""
+    return _AT_NAME.sub("someone", _USER_ID.sub("someone", _MENTION.sub("someone", text)))
 
 
 # --- periods and schedules -------------------------------------------------------------

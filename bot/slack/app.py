@@ -49,8 +49,9 @@ def _polite_failure(service: Owabi):  # type: ignore[no-untyped-def]
         if response is None:  # already acknowledged: nothing more to say over HTTP
             return None
         if isinstance(body, dict) and body.get("type") == "view_submission":
+            inputs = [b.get("block_id") for b in body.get("view", {}).get("blocks", []) if b.get("type") == "input"]
             return BoltResponse(status=200, body=json.dumps(
-                {"response_action": "errors", "errors": {"what": note["text"][:150]}}),
+                {"response_action": "errors", "errors": {inputs[0] if inputs else "what": note["text"][:150]}}),
                 headers={"content-type": "application/json"})
         return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", **note}),
                             headers={"content-type": "application/json"})

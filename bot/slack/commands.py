@@ -32,10 +32,29 @@ def register(app: App, service: Owabi) -> None:
         word, _, rest = text.partition(" ")
         if not text:
             _open_form(service, ack, client, body)
-        elif word.lower() in subs:
-            subs[word.lower()](ack=ack, user=user, rest=rest.strip(), body=body, client=client)
+        elif word in subs and is_subcommand(word, rest.strip()):
+            subs[word](ack=ack, user=user, rest=rest.strip(), body=body, client=client)
         else:
             _report(service, ack, text, user=user, body=body)
+
+
+_ARGS: dict[str, Callable[[str], bool]] = {
+    "help": lambda rest: not rest,
+    "mine": lambda rest: not rest,
+    "practice": lambda rest: len(rest) <= 5,
+    "summary": lambda rest: rest in ("", "today", "week"),
+    "lessons": lambda rest: " " not in rest,
+}
+
+
+def is_subcommand(word: str, rest: str) -> bool:
+    """Tell `/oops summary week` from `/oops Summary of the call: we double-charged`.
+
+    A report must never be swallowed by a sub-command: the word has to be typed in lower
+    case and followed by what that sub-command takes; anything else is recorded as a report.
+    """
+    accepts = _ARGS.get(word)
+    return accepts is None or accepts(rest)
 
 
 def extra_subcommands(service: Owabi) -> dict[str, Sub]:

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from bot.domain.model import Contact, Severity
-from bot.domain.text import from_slack
+from bot.domain.text import clean
 from bot.service import EmptyReport, NotAllowed, Owabi
 from bot.slack import ids
 
@@ -32,8 +32,8 @@ def register(app: App, service: Owabi) -> None:
         user = body["user"]["id"]
         try:
             outcome = service.report(
-                reporter=user, text=from_slack(_value(state, "what")), key=f"view:{view['id']}",
-                channel_id=meta.get("channel_id", ""), customer=from_slack(_value(state, "customer")),
+                reporter=user, text=clean(_value(state, "what")), key=f"view:{view['id']}",
+                channel_id=meta.get("channel_id", ""), customer=clean(_value(state, "customer")),
                 category=_value(state, "category") or None,
                 severity=Severity(_value(state, "severity") or "medium"),
                 contact=Contact(_value(state, "contact") or "in_person"),

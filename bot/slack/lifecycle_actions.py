@@ -44,7 +44,9 @@ def register(app: App, service: Owabi) -> None:
 
 
 def _private(respond: Respond, payload: dict[str, Any]) -> None:
-    respond(response_type="ephemeral", replace_original=False, **payload)
+    """Answer the clicker privately; a click on the App Home has no response_url to answer."""
+    if respond.response_url:
+        respond(response_type="ephemeral", replace_original=False, **payload)
 
 
 def _register_moves(app: App, service: Owabi, life: Lifecycle, compose: LifecycleComposer) -> None:
@@ -110,10 +112,10 @@ def _register_resolve(
 
 
 def _text(view: dict[str, Any], block: str) -> str:
-    from bot.domain.text import from_slack
+    from bot.domain.text import clean
 
     element = view["state"]["values"].get(block, {}).get(block, {})
-    return from_slack(str(element.get("value") or ""))
+    return clean(str(element.get("value") or ""))  # modal inputs arrive as typed, not entity-encoded
 
 
 def _confirm(

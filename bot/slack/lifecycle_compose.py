@@ -24,7 +24,7 @@ from slack_sdk.models.views import View
 from bot.domain.lifecycle import Move, Refused, Role, next_moves
 from bot.domain.metrics import STAGES, Lesson, Summary, blameless, human
 from bot.domain.model import Incident, State
-from bot.domain.text import one_line, shorten
+from bot.domain.text import escape_mrkdwn, one_line, shorten
 from bot.slack import ids
 from bot.slack.compose import FALLBACK_MAX, Composer, context, dump, section
 
@@ -88,7 +88,7 @@ class LifecycleComposer:
         )
 
     def resolve_form(self, incident: Incident, *, response_url: str = "") -> dict[str, Any]:
-        blocks: list[Block] = [section(f"*{incident.ref}* — {one_line(incident.text, 200)}")]
+        blocks: list[Block] = [section(f"*{incident.ref}* — {escape_mrkdwn(one_line(incident.text, 200))}")]
         for name, required in RESOLVE_INPUTS:
             hint = (
                 self._label(f"lifecycle.{name}_hint")
