@@ -95,7 +95,7 @@ def test_acknowledge_stops_escalation_and_rewrites_every_dm(harness: Make) -> No
         assert "Acknowledged by <@U0MGR01>" in call_text(call)
         assert h.standin.message(call.args["channel"], call.args["ts"]) is not None
         kept = [e["action_id"] for b in call.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
-        assert kept == [ids.TAKE]
+        assert kept == [ids.TAKE, ids.CONTACTED, ids.RESOLVE]  # the boss finishes the job from here
     assert h.wait_for(lambda: any("<@U0MGR01> has your report" in call_text(c)
                                   for c in h.standin.dms_to(STAFF)), timeout=5)
     assert h.wait_for(lambda: any("acknowledged" in t for t in answers(h)), timeout=5)

@@ -10,12 +10,13 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any
 
-from slack_sdk.models.blocks import Block
+from slack_sdk.models.blocks import ActionsBlock, Block, InteractiveElement
 
 from bot.domain.model import Incident
 from bot.domain.text import one_line, shorten
 from bot.slack import ids
 from bot.slack.compose import FALLBACK_MAX, Composer, dump, mention, section
+from bot.slack.lifecycle_compose import LifecycleComposer
 
 
 class EscalationComposer:
@@ -50,8 +51,12 @@ class EscalationComposer:
         note = self._render("esc_acked", by=mention(by), at=self.clock(at),
                             owner=mention(incident.owner) if incident.owner else "")
         extra: list[Block] = [section(note)]
-        if incident.owner is None:
-            extra.append(self.c.boss_buttons(incident, only=(ids.TAKE,)))
+        # Once someone has it, the DM becomes where the boss finishes the job.
+        take = self.c.boss_buttons(incident, only=(ids.TAKE,)).elements if incident.owner is None else []
+        buttons: list[InteractiveElement] = [b for b in take if isinstance(b, InteractiveElement)]
+        buttons += LifecycleComposer(self.c).buttons(incident)
+        if buttons:
+            extra.append(ActionsBlock(block_id=f"boss:{incident.id}", elements=buttons))
         text = f"{original.get('text', '')}\n{note}"
         return {"text": shorten(text, FALLBACK_MAX), "blocks": [*blocks, *dump(extra)]}
 
