@@ -159,3 +159,13 @@ def test_coach_prints_json() -> None:
     out = json.loads(run("coach", "Sorry if you were upset, but that's our policy.").stdout)
     assert {a["kind"] for a in out["avoid"]} >= {"conditional", "policy"}
     assert "repair" in out["missing"]
+
+
+@pytest.mark.parametrize("text", ["", "short", "a\n" * 4000, "x" * 7000, ("lesson line " * 20 + "\n") * 60])
+def test_long_text_is_split_into_sections_without_loss(text: str) -> None:
+    from bot.slack.compose import sections
+
+    blocks = [b.to_dict() for b in sections(text, most=1000)]
+    texts = [b["text"]["text"] for b in blocks]
+    assert all(len(t) <= 3000 for t in texts)
+    assert "".join(texts).replace("\n", "") == (text.replace("\n", "") or " ")

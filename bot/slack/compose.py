@@ -43,6 +43,27 @@ def section(text: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=shorten(text, SECTION_TEXT_MAX)))
 
 
+def _chunks(text: str, limit: int) -> list[str]:
+    """Split at line ends into pieces of at most `limit` characters (hard-split a huge line)."""
+    lines = [line[i:i + limit] for line in text.split("\n") for i in range(0, max(len(line), 1), limit)]
+    chunks: list[str] = []
+    current: str | None = None
+    for line in lines:
+        if current is not None and len(current) + 1 + len(line) <= limit:
+            current = f"{current}\n{line}"
+            continue
+        if current is not None:
+            chunks.append(current)
+        current = line
+    chunks.append(current or "")
+    return chunks
+
+
+def sections(text: str, *, limit: int = SECTION_TEXT_MAX, most: int = 45) -> list[SectionBlock]:
+    """Long text as several sections, so nothing is cut off silently."""
+    return [SectionBlock(text=MarkdownTextObject(text=c or " ")) for c in _chunks(text, limit)[:most]]
+
+
 def context(text: str) -> ContextBlock:
     return ContextBlock(elements=[MarkdownTextObject(text=shorten(text, SECTION_TEXT_MAX))])
 
@@ -147,8 +168,7 @@ class Composer:
 
     def text_only(self, text: str) -> dict[str, Any]:
         """An already-rendered text as a message, split into sections that fit Slack."""
-        chunks = [text[i:i + SECTION_TEXT_MAX] for i in range(0, len(text), SECTION_TEXT_MAX)] or [""]
-        return {"text": one_line(text, FALLBACK_MAX), "blocks": dump([section(c) for c in chunks[:45]])}
+        return {"text": one_line(text, FALLBACK_MAX), "blocks": dump(list(sections(text)))}
 
     def mine(self, incidents: list[Incident]) -> dict[str, Any]:
         rows = [{"ref": i.ref, "category": i.category, "severity": i.severity.value,

@@ -26,7 +26,7 @@ from bot.domain.metrics import STAGES, Lesson, Summary, blameless, human
 from bot.domain.model import Incident, State
 from bot.domain.text import escape_mrkdwn, one_line, shorten
 from bot.slack import ids
-from bot.slack.compose import FALLBACK_MAX, Composer, context, dump, section
+from bot.slack.compose import FALLBACK_MAX, Composer, context, dump, section, sections
 
 MOVE_ACTION = {
     Move.CONTACT: ids.CONTACTED,
@@ -190,7 +190,7 @@ class LifecycleComposer:
             lessons=rows,
             category=self._label("category." + category) if category else "",
         )
-        return {"text": shorten(text, FALLBACK_MAX), "blocks": dump([section(text)])}
+        return {"text": shorten(text, FALLBACK_MAX), "blocks": dump(list(sections(text)))}
 
     def summary_text(self, summary: Summary, *, zone: ZoneInfo) -> str:
         """The channel summary as mrkdwn. Blameless: refs and categories, never people."""
@@ -248,7 +248,7 @@ class LifecycleComposer:
         return {
             "channel": channel,
             "text": shorten(text.split("\n", 1)[0], FALLBACK_MAX),
-            "blocks": dump([section(text)]),
+            "blocks": dump(list(sections(text))),
             "unfurl_links": False,
             "unfurl_media": False,
         }
@@ -308,5 +308,5 @@ class LifecycleComposer:
             if not rows:
                 blocks.append(context(self.r.render("messages/home_empty.j2", self.ui)))
             blocks.append(DividerBlock())
-        blocks.append(section(self.summary_text(summary, zone=zone)))
+        blocks.extend(sections(self.summary_text(summary, zone=zone), most=10))
         return {"type": "home", "blocks": dump(blocks[:HOME_MAX_BLOCKS])}
