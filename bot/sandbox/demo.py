@@ -6,6 +6,7 @@ Only Slack is the in-project stand-in. The demo prints what each person would se
 
 from __future__ import annotations
 
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -71,6 +72,7 @@ class Stage:
 
     def show(self, who: str, reply_or_text: Reply | str) -> None:
         text = reply_or_text.text if isinstance(reply_or_text, Reply) else reply_or_text
+        text = re.sub(r"<@([UW][A-Z0-9]+)>", lambda m: "@" + NAMES.get(m.group(1), m.group(1)).split(" (")[0], text)
         self.say(f"\n┌─ {NAMES.get(who, who)} sees " + "─" * 30)
         for line in plain(text).strip().splitlines():
             self.say("│ " + line)
