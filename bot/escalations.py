@@ -104,28 +104,17 @@ class Escalations:
 
     def _ping(self, incident: Incident, *, user: str, level: int, round_: int, index: int,
               history: list[tuple[str, float]], due: float, now: float) -> None:
-        payload = self.compose.escalation_dm(incident, boss=user, history=history, round_=round_)
-        queued = self.store.outbox.enqueue(
-            key=f"boss_dm:{incident.id}:{user}:{index}", method="chat.postMessage", payload=payload,
-            at=now, incident_id=incident.id, purpose="boss_dm", recipient=user)
-        if queued:
-            self.store.events.append(at=now, kind="escalated", incident_id=incident.id, actor=None,
-                                     recipient=user, level=level, round=round_, step=index, due_at=due,
-                                     late=round(now - due, 3), outbox_id=queued)
+        self.s.notify(incident, key=f"boss_dm:{incident.id}:{user}:{index}",
+                      payload=self.compose.escalation_dm(incident, boss=user, history=history, round_=round_),
+                      purpose="boss_dm", recipient=user, at=now, event="escalated",
+                      level=level, round=round_, step=index, due_at=due, late=round(now - due, 3))
 
     def _tell_reporter_waiting(self, incident: Incident, *, who: str, round_: int, index: int,
                                now: float) -> None:
-        payload = self.compose.to_reporter(incident, "esc_reporter_waiting", round=round_,
-                                           who=self._mention(who))
-        if self.store.outbox.enqueue(key=f"reporter_waiting:{incident.id}:{index}", method="chat.postMessage",
-                                     payload=payload, at=now, incident_id=incident.id,
-                                     purpose="reporter_waiting", recipient=incident.reporter):
-            self.store.events.append(at=now, kind="reporter_told_unacknowledged", incident_id=incident.id,
-                                     actor=None, recipient=incident.reporter, round=round_)
-
-    @staticmethod
-    def _mention(user: str) -> str:
-        return mention(user)
+        payload = self.compose.to_reporter(incident, "esc_reporter_waiting", round=round_, who=mention(who))
+        self.s.notify(incident, key=f"reporter_waiting:{incident.id}:{index}", payload=payload,
+                      purpose="reporter_waiting", recipient=incident.reporter, at=now,
+                      event="reporter_told_unacknowledged", round=round_)
 
     # --- reminders ---------------------------------------------------------------------
 
@@ -136,12 +125,9 @@ class Escalations:
         n = int(job.payload.get("n", 1))
         now = self.s.clock()
         user = incident.owner or incident.acknowledged_by or (incident.chain[0] if incident.chain else None)
-        if user is not None and self.store.outbox.enqueue(
-                key=f"reminder:{incident.id}:{n}", method="chat.postMessage",
-                payload=self.compose.reminder(incident, user=user), at=now, incident_id=incident.id,
-                purpose="reminder", recipient=user):
-            self.store.events.append(at=now, kind="reminder_queued", incident_id=incident.id, actor=None,
-                                     recipient=user, n=n)
+        if user is not None:
+            self.s.notify(incident, key=f"reminder:{incident.id}:{n}", purpose="reminder", recipient=user,
+                          payload=self.compose.reminder(incident, user=user), at=now, event="reminder_queued", n=n)
         if n < MAX_REMINDERS:
             rules = self.rules(incident.severity)
             due = rules.send_at(now + self.policy.remind_after(incident.severity).total_seconds())
@@ -186,11 +172,8 @@ class Escalations:
         incident = self.s.get(incident_id)
         tag = "ack" if first else "take"
         self._update_boss_dms(incident, tag=tag, now=now)
-        template, ctx = (("esc_reporter_acked", {"by": self._mention(actor), "at": self.compose.clock(now)})
-                         if first else ("esc_reporter_taken", {"owner": self._mention(actor)}))
-        if first and took:
-            template = "esc_reporter_taken"
-            ctx = {"owner": self._mention(actor)}
+        template, ctx = (("esc_reporter_taken", {"owner": mention(actor)}) if took
+                         else ("esc_reporter_acked", {"by": mention(actor), "at": self.compose.clock(now)}))
         self.store.outbox.enqueue(key=f"reporter_{tag}:{incident_id}", method="chat.postMessage",
                                   payload=self.compose.to_reporter(incident, template, **ctx), at=now,
                                   incident_id=incident_id, purpose=f"reporter_{tag}",
@@ -211,10 +194,10 @@ class Escalations:
         if took:
             return Answer("esc_take_done", {})
         if take and incident.owner and incident.owner != actor:
-            return Answer("esc_take_already", {"owner": self._mention(incident.owner)})
+            return Answer("esc_take_already", {"owner": mention(incident.owner)})
         if first:
-            return Answer("esc_ack_done", {"reporter": self._mention(incident.reporter)})
-        return Answer("esc_ack_already", {"by": self._mention(incident.acknowledged_by or ""),
+            return Answer("esc_ack_done", {"reporter": mention(incident.reporter)})
+        return Answer("esc_ack_already", {"by": mention(incident.acknowledged_by or ""),
                                           "at": self.compose.clock(incident.acknowledged_at or 0.0)})
 
     def escalate_now(self, incident_id: int, *, actor: str) -> Answer:

@@ -68,7 +68,7 @@ class Lifecycle:
 
     def follow_up(self, incident_id: int, *, actor: str) -> Incident:
         incident = self._move(incident_id, actor=actor, move=Move.FOLLOW_UP, stamp="followed_up_at")
-        self._cancel(incident.id, (FOLLOW_UP_JOB,))
+        self.store.jobs.cancel(incident_id=incident.id, kinds=(FOLLOW_UP_JOB,))
         return incident
 
     def resolve(self, incident_id: int, *, actor: str, resolution: Resolution) -> Incident:
@@ -93,7 +93,7 @@ class Lifecycle:
         fields: dict[str, Any] = {"state": target.value, stamp: now}
         if resolution is not None:
             fields["details"] = _json({**incident.details, **resolution.as_dict()})
-        with self.s.store.conns.write():
+        with self.store.transaction():
             if not self.store.incidents.set_if(
                 incident.id, where=f"state = '{incident.state.value}'", at=now, **fields
             ):
@@ -124,20 +124,13 @@ class Lifecycle:
                 what_changes=resolution.what_changes,
                 author=actor,
             )
-        self._cancel(incident.id, ESCALATION_JOBS)
-        jobs = getattr(self.store, "jobs", None)
-        if jobs is not None:
-            jobs.schedule(
-                kind=FOLLOW_UP_JOB,
-                key=f"follow_up:{incident.id}",
-                incident_id=incident.id,
-                due_at=at + self.s.policy.follow_up_after.total_seconds(),
-            )
-
-    def _cancel(self, incident_id: int, kinds: tuple[str, ...]) -> None:
-        jobs = getattr(self.store, "jobs", None)
-        if jobs is not None:
-            jobs.cancel(incident_id=incident_id, kinds=kinds)
+        self.store.jobs.cancel(incident_id=incident.id, kinds=ESCALATION_JOBS)
+        self.store.jobs.schedule(
+            kind=FOLLOW_UP_JOB,
+            key=f"follow_up:{incident.id}",
+            incident_id=incident.id,
+            due_at=at + self.s.policy.follow_up_after.total_seconds(),
+        )
 
     # --- the follow-up reminder ------------------------------------------------------
 
@@ -154,26 +147,16 @@ class Lifecycle:
 
         person = self.who_follows_up(incident)
         now = self.s.clock()
-        with self.s.store.conns.write():
-            queued = self.store.outbox.enqueue(
+        with self.store.transaction():
+            queued = self.s.notify(
+                incident,
                 key=f"follow_up_dm:{incident.id}",
-                method="chat.postMessage",
-                payload=LifecycleComposer(self.s.compose).follow_up_reminder(
-                    incident, to=person, now=now
-                ),
-                at=now,
-                incident_id=incident.id,
+                payload=LifecycleComposer(self.s.compose).follow_up_reminder(incident, to=person, now=now),
                 purpose="follow_up_dm",
                 recipient=person,
+                at=now,
+                event="follow_up_reminder_queued",
             )
-            if queued:
-                self.store.events.append(
-                    at=now,
-                    kind="follow_up_reminder_queued",
-                    incident_id=incident.id,
-                    actor=None,
-                    recipient=person,
-                )
         self.s.wake()
         return bool(queued)
 

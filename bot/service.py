@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.config import Policy
 from bot.domain.model import Contact, Incident, Report, Severity
@@ -108,13 +108,20 @@ class Owabi:
 
     def queue_boss_dm(self, incident: Incident, *, boss: str, level: int, at: float, round_: int = 0,
                       not_before: float | None = None) -> None:
-        payload = self.compose.boss_dm(incident, boss=boss)
+        self.notify(incident, key=f"boss_dm:{incident.id}:{boss}:{round_}",
+                    payload=self.compose.boss_dm(incident, boss=boss), purpose="boss_dm", recipient=boss,
+                    at=at, event="boss_dm_queued", not_before=not_before, level=level, round=round_)
+
+    def notify(self, incident: Incident, *, key: str, payload: dict[str, Any], purpose: str, recipient: str,
+               at: float, event: str, not_before: float | None = None, **data: Any) -> int | None:
+        """Queue a DM about an incident and log it, once: a repeated key queues and logs nothing."""
         queued = self.store.outbox.enqueue(
-            key=f"boss_dm:{incident.id}:{boss}:{round_}", method="chat.postMessage", payload=payload,
-            at=at, incident_id=incident.id, purpose="boss_dm", recipient=boss, not_before=not_before)
+            key=key, method="chat.postMessage", payload=payload, at=at, incident_id=incident.id,
+            purpose=purpose, recipient=recipient, not_before=not_before)
         if queued:
-            self.store.events.append(at=at, kind="boss_dm_queued", incident_id=incident.id,
-                                     actor=None, recipient=boss, level=level, round=round_)
+            self.store.events.append(at=at, kind=event, incident_id=incident.id, actor=None,
+                                     recipient=recipient, outbox_id=queued, **data)
+        return queued
 
     # --- corrections ------------------------------------------------------------------
 

@@ -84,6 +84,3 @@ def next_moves(state: State, role: Role = Role.REPORTER) -> list[Move]:
     """The buttons worth showing: moves this person could make from this state."""
     return [m for m in Move if role in _RULES.get((m, state), frozenset())]
 
-
-def is_open(state: State) -> bool:
-    return state in OPEN

@@ -16,9 +16,6 @@ class Severity(StrEnum):
     def rank(self) -> int:
         return list(Severity).index(self)
 
-    def raised(self, steps: int = 1) -> Severity:
-        order = list(Severity)
-        return order[min(self.rank + steps, len(order) - 1)]
 
 
 class Category(StrEnum):
@@ -41,10 +38,6 @@ class Contact(StrEnum):
     PHONE = "phone"
     WRITTEN = "written"
 
-
-class Locale(StrEnum):
-    EN = "en"
-    JA = "ja"
 
 
 class State(StrEnum):

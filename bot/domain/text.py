@@ -11,9 +11,8 @@ import unicodedata
 
 _ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
 
-# Slack caps that matter when we echo user text (SLACK.md).
+# Slack's cap on a section's text (SLACK.md).
 SECTION_TEXT_MAX = 3000
-PLAIN_TEXT_MAX = 75
 
 
 def escape_mrkdwn(text: str) -> str:

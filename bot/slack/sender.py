@@ -49,7 +49,6 @@ class Permanent(Exception):
 
 
 
-
 class Dispatcher(PollingWorker):
     name = "dispatcher"
 
@@ -115,7 +114,7 @@ class Dispatcher(PollingWorker):
                 if resp.status_code >= 400:
                     raise Permanent(f"HTTP {resp.status_code}: {resp.body[:200]}")
                 return "", ""
-            if item.method == "files.upload_v2":  # issue 5: the weekly chart (bot/slack/chart.py)
+            if item.method == "files.upload_v2":  # a multi-call upload flow, not one Web API method
                 from bot.slack.chart import upload
 
                 return upload(self.client, payload)

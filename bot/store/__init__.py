@@ -47,12 +47,6 @@ class Store:
         except Exception:
             return False
 
-    def seen(self, key: str, *, at: float) -> bool:
-        """Record a request key; True if it had been seen before (a retry or double click)."""
-        with self.conns.write() as db:
-            cur = db.execute("INSERT OR IGNORE INTO seen (key, at) VALUES (?, ?)", (key, at))
-            return cur.rowcount == 0
-
     def backup(self, target: Path) -> Path:
         """A consistent copy while the app keeps running (SQLite's online backup API)."""
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -79,7 +79,7 @@ def m003_outbox(db: Database) -> None:
 
 @migrations()
 def m004_seen(db: Database) -> None:
-    """Idempotency keys of requests already handled (button clicks, retried events)."""
+    """Kept for history: idempotency now rides on unique keys in incidents, outbox and jobs."""
     db.table("seen").create({"key": str, "at": float}, pk="key")
 
 

@@ -6,15 +6,14 @@ weekly summary stays well under a second on a year of a busy team's data.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
+from bot.domain.lifecycle import OPEN
 from bot.domain.metrics import Lesson, OpenCase, Row
 from bot.store.db import Connections
 
-OPEN_STATES = ("reported", "acknowledged", "contacted")
-_OPEN_SQL = "state IN ('reported', 'acknowledged', 'contacted') AND practice = 0"
+_OPEN_SQL = "state IN ({}) AND practice = 0".format(", ".join(f"'{s.value}'" for s in OPEN))
 
 
 class Reports:
@@ -128,11 +127,3 @@ class Reports:
         for row in cur:
             yield dict(zip(names, row, strict=True))
 
-
-def decoded(row: dict[str, Any]) -> dict[str, Any]:
-    """JSON columns as values, for exports meant for other tools."""
-    out = dict(row)
-    for key in ("chain", "details", "data"):
-        if isinstance(out.get(key), str):
-            out[key] = json.loads(out[key])
-    return out
