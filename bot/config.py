@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     owabi_db: Path = Path("data/owabi.db")
     owabi_policy: Path | None = None
     owabi_workers: int = Field(default=16, ge=1, le=256)
+    owabi_connection_limit: int = Field(default=1000, ge=10, le=10_000)
+    owabi_channel_timeout: int = Field(default=20, ge=2, le=600)
+    owabi_slack_timeout: float = Field(default=10.0, gt=0, le=120)
 
     @field_validator("slack_api_url")
     @classmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -10,18 +11,20 @@ from pathlib import Path
 
 from slack_bolt import App
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot import resources
 from bot.config import Policy, PolicyError, Settings, load_policy
 from bot.escalations import Escalations
+from bot.health import Health
 from bot.lifecycle_jobs import install as install_lifecycle_jobs
 from bot.scheduler import Scheduler
 from bot.scripts import Renderer
 from bot.service import Owabi
 from bot.slack.app import build_app
 from bot.slack.compose import Composer
+from bot.slack.identity import BotIdentity
 from bot.slack.sender import Dispatcher
+from bot.spooling import SpoolDrain
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -42,12 +45,31 @@ class Runtime:
     dispatcher: Dispatcher
     app: App
     scheduler: Scheduler
+    identity: BotIdentity
+    health: Health
+    signing_secret: str
+    spool_drain: SpoolDrain
 
     def start_workers(self) -> None:
+        self.spool_drain.start()  # reports spooled before a crash are stored first
         self.dispatcher.start()
         self.scheduler.start()
+        threading.Thread(target=self._learn_identity, name="owabi-identity", daemon=True).start()
+
+    def _learn_identity(self) -> None:
+        """auth.test in the background, retried gently; requests never wait for it."""
+        delay = 1.0
+        while not self.dispatcher.stopping:
+            error = self.identity.refresh()
+            if error is None:
+                return
+            log.warning("Slack's auth.test did not answer (%s); retrying in %.0fs", error, delay)
+            if self.dispatcher.wait_stop(delay):
+                return
+            delay = min(delay * 2, 300.0)
 
     def stop(self) -> None:
+        self.spool_drain.stop()
         self.scheduler.stop()
         self.dispatcher.stop()
         self.store.close()
@@ -70,20 +92,27 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runt
         raise NotConfigured("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)")
     policy, renderer = load_checked_policy(settings.policy_path())
     store = Store.open(settings.owabi_db)
+    # No automatic retries here: the dispatcher retries itself, after looking whether the
+    # first attempt got through, so a reset connection never doubles a DM.
     client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
-                       timeout=10, retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)])
+                       timeout=max(1, round(settings.owabi_slack_timeout)), retry_handlers=[])
     composer = Composer(renderer, ui_locale=policy.locale)
     service = Owabi(store=store, policy=policy, composer=composer, clock=clock)
-    dispatcher = Dispatcher(store, client, service, clock=clock, threads=4)
+    health = Health()
+    dispatcher = Dispatcher(store, client, service, clock=clock, threads=4, health=health)
     scheduler = Scheduler(store, clock=clock, threads=2)
     scheduler.after_run = dispatcher.wake
     Escalations(service).install(scheduler)
     install_lifecycle_jobs(scheduler, service)
     service.wake = _both(dispatcher.wake, scheduler.wake)
-    app = build_app(service=service, client=client,
-                    signing_secret=settings.slack_signing_secret.get_secret_value(),
+    identity = BotIdentity(client, settings.slack_bot_token.get_secret_value())
+    secret = settings.slack_signing_secret.get_secret_value()
+    app = build_app(service=service, client=client, identity=identity, signing_secret=secret,
                     workers=settings.owabi_workers)
-    return Runtime(settings, policy, store, renderer, service, client, dispatcher, app, scheduler)
+    spool_drain = SpoolDrain(service, clock=clock)
+    service.wake_spool = spool_drain.wake
+    return Runtime(settings, policy, store, renderer, service, client, dispatcher, app, scheduler, identity,
+                   health, secret, spool_drain)
 
 
 def _both(*wakes: Callable[[], None]) -> Callable[[], None]:

@@ -45,6 +45,12 @@ class Scheduler(PollingWorker):
     def register(self, kind: str, handler: Handler) -> None:
         self._handlers[kind] = handler
 
+    def start(self) -> None:
+        released = self.store.jobs.release_dead_claims(self.clock())
+        if released:
+            log.info("released %d job(s) claimed by a process that is gone", released)
+        super().start()
+
     def next_due(self) -> float | None:
         return self.store.jobs.next_due()
 
@@ -72,6 +78,7 @@ class Scheduler(PollingWorker):
             log.warning("job %s (%s) was taken over by another worker; its run was rolled back",
                         job.id, job.key)
         except Exception as exc:
-            log.exception("job %s (%s) failed; will retry", job.id, job.key)
+            log.error("job %s (%s) failed with %s; will retry", job.id, job.key, type(exc).__name__,
+                      exc_info=exc)
             self.store.jobs.retry(job.id, worker=self.worker, at=self.clock() + backoff(job.attempts),
                                   error=repr(exc))

@@ -1,13 +1,23 @@
 """Serving the app over HTTP with waitress: threaded, production-grade, pure Python.
 
-`/slack/events` goes to Bolt's WSGI adapter; `/healthz` answers 200 only while the
-database answers. SIGTERM stops accepting, finishes in-flight requests, then stops the
-workers; queued messages stay in the database for the next start.
+`/slack/events` goes through Owabi's edge (limits, signature, parsing) to Bolt; `/healthz`
+answers 200 only while the database answers and Slack accepts the token, else 503 with a
+JSON reason and what to do.
+
+Connection limits are settings: idle or half-open connections are closed after
+`OWABI_CHANNEL_TIMEOUT` seconds, and up to `OWABI_CONNECTION_LIMIT` may be open at once, so a
+burst of idle sockets cannot starve Slack's requests or the health check. In production put a
+TLS-terminating reverse proxy (nginx, a cloud load balancer) in front, with its own request
+timeouts and body limit; Owabi refuses bodies over 1 MB itself.
+
+SIGTERM stops accepting, finishes in-flight requests, then stops the workers; queued
+messages stay in the database for the next start.
 """
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import signal
 import threading
@@ -15,10 +25,10 @@ from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
 
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from waitress.server import create_server
 
 from bot.runtime import Runtime
+from bot.slack.edge import MAX_BODY, SlackEdge
 
 log = logging.getLogger(__name__)
 
@@ -26,14 +36,21 @@ StartResponse = Callable[..., Any]
 
 
 def wsgi_app(runtime: Runtime) -> Callable[[dict[str, Any], StartResponse], Iterable[bytes]]:
-    slack = SlackRequestHandler(runtime.app, path="/slack/events")
+    slack = SlackEdge(runtime.app, runtime.signing_secret)
 
     def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
-            ok = runtime.store.ping()
-            start_response("200 OK" if ok else "503 Service Unavailable", [("Content-Type", "text/plain")])
-            return [b"ok\n" if ok else b"database unavailable\n"]
-        return slack(environ, start_response)
+        path = environ.get("PATH_INFO")
+        if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
+            status = runtime.health.status(database_ok=runtime.store.ping())
+            body = (json.dumps({"status": "ok"}) if status.ok else json.dumps(
+                {"status": "degraded", "reason": status.reason, "action": status.action})).encode() + b"\n"
+            start_response("200 OK" if status.ok else "503 Service Unavailable",
+                           [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        if path == "/slack/events":
+            return slack(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain"), ("Content-Length", "10")])
+        return [b"not found\n"]
 
     return application
 
@@ -43,8 +60,12 @@ class HttpServer:
 
     def __init__(self, runtime: Runtime, *, host: str = "127.0.0.1", port: int = 3000, threads: int = 16) -> None:
         self.runtime = runtime
-        self._server = create_server(wsgi_app(runtime), host=host, port=port, threads=threads,
-                                     ident="owabi", clear_untrusted_proxy_headers=True)
+        settings = runtime.settings
+        self._server = create_server(
+            wsgi_app(runtime), host=host, port=port, threads=threads, ident="owabi",
+            clear_untrusted_proxy_headers=True, max_request_body_size=MAX_BODY,
+            connection_limit=settings.owabi_connection_limit, channel_timeout=settings.owabi_channel_timeout,
+            cleanup_interval=max(1, min(30, settings.owabi_channel_timeout // 2)), asyncore_use_poll=True)
         self._thread: threading.Thread | None = None
 
     @property

@@ -14,16 +14,17 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from bot.config import Policy
-from bot.domain.model import Contact, Incident, Report, Severity
+from bot.domain.model import Contact, Incident, Report, Severity, State
 from bot.domain.text import clean
 from bot.domain.triage import triage
-from bot.slack.compose import Composer
-from bot.store import Store
+from bot.slack.compose import Composer, mention
+from bot.store import Store, StoreBusy
 
 log = logging.getLogger(__name__)
 
 DUPLICATE_WINDOW = 120.0  # seconds: the same text from the same person is a resend
 MAX_TEXT = 20_000  # longer than Slack allows; kept whole, shown shortened
+REPORT_WAIT = 1.5  # seconds a report may queue for the write lock before it is spooled (Slack allows 3)
 
 
 class EmptyReport(ValueError):
@@ -38,6 +39,7 @@ class NotAllowed(PermissionError):
 class Outcome:
     incident: Incident
     duplicate: bool = False
+    spooled: bool = False  # kept on disk while the database is busy; `incident` is provisional (id 0)
 
 
 class RecordHook(Protocol):
@@ -51,6 +53,7 @@ class RecordHook(Protocol):
 class Owabi:
     def __init__(self, *, store: Store, policy: Policy, composer: Composer,
                  clock: Callable[[], float] = time.time, wake: Callable[[], None] = lambda: None) -> None:
+        self.wake_spool: Callable[[], None] = lambda: None
         self.store = store
         self.policy = policy
         self.compose = composer
@@ -70,8 +73,12 @@ class Owabi:
         existing = self.store.incidents.by_key(key) or self.store.incidents.recent_same_text(
             reporter, text, now - DUPLICATE_WINDOW)
         if existing is not None:
-            self.store.events.append(at=now, kind="duplicate_report", incident_id=existing.id,
-                                     actor=reporter, key=key)
+            try:
+                with self.store.transaction(wait=REPORT_WAIT):
+                    self.store.events.append(at=now, kind="duplicate_report", incident_id=existing.id,
+                                             actor=reporter, key=key)
+            except StoreBusy:
+                log.warning("database busy: the resend of %s was answered but not logged", existing.ref)
             return Outcome(existing, duplicate=True)
         guess = triage(text, default_locale=self.policy.locale)
         report = Report(
@@ -80,12 +87,42 @@ class Owabi:
             severity=severity or guess.severity, locale=locale or guess.locale,
             contact=contact or Contact.IN_PERSON, signals=guess.signals,
         )
-        return Outcome(self._record(report, key=key, guess=guess.as_json(), at=now))
+        try:
+            return Outcome(self._record(report, key=key, guess=guess.as_json(), at=now, wait=REPORT_WAIT))
+        except StoreBusy:
+            self.store.spool.put(key, {"report": _report_json(report), "guess": guess.as_json()}, at=now)
+            log.warning("database busy: a report from %s was spooled and will be stored when the lock frees",
+                        reporter)
+            self.wake_spool()
+            return Outcome(self._provisional(report, at=now), spooled=True)
 
-    def _record(self, report: Report, *, key: str, guess: dict[str, object], at: float) -> Incident:
+    def _provisional(self, report: Report, *, at: float) -> Incident:
+        team = self.policy.team_of(report.reporter)
+        return Incident(id=0, ref="", created_at=at, reporter=report.reporter, text=report.text,
+                        category=report.category, severity=report.severity, locale=report.locale,
+                        contact=report.contact, customer=report.customer,
+                        chain=tuple(self.policy.chain_for(report.reporter)), team=team.name if team else None,
+                        state=State.REPORTED, channel_id=report.channel_id)
+
+    def ingest_spooled(self) -> int:
+        """Store spooled reports now that the database takes writes; returns how many were stored."""
+        stored = 0
+        for path, record in self.store.spool.pending():
+            key = str(record["key"])
+            if self.store.incidents.by_key(key) is None:
+                report = _report_from_json(record["report"])
+                incident = self._record(report, key=key, guess=record.get("guess") or {}, at=float(record["at"]),
+                                        spooled=True)
+                stored += 1
+                log.info("spooled report stored as %s", incident.ref)
+            self.store.spool.done(path)
+        return stored
+
+    def _record(self, report: Report, *, key: str, guess: dict[str, object], at: float,
+                wait: float | None = None, spooled: bool = False) -> Incident:
         chain = self.policy.chain_for(report.reporter)
         team = self.policy.team_of(report.reporter)
-        with self.store.transaction():
+        with self.store.transaction(wait=wait):
             incident = self.store.incidents.create(report, chain=chain, team=team.name if team else None,
                                                    at=at, key=key)
             self.store.events.append(
@@ -99,6 +136,11 @@ class Owabi:
                                    not_before=send_at if send_at > at else None)
             for hook in self.record_hooks:
                 hook.recorded(incident, at)
+            if spooled:  # the reporter's answer had no reference or buttons: send the real thing
+                self.notify(incident, key=f"script_dm:{incident.id}", purpose="script_dm",
+                            recipient=report.reporter, at=self.clock(), event="script_dm_queued",
+                            payload={"channel": report.reporter, "unfurl_links": False, "unfurl_media": False,
+                                     **self.compose.reporter(incident)})
         self.wake()
         return incident
 
@@ -180,7 +222,70 @@ class Owabi:
 
     def undeliverable(self, *, incident_id: int | None, purpose: str, recipient: str, error: str,
                       outbox_id: int) -> None:
-        log.error("message %s to %s could not be delivered: %s", outbox_id, recipient, error)
-        self.store.events.append(at=self.clock(), kind="message_failed", incident_id=incident_id,
-                                 actor=None, purpose=purpose, recipient=recipient, error=error,
-                                 outbox_id=outbox_id)
+        """A message Slack would not take reaches a person anyway.
+
+        A boss who cannot be reached is skipped: the next person up the chain is told at once
+        and the reporter learns who has it instead. The admins are told what broke and how to
+        fix it. An alert to an admin that fails is only logged (nobody is left to tell).
+        """
+        log.error("message %s (%s) to %s could not be delivered: %s", outbox_id, purpose, recipient, error)
+        now = self.clock()
+        with self.store.transaction():
+            self.store.events.append(at=now, kind="message_failed", incident_id=incident_id, actor=None,
+                                     purpose=purpose, recipient=recipient, error=error, outbox_id=outbox_id)
+            incident = self.store.incidents.get(incident_id) if incident_id is not None else None
+            who = ""
+            if incident is not None and purpose == "boss_dm":
+                who = self._reroute(incident, failed=recipient, error=error, at=now)
+            if purpose != "admin_alert":
+                self._alert_admins(incident, failed=recipient, purpose=purpose, error=error, who=who,
+                                   outbox_id=outbox_id, at=now)
+        self.wake()
+
+    def _reroute(self, incident: Incident, *, failed: str, error: str, at: float) -> str:
+        """Tell the next reachable person in the chain now; returns them, or "" if nobody is left."""
+        unreachable = {failed} | {str(e.data.get("recipient")) for e in self.store.events.for_incident(incident.id)
+                                  if e.kind == "message_failed" and e.data.get("purpose") == "boss_dm"}
+        chain = list(incident.chain)
+        start = chain.index(failed) + 1 if failed in chain else 0
+        nxt = next((u for u in chain[start:] if u not in unreachable), None)
+        if nxt is None:
+            return ""
+        self.notify(incident, key=f"boss_dm:{incident.id}:{nxt}:reroute",
+                    payload=self.compose.boss_dm(incident, boss=nxt), purpose="boss_dm", recipient=nxt,
+                    at=at, event="rerouted", level=chain.index(nxt), instead_of=failed, error=error)
+        self.notify(incident, key=f"rerouted:{incident.id}:{failed}", purpose="reporter_rerouted",
+                    recipient=incident.reporter, at=at, event="reporter_told_rerouted",
+                    payload=self.compose.dm(incident.reporter, "delivery_rerouted", ref=incident.ref,
+                                            failed=mention(failed), who=mention(nxt)))
+        return nxt
+
+    def _alert_admins(self, incident: Incident | None, *, failed: str, purpose: str, error: str, who: str,
+                      outbox_id: int, at: float) -> None:
+        admins = [a for a in self.policy.admins if a != failed]
+        if not admins and incident is not None and incident.chain:
+            admins = [u for u in incident.chain[-1:] if u != failed]  # the top of the chain stands in
+        for admin in admins:
+            payload = self.compose.dm(admin, "admin_alert", ref=incident.ref if incident else "",
+                                      failed=mention(failed), purpose=purpose, error=error[:200],
+                                      who=mention(who) if who else "", fix=self.compose.delivery_fix(error))
+            queued = self.store.outbox.enqueue(key=f"admin_alert:{outbox_id}:{admin}", method="chat.postMessage",
+                                               payload=payload, at=at, incident_id=incident.id if incident else None,
+                                               purpose="admin_alert", recipient=admin)
+            if queued:
+                self.store.events.append(at=at, kind="admin_alerted", incident_id=incident.id if incident else None,
+                                         actor=None, recipient=admin, failed=failed, error=error[:200],
+                                         outbox_id=queued)
+
+
+def _report_json(report: Report) -> dict[str, Any]:
+    return {"reporter": report.reporter, "text": report.text, "category": report.category,
+            "severity": report.severity.value, "locale": report.locale, "contact": report.contact.value,
+            "customer": report.customer, "channel_id": report.channel_id, "signals": list(report.signals)}
+
+
+def _report_from_json(data: dict[str, Any]) -> Report:
+    return Report(reporter=data["reporter"], text=data["text"], category=data["category"],
+                  severity=Severity(data["severity"]), locale=data["locale"], contact=Contact(data["contact"]),
+                  customer=data.get("customer", ""), channel_id=data.get("channel_id", ""),
+                  signals=tuple(data.get("signals") or ()))

@@ -62,6 +62,14 @@ class PollingWorker:
     def wake(self) -> None:
         self._wake.set()
 
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    def wait_stop(self, seconds: float) -> bool:
+        """Sleep up to `seconds`, returning early (True) when the worker is being stopped."""
+        return self._stop.wait(seconds)
+
     def _loop(self) -> None:
         while not self._stop.is_set():
             try:

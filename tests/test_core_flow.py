@@ -252,7 +252,7 @@ def test_a_restart_delivers_what_was_queued(harness) -> None:  # type: ignore[no
 
 def test_healthz(owabi: Harness) -> None:
     with urllib.request.urlopen(owabi.url + "/healthz", timeout=5) as resp:
-        assert resp.status == 200 and resp.read() == b"ok\n"
+        assert resp.status == 200 and json.loads(resp.read()) == {"status": "ok"}
 
 
 def test_the_log_refuses_edits_and_verify_spots_tampering(owabi: Harness) -> None:

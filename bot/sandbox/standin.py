@@ -30,11 +30,21 @@ class Call:
 
 @dataclass(slots=True)
 class Fault:
+    """One scheduled misbehaviour for `times` calls of `method` ("*" for any).
+
+    `delay` > 0 answers normally but only after that many seconds (Slack slower than the
+    client's timeout: the message *is* posted); `html` answers 200 with a proxy's HTML page;
+    `channel` limits the fault to calls for that channel or user.
+    """
+
     method: str
     status: int = 429
     retry_after: float = 1.0
     error: str = "ratelimited"
     times: int = 1
+    delay: float = 0.0
+    html: bool = False
+    channel: str = ""
 
 
 @dataclass
@@ -44,6 +54,7 @@ class _State:
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     unknown_users: set[str] = field(default_factory=set)
+    revoked: str = ""
 
 
 class StandIn:
@@ -88,9 +99,15 @@ class StandIn:
         return f"{self.url}hooks/{name}"
 
     def fault(self, method: str, *, status: int = 429, retry_after: float = 1.0, error: str = "ratelimited",
-              times: int = 1) -> None:
+              times: int = 1, delay: float = 0.0, html: bool = False, channel: str = "") -> None:
         with self._lock:
-            self._state.faults.append(Fault(method, status, retry_after, error, times))
+            self._state.faults.append(Fault(method, int(status), float(retry_after), error, int(times),
+                                            float(delay), bool(html), channel))
+
+    def revoke_token(self, error: str = "token_revoked") -> None:
+        """From now on every call answers as Slack does for a revoked token ("" restores it)."""
+        with self._lock:
+            self._state.revoked = error
 
     def unknown_user(self, user: str) -> None:
         with self._lock:
@@ -127,19 +144,34 @@ class StandIn:
 
     # --- the API ----------------------------------------------------------------------
 
-    def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any]]:
+    def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any] | str]:
         with self._lock:
-            status, headers, body = self._fault(method) or (200, {}, self._dispatch(method, args))
-            self._state.calls.append(Call(method, args, time.time(), ok=bool(body.get("ok"))))
-            self._lock.notify_all()
-            return status, headers, body
-
-    def _fault(self, method: str) -> tuple[int, dict[str, str], dict[str, Any]] | None:
-        for fault in self._state.faults:
-            if fault.method in (method, "*") and fault.times > 0:
-                fault.times -= 1
+            fault = self._take_fault(method, args)
+        if fault is not None and fault.delay > 0:
+            time.sleep(fault.delay)  # the stand-in plays a slow Slack; nobody waits on this sleep
+        with self._lock:
+            answer: tuple[int, dict[str, str], dict[str, Any] | str]
+            if self._state.revoked and method != "response_url":
+                answer = (200, {}, {"ok": False, "error": self._state.revoked})
+            elif fault is None or fault.delay > 0:
+                answer = (200, {}, self._dispatch(method, args))
+            elif fault.html:
+                answer = (200, {}, "<html><body><h1>502 Bad Gateway</h1></body></html>")
+            else:
                 headers = {"Retry-After": str(int(fault.retry_after))} if fault.status == 429 else {}
-                return fault.status, headers, {"ok": False, "error": fault.error}
+                answer = (fault.status, headers, {"ok": False, "error": fault.error})
+            body = answer[2]
+            ok = isinstance(body, dict) and bool(body.get("ok"))
+            self._state.calls.append(Call(method, args, time.time(), ok=ok))
+            self._lock.notify_all()
+            return answer
+
+    def _take_fault(self, method: str, args: dict[str, Any]) -> Fault | None:
+        for fault in self._state.faults:
+            if fault.method in (method, "*") and fault.times > 0 and (
+                    not fault.channel or fault.channel in (str(args.get("channel", "")), str(args.get("users", "")))):
+                fault.times -= 1
+                return fault
         return None
 
     def _dispatch(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -165,9 +197,24 @@ class StandIn:
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
         ts = f"{int(time.time())}.{next(self._ts):06d}"
-        message = {"text": args.get("text"), "blocks": args.get("blocks"), "ts": ts}
+        message = {"type": "message", "text": args.get("text"), "blocks": args.get("blocks"), "ts": ts}
+        if isinstance(args.get("metadata"), dict):
+            message["metadata"] = args["metadata"]
         self._state.messages[(channel, ts)] = message
-        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+        shown = {k: v for k, v in message.items() if k != "metadata"}
+        return {"ok": True, "channel": channel, "ts": ts, "message": shown}
+
+    def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel[:1] not in ("C", "D", "G"):
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(args.get("oldest") or 0)
+        with_meta = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = sorted(((float(ts), m) for (ch, ts), m in self._state.messages.items()
+                        if ch == channel and float(ts) >= oldest), key=lambda p: -p[0])
+        limit = int(args.get("limit") or 100)
+        messages = [m if with_meta else {k: v for k, v in m.items() if k != "metadata"} for _, m in found[:limit]]
+        return {"ok": True, "messages": messages, "has_more": len(found) > limit}
 
     def _api_response_url(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True}
@@ -232,10 +279,11 @@ class StandIn:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-            def _reply(self, status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> None:
-                raw = json.dumps(body, ensure_ascii=False).encode()
+            def _reply(self, status: int, body: dict[str, Any] | str, headers: dict[str, str] | None = None) -> None:
+                html = isinstance(body, str)
+                raw = body.encode() if isinstance(body, str) else json.dumps(body, ensure_ascii=False).encode()
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Type", "text/html" if html else "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(raw)))
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)

@@ -4,28 +4,35 @@ from __future__ import annotations
 
 import json
 import logging
+import traceback
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot.service import Owabi
 from bot.slack import boss_actions, commands, interactions, lifecycle_actions
+from bot.slack.identity import BotIdentity
 
 log = logging.getLogger(__name__)
 
 
-def build_app(*, service: Owabi, client: WebClient, signing_secret: str, workers: int = 16) -> App:
+def build_app(*, service: Owabi, client: WebClient, identity: BotIdentity, signing_secret: str,
+              workers: int = 16) -> App:
     """The real app, as served in production, the demo and the tests.
 
-    Token verification is deferred to the first request so that Owabi starts (and keeps
-    delivering queued messages) even while Slack's Web API is unreachable.
+    Requests are authorized from settings (`BotIdentity`), never by calling Slack, so a report
+    is stored and answered while Slack's Web API is down. Signatures are checked by the HTTP
+    edge (`bot.slack.edge`) before Bolt sees a request; Socket Mode needs none.
     """
     app = App(
-        client=client,
+        client=WebClient(base_url=client.base_url, timeout=client.timeout,
+                         retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)]),
         signing_secret=signing_secret,
-        token_verification_enabled=False,
+        authorize=identity.authorizer(),
+        request_verification_enabled=False,
         listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="owabi-listener"),
         raise_error_for_unhandled_request=False,
         url_verification_enabled=True,
@@ -42,9 +49,9 @@ def _polite_failure(service: Owabi):  # type: ignore[no-untyped-def]
     """Whatever broke, the person gets a calm private answer and the log gets the details."""
 
     def handler(error: Exception, body: dict[str, Any], response: BoltResponse | None) -> BoltResponse | None:
-        user = (body.get("user_id") or (body.get("user") or {}).get("id") or "?") if isinstance(body, dict) else "?"
-        log.error("request from %s failed: %r; body=%s", user, error,
-                  json.dumps(body, ensure_ascii=False, default=str)[:4000], exc_info=error)
+        # The traceback's frames help an operator; the exception's message may quote user text.
+        frames = "".join(traceback.format_tb(error.__traceback__))
+        log.error("%s failed: %s\n%s", _describe(body), type(error).__name__, frames.rstrip())
         note = service.compose.note("error", saved=False, ref="")
         if response is None:  # already acknowledged: nothing more to say over HTTP
             return None
@@ -57,3 +64,25 @@ def _polite_failure(service: Owabi):  # type: ignore[no-untyped-def]
                             headers={"content-type": "application/json"})
 
     return handler
+
+
+def _describe(body: object) -> str:
+    """What an operator needs to find a failed request: its kind and ids, never its content.
+
+    Report text, customer names and response URLs (capabilities) stay out of the log.
+    """
+    if not isinstance(body, dict):
+        return "a request"
+    kind = body.get("command") or body.get("type") or "request"
+    user = body.get("user_id") or (body.get("user") or {}).get("id") or "?"
+    parts = [f"{kind} from {user}"]
+    actions = body.get("actions") or []
+    if actions and isinstance(actions[0], dict):
+        parts.append(f"action {actions[0].get('action_id')}")
+    view = body.get("view") or {}
+    if isinstance(view, dict) and view.get("callback_id"):
+        parts.append(f"view {view['callback_id']}")
+    event = body.get("event") or {}
+    if isinstance(event, dict) and event.get("type"):
+        parts.append(f"event {event['type']} {body.get('event_id', '')}".strip())
+    return ", ".join(parts)

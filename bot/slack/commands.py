@@ -72,8 +72,10 @@ def _report(service: Owabi, ack: Ack, text: str, *, user: str, body: dict[str, A
     except EmptyReport:
         ack(response_type="ephemeral", **service.compose.note("empty_report"))
         return
-    log.info("incident %s reported by %s (duplicate=%s)", outcome.incident.ref, user, outcome.duplicate)
-    ack(response_type="ephemeral", **service.compose.reporter(outcome.incident, duplicate=outcome.duplicate))
+    log.info("incident %s reported by %s (duplicate=%s, spooled=%s)", outcome.incident.ref or "-", user,
+             outcome.duplicate, outcome.spooled)
+    ack(response_type="ephemeral", **service.compose.reporter(outcome.incident, duplicate=outcome.duplicate,
+                                                              spooled=outcome.spooled))
 
 
 def _open_form(service: Owabi, ack: Ack, client: WebClient, body: dict[str, Any]) -> None:

@@ -102,12 +102,16 @@ class Composer:
             blocks.append(section(f"*{step.title}*\n{step.body}"))
         return blocks
 
-    def reporter(self, incident: Incident, *, duplicate: bool = False) -> dict[str, Any]:
-        """The private answer to `/oops`: what was logged, who is told, and the script."""
+    def reporter(self, incident: Incident, *, duplicate: bool = False, spooled: bool = False) -> dict[str, Any]:
+        """The private answer to `/oops`: what was logged, who is told, and the script.
+
+        A spooled report (database busy) has no reference or buttons yet: the answer says it
+        is being saved, and the real one follows by DM once it is stored.
+        """
         common = self._common(incident)
         boss = incident.chain[0] if incident.chain else None
-        head = self.r.render("messages/reporter.j2", self.ui, boss=boss,
-                             boss_mention=mention(boss) if boss else "", **common)
+        head = self.r.render("messages/reporter_spooled.j2" if spooled else "messages/reporter.j2", self.ui,
+                             boss=boss, boss_mention=mention(boss) if boss else "", **common)
         blocks: list[Block] = []
         if duplicate:
             blocks.append(section(self.r.render("messages/duplicate.j2", self.ui, **common)))
@@ -115,6 +119,8 @@ class Composer:
         if len(incident.text) > SUMMARY_MAX:
             blocks.append(context(self.r.render("messages/too_long.j2", self.ui)))
         blocks += self.script_blocks(incident)
+        if spooled:
+            return {"text": shorten(head, FALLBACK_MAX), "blocks": dump(blocks)}
         blocks.append(context(self.r.render("messages/reporter_context.j2", self.ui, **common)))
         blocks.append(ActionsBlock(block_id=f"reporter:{incident.id}", elements=[
             ButtonElement(text=self._label("button.correct"), action_id=ids.CORRECT, value=str(incident.id)),
@@ -165,6 +171,14 @@ class Composer:
     def note(self, template: str, **ctx: Any) -> dict[str, Any]:
         text = self.r.render(f"messages/{template}.j2", self.ui, **ctx)
         return {"text": shorten(text, FALLBACK_MAX), "blocks": dump([section(text)])}
+
+    def dm(self, user: str, template: str, **ctx: Any) -> dict[str, Any]:
+        """A note sent as a DM; user text in it never unfurls into a preview."""
+        return {"channel": user, **self.note(template, **ctx), "unfurl_links": False, "unfurl_media": False}
+
+    def delivery_fix(self, error: str) -> str:
+        found = self._label(f"delivery_fix.{error}")
+        return found if found != error.replace("_", " ") else self._label("delivery_fix.default")
 
     def text_only(self, text: str) -> dict[str, Any]:
         """An already-rendered text as a message, split into sections that fit Slack."""
@@ -221,10 +235,11 @@ class Composer:
                     blocks=blocks)
         return view.to_dict()
 
-    def script_view(self, incident: Incident) -> dict[str, Any]:
+    def script_view(self, incident: Incident, *, spooled: bool = False) -> dict[str, Any]:
         """Shown in place of the form once it is submitted, so the script appears at once."""
-        payload = self.reporter(incident)
+        payload = self.reporter(incident, spooled=spooled)
         blocks = [b for b in payload["blocks"] if b.get("type") != "actions"]
-        return {"type": "modal", "title": {"type": "plain_text", "text": shorten(incident.ref, 24)},
+        title = incident.ref or self._label("app")
+        return {"type": "modal", "title": {"type": "plain_text", "text": shorten(title, 24)},
                 "close": {"type": "plain_text", "text": shorten(self._label("form.close"), 24)},
                 "blocks": blocks[:100]}

@@ -41,8 +41,8 @@ def register(app: App, service: Owabi) -> None:
         except EmptyReport:
             ack(response_action="errors", errors={"what": service.compose.note("empty_report")["text"][:150]})
             return
-        ack(response_action="update", view=service.compose.script_view(outcome.incident))
-        if not outcome.duplicate:
+        ack(response_action="update", view=service.compose.script_view(outcome.incident, spooled=outcome.spooled))
+        if not outcome.duplicate and not outcome.spooled:  # a spooled report's DM follows once it is stored
             service.store.outbox.enqueue(
                 key=f"script_dm:{outcome.incident.id}", method="chat.postMessage",
                 payload={"channel": user, **service.compose.reporter(outcome.incident)},

@@ -1,9 +1,21 @@
-"""Delivers the outbox to Slack, patiently.
+"""Delivers the outbox to Slack, patiently, and exactly once as far as Slack lets us know.
 
-429 waits for Retry-After; 5xx, timeouts and broken connections back off and retry; only
-errors that retrying cannot fix (a bad channel, an invalid payload) mark a message failed,
-and that is logged as an event. Claims are leases in the database, so several threads or
-processes can run dispatchers on one file without sending anything twice.
+- 429 waits for Retry-After and never counts against a message.
+- 5xx, timeouts and broken connections back off and retry, up to `MAX_ATTEMPTS`; past that
+  the message is undeliverable (see below) rather than retried forever.
+- Errors about the token itself (revoked, invalid, app removed) stop delivery for everyone:
+  messages stay queued, `/healthz` turns degraded and one ERROR line says what to do. A
+  recipient-level error that uses the same words (`account_inactive` for a deactivated
+  user) is told apart by asking `auth.test`.
+- A message Block Kit refuses (`invalid_blocks`, `msg_too_long`…) goes again as plain text.
+- Anything still undeliverable goes to the hooks, which make sure a person hears of it.
+
+Effectively-once: Slack's `chat.postMessage` has no idempotency key, so every message
+carries its outbox key in `metadata`. A send whose outcome is unknown (a timeout after the
+request left, a process killed mid-send) is looked for in the channel's recent history
+before it is sent again. Claims are leases in the database, so several threads or processes
+can run dispatchers on one file; a dead process's claims on this host are released at
+start instead of waiting for the lease.
 """
 
 from __future__ import annotations
@@ -18,16 +30,21 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot.health import ACTIONS, Health
 from bot.store import Store
 from bot.store.outbox import Outgoing
 from bot.worker import PollingWorker, backoff
 
 log = logging.getLogger(__name__)
 
-RETRYABLE_ERRORS = {
-    "ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout",
-    "invalid_auth", "not_authed", "account_inactive", "token_revoked", "team_access_not_granted",
-}
+MAX_ATTEMPTS = 8  # about ten minutes of backoff before a person is told instead
+RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
+TOKEN_ERRORS = frozenset(ACTIONS)
+SIMPLER_ERRORS = {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "msg_blocks_too_long",
+                  "invalid_attachments", "too_many_attachments", "invalid_metadata_format"}
+METADATA_EVENT = "owabi_message"
+TOKEN_PAUSE = 60.0  # how long queued messages wait while the token is refused
+PLAIN_TEXT_LIMIT = 3_900
 
 
 class DeliveryHooks(Protocol):
@@ -39,28 +56,44 @@ class DeliveryHooks(Protocol):
 
 
 class Retry(Exception):
-    def __init__(self, reason: str, after: float) -> None:
+    def __init__(self, reason: str, after: float, *, counts: bool = True, maybe_sent: bool = False) -> None:
         super().__init__(reason)
         self.after = after
+        self.counts = counts
+        self.maybe_sent = maybe_sent
 
 
 class Permanent(Exception):
-    pass
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
 
+
+class TokenRefused(Exception):
+    def __init__(self, error: str) -> None:
+        super().__init__(error)
+        self.error = error
 
 
 class Dispatcher(PollingWorker):
     name = "dispatcher"
 
     def __init__(self, store: Store, client: WebClient, hooks: DeliveryHooks, *,
-                 clock: Callable[[], float] = time.time, lease: float = 60.0, batch: int = 20,
-                 idle_poll: float = 1.0, threads: int = 1) -> None:
+                 clock: Callable[[], float] = time.time, lease: float = 30.0, batch: int = 20,
+                 idle_poll: float = 1.0, threads: int = 1, health: Health | None = None) -> None:
         super().__init__(clock=clock, idle_poll=idle_poll, threads=threads)
         self.store = store
         self.client = client
         self.hooks = hooks
         self.lease = lease
         self.batch = batch
+        self.health = health or Health()
+
+    def start(self) -> None:
+        released = self.store.outbox.release_dead_claims(self.clock())
+        if released:
+            log.info("released %d message(s) claimed by a process that is gone", released)
+        super().start()
 
     def next_due(self) -> float | None:
         return self.store.outbox.next_due()
@@ -75,19 +108,49 @@ class Dispatcher(PollingWorker):
 
     def _deliver(self, item: Outgoing) -> None:
         try:
-            channel, ts = self._send(item)
+            channel, ts = self._send_once(item)
         except Retry as exc:
-            self.store.outbox.mark_retry(item.id, worker=self.worker, at=self.clock() + exc.after, error=str(exc))
+            if exc.counts and item.attempts + 1 >= MAX_ATTEMPTS:
+                self._give_up(item, f"still failing after {item.attempts + 1} attempts: {exc}")
+                return
+            self.store.outbox.mark_retry(item.id, worker=self.worker, at=self.clock() + exc.after, error=str(exc),
+                                         counts=exc.counts, maybe_sent=exc.maybe_sent)
             log.warning("message %s delayed %.1fs: %s", item.id, exc.after, exc)
             return
-        except Permanent as exc:
-            self.store.outbox.mark_failed(item.id, worker=self.worker, error=str(exc))
-            self.hooks.undeliverable(incident_id=item.incident_id, purpose=item.purpose, recipient=item.recipient,
-                                     error=str(exc), outbox_id=item.id)
+        except TokenRefused as exc:
+            self.store.outbox.mark_retry(item.id, worker=self.worker, at=self.clock() + TOKEN_PAUSE,
+                                         error=exc.error, counts=False, maybe_sent=False)
+            if self.health.delivery_blocked(exc.error):
+                log.error("Slack refuses the bot token (%s): nothing can be delivered until an admin acts; "
+                          "messages stay queued. What to do: %s", exc.error, ACTIONS[exc.error])
             return
+        except Permanent as exc:
+            self._give_up(item, exc.error)
+            return
+        self.health.delivery_ok()
         if self.store.outbox.mark_sent(item.id, worker=self.worker, at=self.clock(), channel=channel, ts=ts):
             self.hooks.delivered(incident_id=item.incident_id, purpose=item.purpose, recipient=item.recipient,
                                  method=item.method, channel=channel, ts=ts, outbox_id=item.id)
+
+    def _give_up(self, item: Outgoing, error: str) -> None:
+        if self.store.outbox.mark_failed(item.id, worker=self.worker, error=error):
+            self.hooks.undeliverable(incident_id=item.incident_id, purpose=item.purpose, recipient=item.recipient,
+                                     error=error, outbox_id=item.id)
+
+    def _send_once(self, item: Outgoing) -> tuple[str, str]:
+        payload = self._payload(item)
+        if item.maybe_sent and item.method == "chat.postMessage":
+            found = self._already_posted(item, payload)
+            if found is not None:
+                log.info("message %s had reached Slack before; not sending it again", item.id)
+                return found
+        try:
+            return self._send(item, payload)
+        except Permanent as exc:
+            if exc.error not in SIMPLER_ERRORS or not payload.get("blocks"):
+                raise
+            log.warning("message %s refused as %s; sending it again as plain text", item.id, exc.error)
+            return self._send(item, plain_text(payload))
 
     def _payload(self, item: Outgoing) -> dict[str, Any]:
         """Fill in the channel and ts of the message this one updates, once that one is sent."""
@@ -98,22 +161,34 @@ class Dispatcher(PollingWorker):
                 raise Permanent("the message to update was never delivered")
             payload.setdefault("channel", found[0])
             payload.setdefault("ts", found[1])
+        if item.method == "chat.postMessage":
+            payload["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": item.key}}
         return payload
 
-    def _send(self, item: Outgoing) -> tuple[str, str]:
-        payload = self._payload(item)
+    def _already_posted(self, item: Outgoing, payload: dict[str, Any]) -> tuple[str, str] | None:
+        """Look for this message's key in the channel's recent history (a send whose fate is unknown)."""
+        try:
+            channel = str(payload.get("channel") or "")
+            if channel[:1] in ("U", "W"):
+                opened: Any = self.client.conversations_open(users=channel)
+                channel = str(opened["channel"]["id"])
+            history: Any = self.client.conversations_history(
+                channel=channel, oldest=f"{item.created_at - 5:.6f}", limit=100, include_all_metadata=True)
+        except SlackApiError as exc:
+            raise self._classify(exc, item, maybe_sent=True) from exc
+        except (URLError, OSError, TimeoutError) as exc:
+            raise Retry(f"connection: {type(exc).__name__}", backoff(item.attempts), maybe_sent=True) from exc
+        for message in history.get("messages") or []:
+            meta = message.get("metadata") or {}
+            if meta.get("event_type") == METADATA_EVENT and (meta.get("event_payload") or {}).get("key") == item.key:
+                return channel, str(message.get("ts") or "")
+        return None
+
+    def _send(self, item: Outgoing, payload: dict[str, Any]) -> tuple[str, str]:
+        payload = dict(payload)
         try:
             if item.method == "response_url":
-                url = payload.pop("response_url")
-                hook = WebhookClient(url, timeout=10)
-                resp = hook.send_dict(payload)
-                if resp.status_code == 429:
-                    raise Retry("rate limited", float(resp.headers.get("Retry-After", ["1"])[0] or 1))
-                if resp.status_code >= 500:
-                    raise Retry(f"HTTP {resp.status_code}", backoff(item.attempts))
-                if resp.status_code >= 400:
-                    raise Permanent(f"HTTP {resp.status_code}: {resp.body[:200]}")
-                return "", ""
+                return self._respond(item, payload)
             if item.method == "files.upload_v2":  # a multi-call upload flow, not one Web API method
                 from bot.slack.chart import upload
 
@@ -121,18 +196,59 @@ class Dispatcher(PollingWorker):
             result = self.client.api_call(item.method, json=payload)
             return str(result.get("channel") or ""), str(result.get("ts") or "")
         except SlackApiError as exc:
-            raise self._classify(exc, item) from exc
+            raise self._classify(exc, item, maybe_sent=False) from exc
         except (URLError, OSError, TimeoutError) as exc:
-            raise Retry(f"connection: {exc}", backoff(item.attempts)) from exc
+            # The request may have reached Slack before the connection broke: look before resending.
+            raise Retry(f"connection: {type(exc).__name__}", backoff(item.attempts), maybe_sent=True) from exc
 
-    @staticmethod
-    def _classify(exc: SlackApiError, item: Outgoing) -> Exception:
+    def _respond(self, item: Outgoing, payload: dict[str, Any]) -> tuple[str, str]:
+        url = payload.pop("response_url")
+        payload.pop("metadata", None)
+        resp = WebhookClient(url, timeout=10).send_dict(payload)
+        if resp.status_code == 429:
+            raise Retry("rate limited", float(resp.headers.get("Retry-After", ["1"])[0] or 1), counts=False)
+        if resp.status_code >= 500:
+            raise Retry(f"HTTP {resp.status_code}", backoff(item.attempts))
+        if resp.status_code >= 400:
+            raise Permanent(f"HTTP {resp.status_code}: {resp.body[:200]}")
+        return "", ""
+
+    def _classify(self, exc: SlackApiError, item: Outgoing, *, maybe_sent: bool) -> Exception:
         status = exc.response.status_code
         error = str(exc.response.get("error", "")) if isinstance(exc.response.data, dict) else ""
         if status == 429 or error == "ratelimited":
             after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after") or "1"
             value = after[0] if isinstance(after, list) else after
-            return Retry("rate limited", max(float(value), 0.1))
+            return Retry("rate limited", max(float(value), 0.1), counts=False)
+        if error.startswith("Received a response in a non-JSON format"):
+            # A proxy's or load balancer's HTML page: not Slack's answer, so maybe transient.
+            return Retry(f"HTTP {status}: not a Slack answer", min(backoff(item.attempts), 5.0),
+                         maybe_sent=maybe_sent)
         if status >= 500 or error in RETRYABLE_ERRORS:
-            return Retry(f"HTTP {status} {error}".strip(), backoff(item.attempts))
+            return Retry(f"HTTP {status} {error}".strip(), backoff(item.attempts), maybe_sent=maybe_sent)
+        if error in TOKEN_ERRORS and self._token_refused():
+            return TokenRefused(error)
         return Permanent(error or f"HTTP {status}")
+
+    def _token_refused(self) -> bool:
+        """Is the token itself refused, or only this recipient? auth.test tells them apart."""
+        try:
+            self.client.auth_test()
+        except SlackApiError as exc:
+            data = exc.response.data if isinstance(exc.response.data, dict) else {}
+            return str(data.get("error", "")) in TOKEN_ERRORS
+        except (URLError, OSError, TimeoutError):
+            return True  # cannot tell: keep the message queued rather than give up on it
+        return False
+
+
+def plain_text(payload: dict[str, Any]) -> dict[str, Any]:
+    """The same message without blocks: what every Slack client can show."""
+    from bot.slack.blocks_text import blocks_to_text
+
+    text = blocks_to_text(payload.get("blocks") or []) or str(payload.get("text") or "")
+    if len(text) > PLAIN_TEXT_LIMIT:
+        text = text[: PLAIN_TEXT_LIMIT - 1].rstrip() + "…"
+    simple = {k: v for k, v in payload.items() if k not in ("blocks", "attachments")}
+    simple["text"] = text
+    return simple

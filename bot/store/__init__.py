@@ -8,14 +8,15 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from bot.store.db import Connections, StoreUnavailable
+from bot.store.db import Connections, StoreBusy, StoreUnavailable
 from bot.store.events import Event, EventLog
 from bot.store.incidents import Incidents
 from bot.store.jobs import Job, Jobs
 from bot.store.outbox import Outbox, Outgoing
 from bot.store.reports import Reports
+from bot.store.spool import Spool
 
-__all__ = ["Event", "Job", "Outgoing", "Store", "StoreUnavailable"]
+__all__ = ["Event", "Job", "Outgoing", "Spool", "Store", "StoreBusy", "StoreUnavailable"]
 
 
 class Store:
@@ -27,6 +28,7 @@ class Store:
         self.outbox = Outbox(self.conns)
         self.jobs = Jobs(self.conns)
         self.reports = Reports(self.conns)
+        self.spool = Spool.beside(path)
 
     @classmethod
     def open(cls, path: Path) -> Store:
@@ -37,9 +39,12 @@ class Store:
             raise StoreUnavailable(f"cannot open the database at {path}: {exc}") from exc
         return store
 
-    def transaction(self) -> AbstractContextManager[Database]:
-        """A write transaction; everything inside commits or rolls back together."""
-        return self.conns.write()
+    def transaction(self, *, wait: float | None = None) -> AbstractContextManager[Database]:
+        """A write transaction; everything inside commits or rolls back together.
+
+        With `wait`, StoreBusy is raised if the write lock cannot be had within that many seconds.
+        """
+        return self.conns.write(wait=wait)
 
     def ping(self) -> bool:
         try:

@@ -6,6 +6,8 @@ hash-chained log queue up on the write lock instead of failing on a stale snapsh
 
 from __future__ import annotations
 
+import os
+import socket
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -17,8 +19,29 @@ from sqlite_utils import Database
 from bot.store.migrations import migrations
 
 
+def claimer_is_dead(claimed_by: str | None) -> bool:
+    """A worker id is host:pid:nonce; on this host, a pid that no longer exists is a dead claimer."""
+    host, _, rest = (claimed_by or "").partition(":")
+    pid = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 class StoreUnavailable(Exception):
     """The database cannot be opened or written."""
+
+
+class StoreBusy(StoreUnavailable):
+    """Another process holds the write lock for longer than this caller can wait."""
 
 
 class Connections:
@@ -37,7 +60,8 @@ class Connections:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=self._busy / 1000)
         conn.execute(f"PRAGMA busy_timeout = {self._busy}")
         conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
+        # FULL: what Owabi has acknowledged to a reporter survives power loss, not only a crash.
+        conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         with self._lock:
             self._all.append(conn)
@@ -52,20 +76,38 @@ class Connections:
         return db
 
     @contextmanager
-    def write(self) -> Iterator[Database]:
-        """A write transaction; nested calls join the outer one."""
+    def write(self, *, wait: float | None = None) -> Iterator[Database]:
+        """A write transaction; nested calls join the outer one.
+
+        `wait` bounds how long to queue for the write lock (this process's threads, then
+        other processes); past it StoreBusy is raised and nothing has been written.
+        """
         db = self.db
         if db.conn.in_transaction:
             yield db
             return
-        with self._writer:
-            db.conn.execute("BEGIN IMMEDIATE")
+        if not self._writer.acquire(timeout=-1 if wait is None else wait):
+            raise StoreBusy("another writer in this process holds the lock")
+        try:
+            if wait is not None:
+                db.conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            try:
+                db.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if "locked" in str(exc) or "busy" in str(exc):
+                    raise StoreBusy("another process holds the database's write lock") from exc
+                raise
+            finally:
+                if wait is not None:
+                    db.conn.execute(f"PRAGMA busy_timeout = {self._busy}")
             try:
                 yield db
             except BaseException:
                 db.conn.execute("ROLLBACK")
                 raise
             db.conn.execute("COMMIT")
+        finally:
+            self._writer.release()
 
     def migrate(self) -> None:
         migrations.apply(self.db)

@@ -13,7 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.store.db import Connections
+from bot.store.db import Connections, claimer_is_dead
 
 
 class LeaseLost(Exception):
@@ -61,6 +61,16 @@ class Jobs:
             cols = [c[0] for c in cur.description]
             rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
         return sorted((_to_job(r) for r in rows), key=lambda j: (j.due_at, j.id))
+
+    def release_dead_claims(self, now: float) -> int:
+        """Free leases held by processes on this host that no longer exist (killed, crashed)."""
+        rows = self._c.db.execute(
+            "SELECT id, claimed_by FROM jobs WHERE status = 'pending' AND claimed_until >= ?", [now]).fetchall()
+        dead = [r[0] for r in rows if claimer_is_dead(r[1])]
+        if dead:
+            with self._c.write() as db:
+                db.execute(f"UPDATE jobs SET claimed_until = NULL WHERE id IN ({','.join('?' * len(dead))})", dead)
+        return len(dead)
 
     def done(self, job_id: int, *, worker: str) -> None:
         """Finish a claimed job; raises LeaseLost if the lease went to someone else."""

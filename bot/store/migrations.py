@@ -129,3 +129,10 @@ def m_jobs(db: Database) -> None:
         "CREATE TRIGGER jobs_never_deleted BEFORE DELETE ON jobs "
         "BEGIN SELECT RAISE(ABORT, 'Owabi never deletes jobs'); END"
     )
+
+
+@migrations()
+def m_outbox_in_flight(db: Database) -> None:
+    """Whether a send may have reached Slack, so a retry looks before it posts again."""
+    db.table("outbox").add_column("in_flight", int, not_null_default=0)
+    db.table("outbox").add_column("maybe_sent", int, not_null_default=0)

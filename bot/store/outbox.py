@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from bot.store.db import Connections
+from bot.store.db import Connections, claimer_is_dead
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +26,14 @@ class Outgoing:
     payload: dict[str, Any]
     depends_on: int | None
     attempts: int
+    created_at: float = 0.0
+    maybe_sent: bool = False  # an earlier attempt may have reached Slack: look before sending again
 
 
 def _to_outgoing(row: dict[str, Any]) -> Outgoing:
     return Outgoing(row["id"], row["key"], row["incident_id"], row["purpose"] or "", row["recipient"] or "",
-                    row["method"], json.loads(row["payload"]), row["depends_on"], row["attempts"])
+                    row["method"], json.loads(row["payload"]), row["depends_on"], row["attempts"],
+                    row["created_at"], bool(row["maybe_sent"]))
 
 
 class Outbox:
@@ -55,7 +58,10 @@ class Outbox:
     def claim(self, *, worker: str, now: float, lease: float, limit: int = 10) -> list[Outgoing]:
         with self._c.write() as db:
             rows = db.execute(
-                "UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN ("
+                # A claim of a row that is still in flight means its last send never finished
+                # (a killed process): its outcome is unknown from here on.
+                "UPDATE outbox SET claimed_by = ?, claimed_until = ?, maybe_sent = (maybe_sent OR in_flight),"
+                " in_flight = 1 WHERE id IN ("
                 " SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
                 " AND (o.claimed_until IS NULL OR o.claimed_until < ?)"
                 " AND (o.depends_on IS NULL OR EXISTS (SELECT 1 FROM outbox d"
@@ -71,21 +77,38 @@ class Outbox:
         with self._c.write() as db:
             cur = db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, result_channel = ?, result_ts = ?,"
-                " attempts = attempts + 1, claimed_until = NULL WHERE id = ? AND status = 'pending'"
+                " attempts = attempts + 1, claimed_until = NULL, in_flight = 0 WHERE id = ? AND status = 'pending'"
                 " AND claimed_by = ?", (at, channel, ts, outgoing_id, worker))
             return cur.rowcount == 1
 
-    def mark_retry(self, outgoing_id: int, *, worker: str, at: float, error: str) -> None:
+    def mark_retry(self, outgoing_id: int, *, worker: str, at: float, error: str, counts: bool = True,
+                   maybe_sent: bool = False) -> None:
+        """Try again at `at`; `counts` = this failure counts towards giving up (a rate limit does not)."""
         with self._c.write() as db:
             db.execute(
-                "UPDATE outbox SET next_attempt_at = ?, last_error = ?, attempts = attempts + 1,"
-                " claimed_until = NULL WHERE id = ? AND claimed_by = ?", (at, error, outgoing_id, worker))
+                "UPDATE outbox SET next_attempt_at = ?, last_error = ?, attempts = attempts + ?,"
+                " claimed_until = NULL, in_flight = 0, maybe_sent = (maybe_sent OR ?)"
+                " WHERE id = ? AND claimed_by = ?",
+                (at, error[:500], int(counts), int(maybe_sent), outgoing_id, worker))
 
-    def mark_failed(self, outgoing_id: int, *, worker: str, error: str) -> None:
+    def mark_failed(self, outgoing_id: int, *, worker: str, error: str) -> bool:
         with self._c.write() as db:
-            db.execute(
+            cur = db.execute(
                 "UPDATE outbox SET status = 'failed', last_error = ?, attempts = attempts + 1,"
-                " claimed_until = NULL WHERE id = ? AND claimed_by = ?", (error, outgoing_id, worker))
+                " claimed_until = NULL, in_flight = 0 WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+                (error[:500], outgoing_id, worker))
+            return cur.rowcount == 1
+
+    def release_dead_claims(self, now: float) -> int:
+        """Free leases held by processes on this host that no longer exist (killed, crashed)."""
+        rows = self._c.db.execute(
+            "SELECT id, claimed_by FROM outbox WHERE status = 'pending' AND claimed_until >= ?", [now]).fetchall()
+        dead = [r[0] for r in rows if claimer_is_dead(r[1])]
+        if not dead:
+            return 0
+        with self._c.write() as db:
+            db.execute(f"UPDATE outbox SET claimed_until = NULL WHERE id IN ({','.join('?' * len(dead))})", dead)
+        return len(dead)
 
     def result(self, outgoing_id: int) -> tuple[str, str] | None:
         row = self._c.db.execute(
