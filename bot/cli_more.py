@@ -10,16 +10,19 @@ from typing import Any
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    """Exit 0 only for a log that exists, is not empty, and holds (see bot.store.audit)."""
     from bot.config import Settings
-    from bot.store import Store
+    from bot.store.audit import verify_file
 
-    store = Store.open(Settings().owabi_db)
-    checked, broken = store.events.verify()
-    if broken is None:
-        print(f"OK: {checked} events, hash chain intact")
-        return 0
-    print(f"TAMPERED: the chain breaks at event {broken} (after {checked} good events)")
-    return 1
+    settings = Settings()
+    verdict = verify_file(settings.owabi_db, key=settings.audit_key(), anchor_path=settings.owabi_anchor)
+    if verdict.ok:
+        print(f"OK: {verdict.events} events; chain, anchor and tables agree")
+    for problem in verdict.problems:
+        print(f"FAILED: {problem}")
+    for note in verdict.notes:
+        print(f"note: {note}")
+    return 0 if verdict.ok else 1
 
 
 def _offline_service() -> Any:

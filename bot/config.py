@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     owabi_connection_limit: int = Field(default=1000, ge=10, le=10_000)
     owabi_channel_timeout: int = Field(default=20, ge=2, le=600)
     owabi_slack_timeout: float = Field(default=10.0, gt=0, le=120)
+    owabi_audit_key: SecretStr | None = None  # HMAC key of the event log; keep it apart from Slack's secrets
+    owabi_anchor: Path | None = None  # anchor file outside the database's folder (count + head hash + MAC)
+
+    def audit_key(self) -> bytes | None:
+        return self.owabi_audit_key.get_secret_value().encode() if self.owabi_audit_key else None
 
     @field_validator("slack_api_url")
     @classmethod
@@ -200,6 +205,33 @@ class Policy(_Strict):
 
     def may_act(self, user: str, chain: list[str]) -> bool:
         return user in chain or user in self.admins
+
+    def visible_teams(self, user: str) -> list[str] | None:
+        """Whose incidents, lessons and figures `user` may see: None = all (admins).
+
+        Team names, with "" for reporters in no team: a member or boss of a team sees that
+        team; a boss of the default chain also sees reporters in no team; anyone else sees
+        only reporters in no team.
+        """
+        if user in self.admins:
+            return None
+        seen = [t.name for t in self.teams if user in t.members or user in t.chain]
+        if user in self.default.chain or not seen:
+            seen.append("")
+        return seen
+
+    def is_boss(self, user: str) -> bool:
+        return user in self.admins or user in self.default.chain or any(user in t.chain for t in self.teams)
+
+    def summary_channels(self, user: str) -> set[str] | None:
+        """Where `user` may post a summary on demand: None = anywhere (admins)."""
+        if user in self.admins:
+            return None
+        if not self.is_boss(user):
+            return set()
+        allowed = {self.summary_channel} if self.summary_channel else set()
+        allowed |= {t.channel for t in self.teams if t.channel and (user in t.chain)}
+        return allowed
 
 
 class PolicyError(Exception):

@@ -70,12 +70,44 @@ class Escalations:
         self.store.jobs.schedule(kind=REMIND, due_at=remind_at, key=f"remind:{incident.id}:1",
                                  incident_id=incident.id, payload={"n": 1})
 
-    def _schedule_next(self, incident: Incident, *, after: int, last_at: float) -> None:
+    def _schedule_next(self, incident: Incident, *, after: int, last_at: float, gen: int = 0) -> None:
         step = next_step(incident.chain, self.rules(incident.severity), after=after, last_at=last_at)
         if step is None:
             return
-        self.store.jobs.schedule(kind=ESCALATE, due_at=step.at, key=f"escalate:{incident.id}:{step.index}",
-                                 incident_id=incident.id, payload={"step": step.index})
+        self.store.jobs.schedule(kind=ESCALATE, due_at=step.at, key=_key("escalate", incident.id, step.index, gen),
+                                 incident_id=incident.id, payload={"step": step.index, "gen": gen})
+
+    # --- a correction changed the severity (inside the edit's transaction) -----------------
+
+    def replanned(self, incident: Incident, at: float) -> None:
+        """Throw away the old timers and plan again with the new severity's windows.
+
+        Levels the new severity notifies at once but that were never pinged are pinged now;
+        the next step falls one new window after the last ping (or now, if that is past).
+        """
+        cancelled = self.store.jobs.cancel(incident_id=incident.id, kinds=(ESCALATE, REMIND))
+        gen = 1 + sum(1 for e in self.store.events.for_incident(incident.id) if e.kind == "replanned")
+        rules = self.rules(incident.severity)
+        pinged = [e for e in self.store.events.for_incident(incident.id)
+                  if e.kind in ("boss_dm_queued", "escalated", "rerouted")]
+        last_at = max([incident.created_at, *(e.at for e in pinged)])
+        top_level = max([-1, *(int(e.data.get("level", 0)) for e in pinged)])
+        first = min(max(rules.notify_levels, 1), len(incident.chain))
+        open_ = incident.acknowledged_at is None and incident.state not in CLOSED
+        if open_ and incident.chain:
+            if top_level < first - 1:
+                history = self.history(incident.id)
+                for level in range(top_level + 1, first):
+                    self._ping(incident, user=incident.chain[level], level=level, round_=0, index=0,
+                               history=history, due=at, now=at)
+                top_level, last_at = first - 1, at
+            self._schedule_next(incident, after=max(0, top_level - first + 1), last_at=last_at, gen=gen)
+        if incident.state not in CLOSED:
+            due = rules.send_at(at + self.policy.remind_after(incident.severity).total_seconds())
+            self.store.jobs.schedule(kind=REMIND, due_at=due, key=_key("remind", incident.id, 1, gen),
+                                     incident_id=incident.id, payload={"n": 1, "gen": gen})
+        self.store.events.append(at=at, kind="replanned", incident_id=incident.id, actor=None,
+                                 severity=incident.severity.value, jobs_cancelled=cancelled, gen=gen)
 
     # --- a window ran out ----------------------------------------------------------------
 
@@ -95,7 +127,7 @@ class Escalations:
         if step.tell_reporter:
             self._tell_reporter_waiting(incident, who=step.pings[-1].user, round_=step.pings[-1].round,
                                         index=index, now=now)
-        self._schedule_next(incident, after=index, last_at=now)
+        self._schedule_next(incident, after=index, last_at=now, gen=int(job.payload.get("gen", 0)))
 
     def history(self, incident_id: int) -> list[tuple[str, float]]:
         """Who was pinged when, from the log (the log is the one source of truth)."""
@@ -126,13 +158,15 @@ class Escalations:
         now = self.s.clock()
         user = incident.owner or incident.acknowledged_by or (incident.chain[0] if incident.chain else None)
         if user is not None:
-            self.s.notify(incident, key=f"reminder:{incident.id}:{n}", purpose="reminder", recipient=user,
+            self.s.notify(incident, key=_key("reminder", incident.id, n, int(job.payload.get("gen", 0))),
+                          purpose="reminder", recipient=user,
                           payload=self.compose.reminder(incident, user=user), at=now, event="reminder_queued", n=n)
         if n < MAX_REMINDERS:
             rules = self.rules(incident.severity)
             due = rules.send_at(now + self.policy.remind_after(incident.severity).total_seconds())
-            self.store.jobs.schedule(kind=REMIND, due_at=due, key=f"remind:{incident.id}:{n + 1}",
-                                     incident_id=incident.id, payload={"n": n + 1})
+            gen = int(job.payload.get("gen", 0))
+            self.store.jobs.schedule(kind=REMIND, due_at=due, key=_key("remind", incident.id, n + 1, gen),
+                                     incident_id=incident.id, payload={"n": n + 1, "gen": gen})
 
     # --- buttons -------------------------------------------------------------------------
 
@@ -165,8 +199,9 @@ class Escalations:
             self.store.incidents.set_if(incident_id, where="state = 'reported'", at=now,
                                         state=State.ACKNOWLEDGED.value)
             cancelled = self.store.jobs.cancel(incident_id=incident_id, kinds=(ESCALATE,))
+            held = self.store.outbox.cancel_held(incident_id=incident_id, purpose="boss_dm", now=now)
             self.store.events.append(at=now, kind="acknowledged", incident_id=incident_id, actor=actor,
-                                     by=actor, escalations_cancelled=cancelled)
+                                     by=actor, escalations_cancelled=cancelled, held_pings_cancelled=held)
         if took:
             self.store.events.append(at=now, kind="taken", incident_id=incident_id, actor=actor, owner=actor)
         incident = self.s.get(incident_id)
@@ -182,7 +217,7 @@ class Escalations:
     def _update_boss_dms(self, incident: Incident, *, tag: str, now: float) -> None:
         """Rewrite every boss DM in place; each update waits for its DM to be delivered."""
         for row in self.store.outbox.rows(incident_id=incident.id, purpose="boss_dm"):
-            if row["status"] == "failed":
+            if row["status"] in ("failed", "cancelled"):
                 continue
             original = json.loads(row["payload"])
             self.store.outbox.enqueue(
@@ -210,3 +245,8 @@ class Escalations:
                                      step=job.payload.get("step") if job else None)
         self.s.wake()
         return Answer("esc_escalated" if job else "esc_nothing", {})
+
+
+def _key(kind: str, incident_id: int, n: int, gen: int) -> str:
+    """Job and message keys; a re-plan (gen > 0) gets fresh keys, as the old ones are spent."""
+    return f"{kind}:{incident_id}:{n}" + (f":g{gen}" if gen else "")

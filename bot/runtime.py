@@ -13,6 +13,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot import resources
+from bot.anchoring import AnchorWriter
 from bot.config import Policy, PolicyError, Settings, load_policy
 from bot.escalations import Escalations
 from bot.health import Health
@@ -49,11 +50,14 @@ class Runtime:
     health: Health
     signing_secret: str
     spool_drain: SpoolDrain
+    anchor: AnchorWriter | None = None
 
     def start_workers(self) -> None:
         self.spool_drain.start()  # reports spooled before a crash are stored first
         self.dispatcher.start()
         self.scheduler.start()
+        if self.anchor is not None:
+            self.anchor.start()
         threading.Thread(target=self._learn_identity, name="owabi-identity", daemon=True).start()
 
     def _learn_identity(self) -> None:
@@ -69,6 +73,8 @@ class Runtime:
             delay = min(delay * 2, 300.0)
 
     def stop(self) -> None:
+        if self.anchor is not None:
+            self.anchor.stop()
         self.spool_drain.stop()
         self.scheduler.stop()
         self.dispatcher.stop()
@@ -91,7 +97,9 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runt
     if settings.slack_signing_secret is None:
         raise NotConfigured("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)")
     policy, renderer = load_checked_policy(settings.policy_path())
-    store = Store.open(settings.owabi_db)
+    if settings.owabi_anchor is not None and settings.audit_key() is None:
+        raise NotConfigured("OWABI_ANCHOR is set but OWABI_AUDIT_KEY is not: the anchor is signed with that key")
+    store = Store.open(settings.owabi_db, audit_key=settings.audit_key())
     # No automatic retries here: the dispatcher retries itself, after looking whether the
     # first attempt got through, so a reset connection never doubles a DM.
     client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
@@ -110,9 +118,12 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runt
     app = build_app(service=service, client=client, identity=identity, signing_secret=secret,
                     workers=settings.owabi_workers)
     spool_drain = SpoolDrain(service, clock=clock)
+    anchor_key = settings.audit_key()
+    anchor = (AnchorWriter(store, settings.owabi_anchor, anchor_key, clock=clock)
+              if settings.owabi_anchor is not None and anchor_key is not None else None)
     service.wake_spool = spool_drain.wake
     return Runtime(settings, policy, store, renderer, service, client, dispatcher, app, scheduler, identity,
-                   health, secret, spool_drain)
+                   health, secret, spool_drain, anchor)
 
 
 def _both(*wakes: Callable[[], None]) -> Callable[[], None]:

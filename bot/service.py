@@ -7,6 +7,7 @@ dispatcher delivers the queued messages whenever Slack is reachable.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from bot.domain.text import clean
 from bot.domain.triage import triage
 from bot.slack.compose import Composer, mention
 from bot.store import Store, StoreBusy
+from bot.store.audit import payload_sha
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +50,8 @@ class RecordHook(Protocol):
     def first_ping_at(self, incident: Incident, at: float) -> float: ...
 
     def recorded(self, incident: Incident, at: float) -> None: ...
+
+    def replanned(self, incident: Incident, at: float) -> None: ...
 
 
 class Owabi:
@@ -112,7 +116,7 @@ class Owabi:
             if self.store.incidents.by_key(key) is None:
                 report = _report_from_json(record["report"])
                 incident = self._record(report, key=key, guess=record.get("guess") or {}, at=float(record["at"]),
-                                        spooled=True)
+                                        wait=REPORT_WAIT, spooled=True)
                 stored += 1
                 log.info("spooled report stored as %s", incident.ref)
             self.store.spool.done(path)
@@ -162,7 +166,8 @@ class Owabi:
             purpose=purpose, recipient=recipient, not_before=not_before)
         if queued:
             self.store.events.append(at=at, kind=event, incident_id=incident.id, actor=None,
-                                     recipient=recipient, outbox_id=queued, **data)
+                                     recipient=recipient, outbox_id=queued,
+                                     payload_sha256=payload_sha(json.dumps(payload, ensure_ascii=False)), **data)
         return queued
 
     # --- corrections ------------------------------------------------------------------
@@ -187,6 +192,9 @@ class Owabi:
             self.store.events.append(at=now, kind="edited", incident_id=incident.id, actor=actor,
                                      before={k: str(getattr(incident, k)) for k in changes}, after=changes)
             updated = replace(incident, category=category, severity=severity, contact=contact, locale=locale)
+            if "severity" in changes:
+                for hook in self.record_hooks:
+                    hook.replanned(updated, now)
             if {"category", "severity"} & changes.keys():
                 for boss, _channel, _ts in self.store.outbox.sent_for(incident.id, "boss_dm"):
                     self.store.outbox.enqueue(

@@ -28,7 +28,8 @@ class Summaries:
         self.s = service
         self.compose = LifecycleComposer(service.compose)
 
-    def build(self, period: str, *, now: float | None = None) -> Summary:
+    def build(self, period: str, *, now: float | None = None, teams: list[str] | None = None) -> Summary:
+        """The figures for a period; `teams` limits them (None = every team)."""
         now = self.s.clock() if now is None else now
         zone = self.s.policy.zone
         start, end = period_bounds(period, now, zone)
@@ -37,11 +38,11 @@ class Summaries:
             period=period,
             start=start,
             end=end,
-            rows=reports.rows(start, end),
-            open_count=reports.open_count(),
-            oldest_open=reports.oldest_open(),
-            escalations=reports.escalations(start, end),
-            lessons=reports.lessons(start=start, end=end),
+            rows=reports.rows(start, end, teams=teams),
+            open_count=reports.open_count(teams=teams),
+            oldest_open=reports.oldest_open(teams=teams),
+            escalations=reports.escalations(start, end, teams=teams),
+            lessons=reports.lessons(start=start, end=end, teams=teams),
             zone=zone,
         )
 
@@ -51,9 +52,13 @@ class Summaries:
             self.compose.summary_text(self.build(period, now=now), zone=self.s.policy.zone)
         )
 
-    def post(self, period: str, *, channel: str, key: str, now: float | None = None) -> Summary:
-        """Queue the post (and, for a week, the chart) to `channel`; `key` makes it once-only."""
-        summary = self.build(period, now=now)
+    def post(self, period: str, *, channel: str, key: str, now: float | None = None,
+             teams: list[str] | None = None) -> Summary | None:
+        """Queue the post (and, for a week, the chart) to `channel`; `key` makes it once-only.
+
+        Returns None when that key was already posted (a repeat within the same window).
+        """
+        summary = self.build(period, now=now, teams=teams)
         at = self.s.clock()
         payload = self.compose.summary_post(summary, channel=channel, zone=self.s.policy.zone)
         with self.s.store.conns.write():
@@ -85,7 +90,7 @@ class Summaries:
                     total=summary.total,
                 )
         self.s.wake()
-        return summary
+        return summary if first else None
 
     def _chart(self, summary: Summary, channel: str) -> dict[str, Any]:
         label = self.compose._label

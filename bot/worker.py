@@ -16,6 +16,8 @@ import time
 import uuid
 from collections.abc import Callable
 
+from bot.store.db import StoreBusy
+
 log = logging.getLogger(__name__)
 
 MAX_BACKOFF = 300.0
@@ -53,10 +55,12 @@ class PollingWorker:
             self._threads.append(thread)
 
     def stop(self, timeout: float = 10.0) -> None:
+        """Ask every thread to stop and wait for them, `timeout` seconds in all (not per thread)."""
         self._stop.set()
         self._wake.set()
+        deadline = time.monotonic() + timeout
         for thread in self._threads:
-            thread.join(timeout)
+            thread.join(max(0.0, deadline - time.monotonic()))
         self._threads.clear()
 
     def wake(self) -> None:
@@ -74,12 +78,18 @@ class PollingWorker:
         while not self._stop.is_set():
             try:
                 handled = self.run_once()
-            except Exception:
-                log.exception("%s pass failed; retrying", self.name)
-                handled = 0
-            if handled:
-                continue
-            self._wake.wait(self._idle_wait())
+                if handled:
+                    continue
+                wait = self._idle_wait()
+            except StoreBusy:
+                log.warning("%s: the database is locked by another process; trying again shortly", self.name)
+                wait = self.idle_poll
+            except Exception as exc:
+                if self._stop.is_set():  # the store was closed under a pass that was waiting on a lock
+                    return
+                log.error("%s pass failed with %s; retrying", self.name, type(exc).__name__, exc_info=exc)
+                wait = self.idle_poll
+            self._wake.wait(wait)
             self._wake.clear()
 
     def _idle_wait(self) -> float:

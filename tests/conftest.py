@@ -59,6 +59,7 @@ class Harness:
     tmp: Path
     policy_path: Path
     clock: Callable[[], float]
+    overrides: dict[str, object] = field(default_factory=dict)
     db_path: Path = field(init=False)
     runtime: Runtime = field(init=False)
     server: HttpServer = field(init=False)
@@ -72,7 +73,7 @@ class Harness:
     def settings(self) -> Settings:
         return Settings(slack_bot_token=SecretStr("xoxb-test"), slack_signing_secret=SecretStr(SECRET),
                         slack_api_url=self.standin.api_url, owabi_db=self.db_path, owabi_policy=self.policy_path,
-                        owabi_workers=8)
+                        owabi_workers=8).model_copy(update=self.overrides)
 
     def start(self) -> None:
         self.runtime = build(self.settings(), clock=self.clock)
@@ -120,10 +121,11 @@ def harness(standin: StandIn, tmp_path: Path) -> Iterator[Callable[..., Harness]
     """Factory: `harness(policy=TOML, clock=...)` starts a real Owabi; all are stopped after."""
     made: list[Harness] = []
 
-    def make(policy: str = POLICY, clock: Callable[[], float] = time.time) -> Harness:
+    def make(policy: str = POLICY, clock: Callable[[], float] = time.time, **settings: object) -> Harness:
+        """`settings` override fields of Settings (e.g. owabi_slack_timeout=1.0)."""
         path = tmp_path / f"policy{len(made)}.toml"
         path.write_text(policy, encoding="utf-8")
-        h = Harness(standin, tmp_path, path, clock)
+        h = Harness(standin, tmp_path, path, clock, dict(settings))
         made.append(h)
         return h
 

@@ -45,10 +45,10 @@ def _incidents(h: Harness) -> None:
 
 def test_on_demand_summary_figures_and_no_names(owabi: Harness) -> None:
     _incidents(owabi)
-    reply = owabi.slack.command(STAFF, "summary week", channel="C0FRONTDSK")
+    reply = owabi.slack.command(LEAD, "summary week", channel="C0TEAMCHAN")  # a boss, in the summary channel
     assert reply.status == 200 and "Posted" in reply.text
-    assert owabi.wait_for(lambda: channel_posts(owabi, "C0FRONTDSK"))
-    post = channel_posts(owabi, "C0FRONTDSK")[0]
+    assert owabi.wait_for(lambda: channel_posts(owabi, "C0TEAMCHAN"))
+    post = channel_posts(owabi, "C0TEAMCHAN")[0]
     text = json.dumps(post, ensure_ascii=False)
     for figure in (
         "*3* reported",
@@ -68,7 +68,7 @@ def test_on_demand_summary_figures_and_no_names(owabi: Harness) -> None:
     assert owabi.wait_for(lambda: owabi.standin.calls("files.completeUploadExternal"), timeout=10)
     assert owabi.standin.calls("files.getUploadURLExternal") and owabi.standin.calls("upload")
     done = owabi.standin.calls("files.completeUploadExternal")[0].args
-    assert done.get("channel_id") == "C0FRONTDSK"
+    assert done.get("channel_id") == "C0TEAMCHAN"
     assert owabi.standin.calls("upload")[0].args["bytes"] > 1000
 
 

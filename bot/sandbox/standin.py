@@ -138,6 +138,12 @@ class StandIn:
         with self._lock:
             return self._state.views[view_id]
 
+    def messages_in(self, channel: str) -> list[dict[str, Any]]:
+        """Every message standing in a channel now, oldest first (what its members see)."""
+        with self._lock:
+            found = [m for (ch, _), m in self._state.messages.items() if ch == channel]
+        return sorted(found, key=lambda m: float(m["ts"]))
+
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         with self._lock:
             return self._state.messages.get((channel, ts))

@@ -6,7 +6,7 @@ import json
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.domain.model import Contact, Severity
@@ -50,9 +50,17 @@ def register(app: App, service: Owabi) -> None:
             service.wake()
 
     @app.action(ids.CORRECT)
-    def correct(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+    def correct(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,
+                respond: Respond) -> None:
         ack()
         incident = service.get(int(action["value"]))
+        user = body["user"]["id"]
+        if user != incident.reporter and not service.policy.may_act(user, list(incident.chain)):
+            service.store.events.append(at=service.clock(), kind="refused", incident_id=incident.id,
+                                        actor=user, action="open_edit")
+            if respond.response_url:
+                respond(response_type="ephemeral", replace_original=False, **service.compose.note("not_allowed"))
+            return
         view = service.compose.edit_form(incident, categories=service.policy.all_categories,
                                          locales=service.compose.r.locales(),
                                          response_url=body.get("response_url", ""))

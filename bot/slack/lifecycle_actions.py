@@ -24,6 +24,7 @@ from bot.summaries import Summaries
 
 log = logging.getLogger(__name__)
 
+SUMMARY_REPEAT = 600.0  # seconds: an asked-for summary is posted at most once per channel in this time
 PERIOD_WORDS = {
     "week": "week",
     "weekly": "week",
@@ -148,25 +149,34 @@ def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
     compose = LifecycleComposer(service.compose)
     summaries = Summaries(service)
 
-    def lessons(ack: Ack, rest: str, **_: Any) -> None:
+    def lessons(ack: Ack, rest: str, user: str, **_: Any) -> None:
         category = rest.strip().lower().replace(" ", "_") or None
-        found = service.store.reports.lessons(category=category, limit=15)
+        found = service.store.reports.lessons(category=category, limit=15,
+                                              teams=service.policy.visible_teams(user))
         ack(
             response_type="ephemeral",
             **compose.lessons(found, category=category, zone=service.policy.zone),
         )
 
-    def summary(ack: Ack, rest: str, body: dict[str, Any], **_: Any) -> None:
+    def summary(ack: Ack, rest: str, user: str, body: dict[str, Any], **_: Any) -> None:
+        """Bosses post their teams' figures where the policy allows; anyone else sees them privately.
+
+        One summary per channel and period every ten minutes: a repeat is not posted again.
+        """
         period = PERIOD_WORDS.get(rest.strip().lower(), "today")
-        ack(
-            response_type="ephemeral",
-            **service.compose.note("summary_posted", period=compose._label("summary." + period)),
-        )
-        summaries.post(
-            period,
-            channel=body.get("channel_id", ""),
-            key=f"asked:{body.get('trigger_id') or service.clock()}",
-        )
+        channel = body.get("channel_id", "")
+        teams = service.policy.visible_teams(user)
+        allowed = service.policy.summary_channels(user)
+        label = compose._label("summary." + period)
+        if allowed is not None and channel not in allowed:
+            private = compose.summary_post(summaries.build(period, teams=teams), channel="", zone=service.policy.zone)
+            note = service.compose.note("summary_private", period=label)
+            ack(response_type="ephemeral", text=note["text"], blocks=note["blocks"] + private["blocks"])
+            return
+        bucket = int(service.clock() // SUMMARY_REPEAT)
+        posted = summaries.post(period, channel=channel, key=f"asked:{channel}:{period}:{bucket}", teams=teams)
+        ack(response_type="ephemeral",
+            **service.compose.note("summary_posted" if posted else "summary_recent", period=label))
 
     return {"lessons": lessons, "summary": summary}
 
@@ -212,7 +222,7 @@ def home_view(
     return compose.home(
         mine=reports.open_for(reporter=user),
         team=team,
-        summary=summaries.build("week", now=now),
+        summary=summaries.build("week", now=now, teams=policy.visible_teams(user)),
         now=now,
         zone=policy.zone,
     )

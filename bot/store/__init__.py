@@ -20,10 +20,10 @@ __all__ = ["Event", "Job", "Outgoing", "Spool", "Store", "StoreBusy", "StoreUnav
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, audit_key: bytes | None = None) -> None:
         self.path = path
         self.conns = Connections(path)
-        self.events = EventLog(self.conns)
+        self.events = EventLog(self.conns, key=audit_key)
         self.incidents = Incidents(self.conns)
         self.outbox = Outbox(self.conns)
         self.jobs = Jobs(self.conns)
@@ -31,8 +31,8 @@ class Store:
         self.spool = Spool.beside(path)
 
     @classmethod
-    def open(cls, path: Path) -> Store:
-        store = cls(path)
+    def open(cls, path: Path, *, audit_key: bytes | None = None) -> Store:
+        store = cls(path, audit_key=audit_key)
         try:
             store.conns.migrate()
         except Exception as exc:  # sqlite3 errors, permissions, a directory in the way

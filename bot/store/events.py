@@ -7,14 +7,12 @@ Triggers refuse UPDATE and DELETE on the table.
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from typing import Any
 
+from bot.store.audit import GENESIS, digest
 from bot.store.db import Connections
-
-GENESIS = "0" * 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,18 +25,14 @@ class Event:
     data: dict[str, Any]
 
 
-def _digest(prev: str, at: float, incident_id: int | None, kind: str, actor: str | None, data: str) -> str:
-    material = json.dumps([prev, repr(at), incident_id, kind, actor, data], ensure_ascii=False)
-    return hashlib.sha256(material.encode("utf-8")).hexdigest()
-
-
 def _row_to_event(row: dict[str, Any]) -> Event:
     return Event(row["id"], row["at"], row["incident_id"], row["kind"], row["actor"], json.loads(row["data"]))
 
 
 class EventLog:
-    def __init__(self, conns: Connections) -> None:
+    def __init__(self, conns: Connections, *, key: bytes | None = None) -> None:
         self._c = conns
+        self._key = key  # HMAC key of the chain (OWABI_AUDIT_KEY); None = plain SHA-256
 
     def append(self, *, at: float, kind: str, incident_id: int | None = None, actor: str | None = None,
                **data: Any) -> int:
@@ -47,9 +41,10 @@ class EventLog:
             last = db.execute("SELECT hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
             prev = last[0] if last else GENESIS
             cur = db.execute(
-                "INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (at, incident_id, kind, actor, payload, prev, _digest(prev, at, incident_id, kind, actor, payload)),
+                "INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash, keyed) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (at, incident_id, kind, actor, payload, prev,
+                 digest(self._key, prev, at, incident_id, kind, actor, payload), int(self._key is not None)),
             )
             return int(cur.lastrowid or 0)
 
@@ -66,12 +61,19 @@ class EventLog:
             return int(self._c.db.execute("SELECT count(*) FROM events").fetchone()[0])
         return int(self._c.db.execute("SELECT count(*) FROM events WHERE kind = ?", [kind]).fetchone()[0])
 
+    def head(self) -> tuple[int, str]:
+        """(number of events, hash of the newest): what an anchor records."""
+        row = self._c.db.execute("SELECT count(*), (SELECT hash FROM events ORDER BY id DESC LIMIT 1) "
+                                 "FROM events").fetchone()
+        return int(row[0]), str(row[1] or GENESIS)
+
     def verify(self) -> tuple[int, int | None]:
         """(events checked, id of the first event whose hash does not hold, or None)."""
         prev = GENESIS
         checked = 0
         for row in self._c.db.query("SELECT * FROM events ORDER BY id"):
-            expected = _digest(prev, row["at"], row["incident_id"], row["kind"], row["actor"], row["data"])
+            key = self._key if row.get("keyed") else None
+            expected = digest(key, prev, row["at"], row["incident_id"], row["kind"], row["actor"], row["data"])
             if row["prev_hash"] != prev or row["hash"] != expected:
                 return checked, int(row["id"])
             prev = row["hash"]

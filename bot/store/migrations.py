@@ -136,3 +136,9 @@ def m_outbox_in_flight(db: Database) -> None:
     """Whether a send may have reached Slack, so a retry looks before it posts again."""
     db.table("outbox").add_column("in_flight", int, not_null_default=0)
     db.table("outbox").add_column("maybe_sent", int, not_null_default=0)
+
+
+@migrations()
+def m_events_keyed(db: Database) -> None:
+    """Whether an event's hash is an HMAC under the audit key (1) or plain SHA-256 (0)."""
+    db.table("events").add_column("keyed", int, not_null_default=0)

@@ -99,6 +99,15 @@ class Outbox:
                 (error[:500], outgoing_id, worker))
             return cur.rowcount == 1
 
+    def cancel_held(self, *, incident_id: int, purpose: str, now: float) -> int:
+        """Cancel messages still waiting for a later time (held for quiet hours) and not being sent."""
+        with self._c.write() as db:
+            cur = db.execute(
+                "UPDATE outbox SET status = 'cancelled' WHERE incident_id = ? AND purpose = ? AND status = 'pending'"
+                " AND next_attempt_at > ? AND attempts = 0 AND (claimed_until IS NULL OR claimed_until < ?)",
+                (incident_id, purpose, now, now))
+            return int(cur.rowcount)
+
     def release_dead_claims(self, now: float) -> int:
         """Free leases held by processes on this host that no longer exist (killed, crashed)."""
         rows = self._c.db.execute(

@@ -16,6 +16,15 @@ from bot.store.db import Connections
 _OPEN_SQL = "state IN ({}) AND practice = 0".format(", ".join(f"'{s.value}'" for s in OPEN))
 
 
+def _teams(teams: list[str] | None, column: str = "team") -> tuple[str, list[str]]:
+    """SQL limiting rows to some teams ("" = reporters in no team); None = every team."""
+    if teams is None:
+        return "", []
+    if not teams:
+        return " AND 0", []
+    return f" AND coalesce({column}, '') IN ({', '.join('?' * len(teams))})", list(teams)
+
+
 class Reports:
     def __init__(self, conns: Connections) -> None:
         self._c = conns
@@ -42,35 +51,41 @@ class Reports:
 
     # --- summaries ---------------------------------------------------------------------
 
-    def rows(self, start: float, end: float) -> list[Row]:
+    # `teams` limits every read to incidents of those teams ("" = reporters in no team);
+    # None means every team (admins, the policy's own summary channel).
+
+    def rows(self, start: float, end: float, *, teams: list[str] | None = None) -> list[Row]:
+        scope, args = _teams(teams)
         cur = self._c.db.execute(
             "SELECT created_at, category, severity, boss_notified_at, acknowledged_at, "
             "contacted_at, resolved_at FROM incidents "
-            "WHERE created_at >= ? AND created_at < ? AND practice = 0",
-            (start, end),
+            f"WHERE created_at >= ? AND created_at < ? AND practice = 0{scope}",
+            (start, end, *args),
         )
         return [Row(*r) for r in cur.fetchall()]
 
-    def open_count(self) -> int:
+    def open_count(self, *, teams: list[str] | None = None) -> int:
+        scope, args = _teams(teams)
         return int(
-            self._c.db.execute(f"SELECT count(*) FROM incidents WHERE {_OPEN_SQL}").fetchone()[0]
+            self._c.db.execute(f"SELECT count(*) FROM incidents WHERE {_OPEN_SQL}{scope}", args).fetchone()[0]
         )
 
-    def oldest_open(self) -> OpenCase | None:
+    def oldest_open(self, *, teams: list[str] | None = None) -> OpenCase | None:
+        scope, args = _teams(teams)
         row = self._c.db.execute(
-            f"SELECT ref, created_at, state FROM incidents WHERE {_OPEN_SQL} "
-            "ORDER BY created_at LIMIT 1"
+            f"SELECT ref, created_at, state FROM incidents WHERE {_OPEN_SQL}{scope} "
+            "ORDER BY created_at LIMIT 1", args
         ).fetchone()
         return OpenCase(*row) if row else None
 
-    def escalations(self, start: float, end: float) -> int:
-        """Incidents that needed escalating (issue 3 logs `escalated` events)."""
+    def escalations(self, start: float, end: float, *, teams: list[str] | None = None) -> int:
+        """Incidents that needed escalating (`escalated` events in the period)."""
+        scope, args = _teams(teams, "i.team")
         return int(
             self._c.db.execute(
-                "SELECT count(DISTINCT incident_id) FROM events "
-                "WHERE kind = 'escalated' AND at >= ? "
-                "AND at < ?",
-                (start, end),
+                "SELECT count(DISTINCT e.incident_id) FROM events e JOIN incidents i ON i.id = e.incident_id "
+                f"WHERE e.kind = 'escalated' AND e.at >= ? AND e.at < ?{scope}",
+                (start, end, *args),
             ).fetchone()[0]
         )
 
@@ -81,12 +96,16 @@ class Reports:
         end: float = float("inf"),
         category: str | None = None,
         limit: int = 20,
+        teams: list[str] | None = None,
     ) -> list[Lesson]:
         args: list[float | str]
         where, args = "l.at >= ? AND l.at < ?", [start, end if end != float("inf") else 1e18]
         if category:
             where += " AND l.category = ?"
             args.append(category)
+        scope, team_args = _teams(teams, "i.team")
+        where += scope
+        args += team_args
         cur = self._c.db.execute(
             "SELECT i.ref, l.category, l.at, l.lesson, l.what_changes FROM lessons l "
             f"JOIN incidents i ON i.id = l.incident_id WHERE {where} ORDER BY l.at DESC, l.id DESC "

@@ -1,0 +1,225 @@
+"""Team boundaries, re-planning after a correction, and a log that proves itself."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from bot.sandbox.slack_side import block_texts
+from bot.store.audit import Anchor, digest, verify_file
+from tests.conftest import ADMIN, GM, LEAD, MANAGER, POLICY, STAFF, STRANGER, Harness
+from tests.lifecycle_helpers import channel_posts, resolve
+
+TWO_TEAMS = POLICY + """
+[[teams]]
+name = "kitchen"
+members = ["U0COOK01"]
+chain = ["U0CHEF01", "U0MGR01"]
+channel = "C0KITCHEN"
+"""
+COOK, CHEF = "U0COOK01", "U0CHEF01"
+
+
+def reply_text(body: dict[str, object]) -> str:
+    return "\n".join([str(body.get("text", "")), *block_texts(body.get("blocks") or [])])  # type: ignore[arg-type]
+
+
+# --- 11. team boundaries --------------------------------------------------------------------
+
+
+def _two_teams_with_lessons(h: Harness) -> None:
+    h.slack.command(STAFF, "double charged the guest in room 12")
+    h.slack.command(COOK, "served the wrong dish to table 3")
+    for incident_id, boss, lesson in ((1, LEAD, "front desk checks the folio"), (2, CHEF, "kitchen reads tickets")):
+        h.wait_for(lambda b=boss: h.standin.dms_to(b))  # type: ignore[misc]
+        h.slack.click(boss, "oops_ack", str(incident_id))
+        resolve(h, boss, incident_id, what_happened="slip", what_was_done="fixed", what_changes="check",
+                lesson=lesson)
+    assert h.wait_event("resolved", 2)
+
+
+def test_lessons_are_scoped_to_the_askers_teams(harness: Callable[..., Harness]) -> None:
+    h = harness(policy=TWO_TEAMS)
+    _two_teams_with_lessons(h)
+    staff = h.slack.command(STAFF, "lessons").text
+    assert "folio" in staff and "kitchen reads tickets" not in staff
+    cook = h.slack.command(COOK, "lessons").text
+    assert "kitchen reads tickets" in cook and "folio" not in cook
+    outsider = h.slack.command(STRANGER, "lessons").text
+    assert "folio" not in outsider and "kitchen reads tickets" not in outsider
+    admin = h.slack.command(ADMIN, "lessons").text
+    assert "folio" in admin and "kitchen reads tickets" in admin
+
+
+def test_only_bosses_post_summaries_and_only_where_allowed(harness: Callable[..., Harness]) -> None:
+    h = harness(policy=TWO_TEAMS)
+    _two_teams_with_lessons(h)
+    staff = h.slack.command(STAFF, "summary week", channel="C0RANDOM")
+    assert "just for you" in staff.text and "Posted" not in staff.text
+    chef_elsewhere = h.slack.command(CHEF, "summary week", channel="C0TEAMCHAN")
+    assert "Posted" in chef_elsewhere.text  # the policy's summary channel is open to every boss
+    chef = h.slack.command(CHEF, "summary week", channel="C0KITCHEN")
+    assert "Posted" in chef.text
+    assert h.wait_for(lambda: channel_posts(h, "C0KITCHEN"))
+    post = json.dumps(channel_posts(h, "C0KITCHEN")[0], ensure_ascii=False)
+    assert "kitchen reads tickets" in post and "folio" not in post
+    again = h.slack.command(CHEF, "summary week", channel="C0KITCHEN")
+    assert "a few minutes ago" in again.text
+    assert not channel_posts(h, "C0RANDOM")
+
+
+def test_home_figures_are_the_askers_teams(harness: Callable[..., Harness]) -> None:
+    h = harness(policy=TWO_TEAMS)
+    _two_teams_with_lessons(h)
+    h.slack.event({"type": "app_home_opened", "user": COOK, "tab": "home"})
+    assert h.wait_for(lambda: h.standin.calls("views.publish"))
+    home = json.dumps(h.standin.calls("views.publish")[-1].args, ensure_ascii=False)
+    assert "kitchen reads tickets" in home and "folio" not in home
+
+
+# --- 12. corrections re-plan the escalation -------------------------------------------------
+
+
+def test_raising_severity_replans_escalation_and_pings_more_levels(owabi: Harness) -> None:
+    owabi.slack.command(STAFF, "the chair at table 2 is a bit wobbly")
+    assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD))
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None and incident.severity.value == "low"
+    before = [j for j in owabi.store.jobs.rows(kind="escalate", status="pending")]
+    assert before and before[0]["due_at"] >= incident.created_at + 4 * 3600 - 1
+    owabi.slack.click(STAFF, "oops_correct", "1")
+    assert owabi.wait_for(lambda: owabi.standin.calls("views.open"))
+    view = owabi.standin.calls("views.open")[-1].args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    owabi.slack.submit(STAFF, {**view, "id": "V1"}, {"category": "other", "severity": "critical",
+                                                    "contact": "in_person", "locale": "en"})
+    pending = owabi.store.jobs.rows(kind="escalate", status="pending")
+    assert len(pending) == 1 and pending[0]["due_at"] <= owabi.clock() + 5 * 60 + 1
+    assert owabi.wait_for(lambda: owabi.standin.dms_to(MANAGER) and owabi.standin.dms_to(GM))
+    assert "replanned" in [e.kind for e in owabi.store.events.for_incident(1)]
+    reminders = owabi.store.jobs.rows(kind="remind", status="pending")
+    assert len(reminders) == 1 and reminders[0]["due_at"] <= owabi.clock() + 2 * 3600 + 1
+
+
+QUIET_ALL_DAY = POLICY.replace('admins = ["U0ADMIN01"]', 'admins = ["U0ADMIN01"]\nquiet_hours = "00:00-23:59"')
+
+
+def test_an_acknowledgement_cancels_pings_held_for_quiet_hours(harness: Callable[..., Harness]) -> None:
+    h = harness(policy=QUIET_ALL_DAY)
+    h.slack.command(STAFF, "the chair at table 2 is a bit wobbly")
+    held = h.store.outbox.rows(purpose="boss_dm", status="pending")
+    assert held and held[0]["next_attempt_at"] > h.clock()
+    h.slack.click(MANAGER, "oops_ack", "1")  # seen on the App Home before the morning DM
+    assert h.wait_event("acknowledged")
+    assert h.store.outbox.rows(purpose="boss_dm", status="cancelled")
+    assert not h.store.outbox.rows(purpose="boss_dm", status="pending")
+
+
+# --- 13. a log that proves itself -------------------------------------------------------------
+
+KEY = b"audit-key-for-tests"
+
+
+@pytest.fixture
+def audited(harness: Callable[..., Harness], tmp_path: Path) -> tuple[Harness, Path]:
+    anchor = tmp_path / "elsewhere" / "owabi.anchor"
+    h = harness(owabi_audit_key=SecretStr(KEY.decode()), owabi_anchor=anchor)
+    h.slack.command(STAFF, "double charged the guest in room 12")
+    assert h.wait_for(lambda: h.standin.dms_to(LEAD))
+    h.slack.click(LEAD, "oops_ack", "1")
+    resolve(h, LEAD, 1, what_happened="slip", what_was_done="refunded", what_changes="check", lesson="check folio")
+    assert h.wait_event("resolved") and h.wait_event("message_sent", 3)
+    h.stop()  # writes the final anchor
+    return h, anchor
+
+
+def _edit(db: Path, *sql: str) -> None:
+    conn = sqlite3.connect(db)
+    for trigger in ("events_append_only_update", "events_append_only_delete", "incidents_never_deleted",
+                    "lessons_never_deleted", "outbox_never_deleted"):
+        conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    for statement in sql:
+        conn.execute(statement)
+    conn.commit()
+    conn.close()
+
+
+def _rehash_from(db: Path, first_id: int) -> None:
+    """What an attacker without the key does: recompute the plain SHA-256 chain."""
+    conn = sqlite3.connect(db)
+    conn.row_factory = sqlite3.Row
+    rows = list(conn.execute("SELECT * FROM events ORDER BY id"))
+    prev = rows[first_id - 2]["hash"] if first_id > 1 else "0" * 64
+    for row in rows[first_id - 1:]:
+        new = digest(None, prev, row["at"], row["incident_id"], row["kind"], row["actor"], row["data"])
+        conn.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?", (prev, new, row["id"]))
+        prev = new
+    conn.commit()
+    conn.close()
+
+
+def test_an_intact_log_verifies(audited: tuple[Harness, Path]) -> None:
+    h, anchor = audited
+    verdict = verify_file(h.db_path, key=KEY, anchor_path=anchor)
+    assert verdict.ok, verdict.problems
+    assert verdict.events > 5 and Anchor.read(anchor).count == verdict.events
+
+
+TAMPERINGS: dict[str, Callable[[Path], None]] = {
+    "edit an event": lambda db: _edit(db, "UPDATE events SET actor = 'U0SOMEONE' WHERE id = 2"),
+    "delete a middle event": lambda db: _edit(db, "DELETE FROM events WHERE id = 3"),
+    "delete the last events": lambda db: _edit(db, "DELETE FROM events WHERE id > (SELECT max(id) - 2 FROM events)"),
+    "edit then re-hash": lambda db: (_edit(db, "UPDATE events SET actor = 'U0SOMEONE' WHERE id = 2"),
+                                     _rehash_from(db, 2)),  # type: ignore[func-returns-value]
+    "forge an acknowledgement": lambda db: (_edit(
+        db, "INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash, keyed) SELECT at + 1, 1, "
+            "'acknowledged', 'U0GM01', '{}', hash, hash, 1 FROM events ORDER BY id DESC LIMIT 1"),
+        _rehash_from(db, 1)),  # type: ignore[func-returns-value]
+    "edit an incident's severity": lambda db: _edit(db, "UPDATE incidents SET severity = 'low' WHERE id = 1"),
+    "edit an incident's text": lambda db: _edit(db, "UPDATE incidents SET text = 'nothing happened' WHERE id = 1"),
+    "edit who acknowledged": lambda db: _edit(db, "UPDATE incidents SET acknowledged_by = 'U0GM01' WHERE id = 1"),
+    "edit a lesson": lambda db: _edit(db, "UPDATE lessons SET lesson = 'blame the guest'"),
+    "edit a queued message": lambda db: _edit(
+        db, "UPDATE outbox SET payload = replace(payload, 'room 12', 'room 99') WHERE id = 1"),
+    "truncate the file": lambda db: db.write_bytes(b""),
+    "remove the file": lambda db: (db.unlink(), Path(str(db) + "-wal").unlink(missing_ok=True)),  # type: ignore[func-returns-value]
+    "append an unkeyed event": lambda db: _edit(
+        db, "INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash, keyed) SELECT at + 1, 1, "
+            "'resolved', 'U0GM01', '{}', hash, hash, 0 FROM events ORDER BY id DESC LIMIT 1"),
+}
+
+
+@pytest.mark.parametrize("how", list(TAMPERINGS))
+def test_verify_detects_tampering(audited: tuple[Harness, Path], how: str) -> None:
+    h, anchor = audited
+    TAMPERINGS[how](h.db_path)
+    verdict = verify_file(h.db_path, key=KEY, anchor_path=anchor)
+    assert not verdict.ok, how
+    assert h.db_path.exists() or how == "remove the file"  # verify never creates a database
+
+
+def test_an_older_copy_swapped_in_is_detected(audited: tuple[Harness, Path], tmp_path: Path,
+                                              harness: Callable[..., Harness]) -> None:
+    h, anchor = audited
+    old = tmp_path / "older.db"
+    shutil.copy(h.db_path, old)
+    h.start()
+    h.slack.command(STAFF, "another guest waited an hour at check-in")
+    assert h.wait_event("reported", 2)
+    h.stop()
+    shutil.copy(old, h.db_path)
+    Path(str(h.db_path) + "-wal").unlink(missing_ok=True)
+    assert not verify_file(h.db_path, key=KEY, anchor_path=anchor).ok
+
+
+def test_an_altered_anchor_is_detected(audited: tuple[Harness, Path]) -> None:
+    h, anchor = audited
+    data = json.loads(anchor.read_text())
+    anchor.write_text(json.dumps({**data, "count": data["count"] - 1}))
+    assert not verify_file(h.db_path, key=KEY, anchor_path=anchor).ok
