@@ -6,7 +6,9 @@ from typing import Any
 
 import yaml
 
-SCOPES = ["commands", "chat:write", "im:write", "users:read", "files:write"]
+# im:history lets the dispatcher look in a DM for a message whose send timed out before it
+# posts it again (Slack has no idempotency key); the rest are what the app calls.
+SCOPES = ["commands", "chat:write", "im:write", "im:history", "users:read", "files:write"]
 
 
 def manifest(*, base_url: str = "https://owabi.example.com", socket: bool = False) -> dict[str, Any]:

@@ -62,7 +62,7 @@ class StandIn:
         self._state = _State()
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
-        self._httpd = ThreadingHTTPServer((host, port), self._handler_class())
+        self._httpd = _QuietServer((host, port), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
@@ -143,6 +143,12 @@ class StandIn:
         with self._lock:
             found = [m for (ch, _), m in self._state.messages.items() if ch == channel]
         return sorted(found, key=lambda m: float(m["ts"]))
+
+    def posted_keys(self) -> list[str]:
+        """The outbox key carried in each posted message's metadata (one entry per message)."""
+        with self._lock:
+            metas = [m.get("metadata") or {} for m in self._state.messages.values()]
+        return [str((m.get("event_payload") or {}).get("key")) for m in metas if m.get("event_payload")]
 
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         with self._lock:
@@ -324,6 +330,11 @@ class StandIn:
                     self._reply(404, {"ok": False, "error": "not_found"})
 
         return Handler
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a killed app, a timed-out call) is normal here, not an error."""
 
 
 def _dm(user: str) -> str:

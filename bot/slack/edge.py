@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
@@ -37,6 +38,7 @@ StartResponse = Callable[..., Any]
 MAX_BODY = 1_000_000  # Slack's own payloads are a few kB; a modal with many fields is < 100 kB
 MAX_DEPTH = 40  # Slack's deepest payloads (views with rich text) nest about 15 levels
 CLOCK_SKEW = 300  # seconds, as Slack documents
+REFUSAL_LOG_EVERY = 60.0  # seconds between log lines about refused requests
 
 
 class BadRequest(Exception):
@@ -90,12 +92,15 @@ class SlackEdge:
         self.max_body = max_body
         self.clock = clock
         self._secret = signing_secret.encode()
+        self._log_lock = threading.Lock()
+        self._refused = 0
+        self._last_logged = float("-inf")
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         try:
             response = self.handle(environ)
         except BadRequest as refused:
-            log.warning("refused a request to /slack/events: %s (HTTP %d)", refused.reason, refused.status)
+            self._log_refusal(refused)
             response = BoltResponse(status=refused.status, body=json.dumps({"error": refused.reason}),
                                     headers={"content-type": "application/json"})
         except Exception as exc:  # a bug of ours: the operator gets the kind, nobody gets the body
@@ -110,6 +115,17 @@ class SlackEdge:
         headers.append(("Content-Length", str(len(body))))
         start_response(f"{response.status} {_REASONS.get(response.status, 'OK')}", headers)
         return [body]
+
+    def _log_refusal(self, refused: BadRequest) -> None:
+        """One line per minute at most: a flood of forged requests must not become a flood of log."""
+        now = self.clock()
+        with self._log_lock:
+            self._refused += 1
+            if now - self._last_logged < REFUSAL_LOG_EVERY:
+                return
+            count, self._refused, self._last_logged = self._refused, 0, now
+        log.warning("refused %d request(s) to /slack/events in the last minute; latest: %s (HTTP %d)",
+                    count, refused.reason, refused.status)
 
     def handle(self, environ: dict[str, Any]) -> BoltResponse:
         if environ.get("REQUEST_METHOD") != "POST":
