@@ -7,7 +7,8 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
-    OWABI_DB=/app/data/owabi.db
+    OWABI_DB=/app/data/owabi.db \
+    OWABI_MODEL_CACHE=/opt/owabi/models
 
 WORKDIR /app
 RUN useradd --system --uid 10001 --home-dir /app owabi
@@ -16,7 +17,11 @@ COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY responses ./responses
 COPY data/policy.example.toml ./data/policy.example.toml
-RUN pip install . && mkdir -p /app/data && chown -R 10001:10001 /app/data
+COPY data/corpus ./data/corpus
+# The triage model is trained from the bundled corpus at build time, so the container never
+# trains (or downloads) anything at start.
+RUN pip install . && mkdir -p /app/data && chown -R 10001:10001 /app/data \
+    && owabi triage "warm-up: the order arrived late" > /dev/null
 
 USER 10001:10001
 VOLUME ["/app/data"]

@@ -13,7 +13,6 @@ from bot import resources
 from bot.config import PolicyError, Settings
 from bot.domain.durations import format_duration
 from bot.domain.model import Contact, Severity
-from bot.domain.triage import triage
 from bot.runtime import NotConfigured
 from bot.scripts import Renderer, ScriptContext, TemplateProblem
 from bot.store import StoreUnavailable
@@ -90,9 +89,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def cmd_triage(args: argparse.Namespace) -> int:
     from bot.config import load_policy
+    from bot.learning.reader import default_triager
 
     default = load_policy(_settings().policy_path()).locale
-    print(json.dumps(triage(args.text, default_locale=default).as_json(), ensure_ascii=False))
+    print(json.dumps(default_triager().read(args.text, default_locale=default).as_json(), ensure_ascii=False))
     return 0
 
 

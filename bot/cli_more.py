@@ -80,15 +80,23 @@ def cmd_backup(args: argparse.Namespace) -> int:
 
 
 def cmd_coach(args: argparse.Namespace) -> int:
-    from bot.domain.coach import review
+    """Without a situation, the draft is judged as for a medium, in-person slip."""
+    from bot.learning.coaching import default_coach
 
-    print(json.dumps(review(args.draft).as_json(), ensure_ascii=False))
+    situation = {"category": args.category, "severity": args.severity, "contact": args.contact,
+                 "b2b": args.b2b, "summary": args.summary or ""}
+    print(json.dumps(default_coach().review(args.draft, situation).as_json(), ensure_ascii=False))
     return 0
 
 
 def register(verb: Callable[..., Any]) -> None:
-    p = verb("coach", cmd_coach, "Review an apology draft (JSON): elements present and missing, phrases to avoid.")
+    p = verb("coach", cmd_coach, "Review an apology draft (JSON): ready / fix these / could be stronger.")
     p.add_argument("draft", help="what the staffer plans to say or send")
+    p.add_argument("--category", default="other", help="the incident's category (e.g. late_delivery)")
+    p.add_argument("--severity", default="medium", choices=["low", "medium", "high", "critical"])
+    p.add_argument("--contact", default="in_person", choices=["in_person", "phone", "written"])
+    p.add_argument("--b2b", action="store_true", help="the customer is a business")
+    p.add_argument("--summary", default="", help="what happened, as reported (to spot invented facts)")
     p = verb("backup", cmd_backup, "Copy the database safely while Owabi runs, then verify the copy.")
     p.add_argument("--to", type=Path, default=None, help="backup file (default data/backups/owabi-<UTC time>.db)")
     verb("verify", cmd_verify, "Check the event log's hash chain; exit 1 if anything was altered.")

@@ -20,5 +20,9 @@ def example_policy() -> Path:
     return _first(_PACKAGE / "_bundled" / "policy.example.toml", _CHECKOUT / "data" / "policy.example.toml")
 
 
+def corpus_dir() -> Path:
+    return _first(_PACKAGE / "_bundled" / "corpus", _CHECKOUT / "data" / "corpus")
+
+
 def locales() -> list[str]:
     return sorted(p.name for p in responses_dir().iterdir() if p.is_dir() and not p.name.startswith("_"))

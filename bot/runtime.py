@@ -17,6 +17,7 @@ from bot.anchoring import AnchorWriter
 from bot.config import Policy, PolicyError, Settings, load_policy
 from bot.escalations import Escalations
 from bot.health import Health
+from bot.learning.reader import WarmingTriager
 from bot.lifecycle_jobs import install as install_lifecycle_jobs
 from bot.scheduler import Scheduler
 from bot.scripts import Renderer
@@ -73,11 +74,11 @@ class Runtime:
             delay = min(delay * 2, 300.0)
 
     def stop(self) -> None:
-        if self.anchor is not None:
-            self.anchor.stop()
         self.spool_drain.stop()
         self.scheduler.stop()
         self.dispatcher.stop()
+        if self.anchor is not None:  # last: it anchors every event the workers wrote
+            self.anchor.stop()
         self.store.close()
 
 
@@ -105,7 +106,7 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runt
     client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
                        timeout=max(1, round(settings.owabi_slack_timeout)), retry_handlers=[])
     composer = Composer(renderer, ui_locale=policy.locale)
-    service = Owabi(store=store, policy=policy, composer=composer, clock=clock)
+    service = Owabi(store=store, policy=policy, composer=composer, clock=clock, triager=WarmingTriager())
     health = Health()
     dispatcher = Dispatcher(store, client, service, clock=clock, threads=4, health=health)
     scheduler = Scheduler(store, clock=clock, threads=2)

@@ -349,12 +349,13 @@ SAMPLE_VALUES: dict[str, Any] = {
 }
 
 _REVIEW = {
-    "locale": "en", "present": ["regret", "repair"], "missing": ["prevention"],
-    "avoid": [{"phrase": "sorry if", "kind": "conditional", "reason": "sample"}],
-    "tips": [{"element": "prevention", "tip": "sample"}], "good": False,
+    "locale": "en", "verdict": "fix", "present": ["regret", "repair"], "missing": ["prevention"],
+    "avoid": [{"id": "conditional", "phrase": "sorry if", "why": "sample", "rewrite": "sample"}],
+    "tips": ["sample"], "good": False, "situation": {},
 }
-_GOOD_REVIEW = {"locale": "ja", "present": ["regret"], "missing": [], "avoid": [],
-                "tips": [], "good": True}
+_GOOD_REVIEW = {"locale": "ja", "verdict": "ready", "present": ["regret"], "missing": [], "avoid": [],
+                "tips": [], "good": True, "situation": {}}
+_STRONGER_REVIEW = {**_GOOD_REVIEW, "verdict": "stronger", "good": False, "missing": ["empathy"], "tips": ["s"]}
 _SITUATION = {"id": "sample", "category": "late_delivery", "severity": "medium",
               "contact": "phone", "customer": "Ms Tanaka", "text": "sample"}
 
@@ -374,7 +375,8 @@ MESSAGE_SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"incidents": [{"ref": "OOPS-0042", "category": "outage", "severity": "low",
                         "state": "reported", "summary": "sample"}]},
     ],
-    "coach": [{"review": _REVIEW}, {"review": _GOOD_REVIEW}],
+    "coach": [{"review": _REVIEW, "about": "OOPS-0042"}, {"review": _GOOD_REVIEW, "about": ""},
+              {"review": _STRONGER_REVIEW, "about": ""}],
     "practice": [{"situation": _SITUATION}],
     "follow_up_customer": [
         {"ref": "OOPS-0042", "customer": "Ms Tanaka", "category": "wrong_item",

@@ -15,9 +15,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from bot.config import Policy
-from bot.domain.model import Contact, Incident, Report, Severity, State
+from bot.domain.model import Contact, Incident, Report, Severity, State, Triage
 from bot.domain.text import clean
-from bot.domain.triage import triage
 from bot.slack.compose import Composer, mention
 from bot.store import Store, StoreBusy
 from bot.store.audit import payload_sha
@@ -54,9 +53,17 @@ class RecordHook(Protocol):
     def replanned(self, incident: Incident, at: float) -> None: ...
 
 
+class Reader(Protocol):
+    """Reads a report's text into a Triage (bot.domain.triage.Triager)."""
+
+    def read(self, text: str, *, default_locale: str = "en") -> Triage: ...
+
+
 class Owabi:
     def __init__(self, *, store: Store, policy: Policy, composer: Composer,
-                 clock: Callable[[], float] = time.time, wake: Callable[[], None] = lambda: None) -> None:
+                 clock: Callable[[], float] = time.time, wake: Callable[[], None] = lambda: None,
+                 triager: Reader | None = None) -> None:
+        self._triager = triager
         self.wake_spool: Callable[[], None] = lambda: None
         self.store = store
         self.policy = policy
@@ -64,6 +71,14 @@ class Owabi:
         self.clock = clock
         self.wake = wake
         self.record_hooks: list[RecordHook] = []  # escalation timers etc., run in the report's tx
+
+    @property
+    def triager(self) -> Reader:
+        if self._triager is None:  # loads in the background; reports are read meanwhile (bot.learning.reader)
+            from bot.learning.reader import WarmingTriager
+
+            self._triager = WarmingTriager()
+        return self._triager
 
     # --- reporting --------------------------------------------------------------------
 
@@ -84,12 +99,17 @@ class Owabi:
             except StoreBusy:
                 log.warning("database busy: the resend of %s was answered but not logged", existing.ref)
             return Outcome(existing, duplicate=True)
-        guess = triage(text, default_locale=self.policy.locale)
+        guess = self.triager.read(text, default_locale=self.policy.locale)
+        # A severity chosen on the form is kept unless the report itself reads as more serious.
+        chosen = severity if severity is not None and severity.rank >= guess.severity.rank else guess.severity
         report = Report(
             reporter=reporter, text=text, channel_id=channel_id, customer=clean(customer)[:200],
             category=category if category in self.policy.all_categories else guess.category,
-            severity=severity or guess.severity, locale=locale or guess.locale,
-            contact=contact or Contact.IN_PERSON, signals=guess.signals,
+            severity=chosen, locale=locale or guess.locale,
+            contact=contact or Contact.IN_PERSON, signals=guess.signals, situation=guess.situation,
+            facets={k: list(v) for k, v in guess.facets.items()},
+            questions=tuple(q for q in guess.questions if q != "category" or category is None),
+            alternatives=tuple(c for c in (guess.category, *guess.alternatives) if c)[:3],
         )
         try:
             return Outcome(self._record(report, key=key, guess=guess.as_json(), at=now, wait=REPORT_WAIT))
@@ -106,7 +126,8 @@ class Owabi:
                         category=report.category, severity=report.severity, locale=report.locale,
                         contact=report.contact, customer=report.customer,
                         chain=tuple(self.policy.chain_for(report.reporter)), team=team.name if team else None,
-                        state=State.REPORTED, channel_id=report.channel_id)
+                        state=State.REPORTED, channel_id=report.channel_id, situation=report.situation,
+                        facets=report.facets)
 
     def ingest_spooled(self) -> int:
         """Store spooled reports now that the database takes writes; returns how many were stored."""
@@ -133,6 +154,7 @@ class Owabi:
                 at=at, kind="reported", incident_id=incident.id, actor=report.reporter,
                 text=report.text, customer=report.customer, category=report.category,
                 severity=report.severity.value, contact=report.contact.value, locale=report.locale,
+                situation=report.situation, facets=report.facets,
                 triage=guess, chain=chain, channel_id=report.channel_id)
             send_at = max([at, *(h.first_ping_at(incident, at) for h in self.record_hooks)])
             for boss in self.first_recipients(incident):
@@ -203,6 +225,50 @@ class Owabi:
                         incident_id=incident.id, purpose="boss_edit", recipient=boss)
         self.wake()
         return updated
+
+    # --- one-tap answers to triage's questions -------------------------------------------
+
+    def answer(self, incident_id: int, *, actor: str, question: str, value: str) -> Incident:
+        """The reporter (or a boss) settles what triage was unsure about; the script follows.
+
+        "Is anyone hurt or at risk?" yes → safety risk, critical; "personal data?" yes → at
+        least high; "business customer?" sets or clears b2b; a category pick sets the category.
+        Severity only ever goes up here; an escalation re-plans with it (see `edit`).
+        """
+        incident = self.get(incident_id)
+        if actor != incident.reporter and not self.policy.may_act(actor, list(incident.chain)):
+            self.store.events.append(at=self.clock(), kind="refused", incident_id=incident.id,
+                                     actor=actor, action="answer")
+            raise NotAllowed
+        if question not in incident.questions:
+            return incident
+        facets = dict(incident.facets)
+        category, severity = incident.category, incident.severity
+        said = ["the reporter said so"] if actor == incident.reporter else ["a manager said so"]
+        if question == "category" and value in self.policy.all_categories:
+            category = value
+        elif question == "safety" and value == "yes":
+            facets["safety_risk"] = said
+            severity = max(severity, Severity.CRITICAL, key=lambda s: s.rank)
+        elif question == "personal_data" and value == "yes":
+            facets["personal_data"] = said
+            severity = max(severity, Severity.HIGH, key=lambda s: s.rank)
+        elif question == "b2b":
+            if value == "yes":
+                facets["b2b"] = said
+            else:
+                facets.pop("b2b", None)
+        remaining = [q for q in incident.questions if q != question]
+        details = {**incident.details, "questions": ",".join(remaining)}
+        now = self.clock()
+        with self.store.transaction():
+            self.store.incidents.update(incident.id, at=now, facets=facets, details=details)
+            self.store.events.append(at=now, kind="answered", incident_id=incident.id, actor=actor,
+                                     question=question, answer=value, facets=facets)
+        if (category, severity) != (incident.category, incident.severity):
+            return self.edit(incident.id, actor=actor, category=category, severity=severity,
+                             contact=incident.contact, locale=incident.locale)
+        return self.get(incident.id)
 
     # --- reading ----------------------------------------------------------------------
 
@@ -289,11 +355,13 @@ class Owabi:
 def _report_json(report: Report) -> dict[str, Any]:
     return {"reporter": report.reporter, "text": report.text, "category": report.category,
             "severity": report.severity.value, "locale": report.locale, "contact": report.contact.value,
-            "customer": report.customer, "channel_id": report.channel_id, "signals": list(report.signals)}
+            "customer": report.customer, "channel_id": report.channel_id, "signals": list(report.signals),
+            "situation": report.situation, "facets": report.facets}
 
 
 def _report_from_json(data: dict[str, Any]) -> Report:
     return Report(reporter=data["reporter"], text=data["text"], category=data["category"],
                   severity=Severity(data["severity"]), locale=data["locale"], contact=Contact(data["contact"]),
                   customer=data.get("customer", ""), channel_id=data.get("channel_id", ""),
-                  signals=tuple(data.get("signals") or ()))
+                  signals=tuple(data.get("signals") or ()), situation=data.get("situation", "mistake"),
+                  facets=dict(data.get("facets") or {}))

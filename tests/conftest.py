@@ -12,6 +12,7 @@ import pytest
 from pydantic import SecretStr
 
 from bot.config import Settings
+from bot.learning.reader import default_triager
 from bot.runtime import Runtime, build
 from bot.sandbox.slack_side import SlackSide
 from bot.sandbox.standin import StandIn
@@ -108,6 +109,12 @@ class Harness:
                 return True
             time.sleep(0.02)
         return self.store.events.count(kind) >= count
+
+
+@pytest.fixture(scope="session", autouse=True)
+def triage_model() -> None:
+    """Load (or, on a fresh machine, train) the triage model once, before any report is read."""
+    default_triager()
 
 
 @pytest.fixture

@@ -37,7 +37,7 @@ chain = ["U0MGR01", "U0GM01"]
 """
 
 MEDIUM_TEXT = "the customer was charged twice for the Tanaka order"
-HIGH_TEXT = "we leaked customer data, everything is down"
+HIGH_TEXT = "a regular customer posted a one-star review about our rude waiter"  # public: high, not critical
 
 
 def flow_policy(window: str = "2s", extra: str = "") -> str:

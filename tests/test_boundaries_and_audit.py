@@ -134,7 +134,7 @@ def audited(harness: Callable[..., Harness], tmp_path: Path) -> tuple[Harness, P
     assert h.wait_for(lambda: h.standin.dms_to(LEAD))
     h.slack.click(LEAD, "oops_ack", "1")
     resolve(h, LEAD, 1, what_happened="slip", what_was_done="refunded", what_changes="check", lesson="check folio")
-    assert h.wait_event("resolved") and h.wait_event("message_sent", 3)
+    assert h.wait_event("resolved", timeout=15) and h.wait_event("message_sent", 3, timeout=15)
     h.stop()  # writes the final anchor
     return h, anchor
 
@@ -210,8 +210,8 @@ def test_an_older_copy_swapped_in_is_detected(audited: tuple[Harness, Path], tmp
     old = tmp_path / "older.db"
     shutil.copy(h.db_path, old)
     h.start()
-    h.slack.command(STAFF, "another guest waited an hour at check-in")
-    assert h.wait_event("reported", 2)
+    reply = h.slack.command(STAFF, "another guest waited an hour at check-in")
+    assert "OOPS-0002" in reply.text, reply.text
     h.stop()
     shutil.copy(old, h.db_path)
     Path(str(h.db_path) + "-wal").unlink(missing_ok=True)

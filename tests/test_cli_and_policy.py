@@ -157,8 +157,8 @@ def test_backup_and_verify_round_trip(tmp_path: Path) -> None:
 
 def test_coach_prints_json() -> None:
     out = json.loads(run("coach", "Sorry if you were upset, but that's our policy.").stdout)
-    assert {a["kind"] for a in out["avoid"]} >= {"conditional", "policy"}
-    assert "repair" in out["missing"]
+    assert out["verdict"] == "fix" and out["good"] is False
+    assert {a["id"] for a in out["avoid"]} & {"conditional", "policy_shield"}
 
 
 @pytest.mark.parametrize("text", ["", "short", "a\n" * 4000, "x" * 7000, ("lesson line " * 20 + "\n") * 60])

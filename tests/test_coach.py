@@ -1,140 +1,109 @@
-"""The draft-checker: catches what undoes an apology, praises what makes one work."""
+"""The coach as a trainer would judge: ready / fix these first / could be stronger.
+
+What it learns is measured by bench/coach_eval.py on held-out voices; these tests pin what
+must hold: cushions and sentences that clear the customer are not problems, the order of
+excuse and apology matters, register matters to a business customer, facts must be the
+incident's, never "ready" while something would hurt, at most three findings.
+"""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
-from bot.domain.coach import ANTI_PATTERNS, ELEMENTS, review
-from bot.resources import responses_dir
-from bot.scripts import Renderer
+from bot.domain.coach_engine import Coach
+from bot.learning.coaching import default_coach
+from tests.conftest import STAFF, Harness
 
-GOOD_EN = (
-    "Ms Tanaka, I'm sorry. We sent you the wrong size, and that was our mistake. It happened "
-    "because the order was picked from the wrong shelf. I've sent the right pair by express "
-    "today at our cost. We're adding a size check to our packing list so this doesn't happen "
-    "again. I'll call you on Friday to make sure they fit."
-)
-GOOD_JA = (
-    "田中様、この度はご注文と異なる商品をお届けしてしまい、大変申し訳ございません。"
-    "私どもの不手際でございます。出荷の際に商品を取り違えたことが原因です。"
-    "正しい商品を本日、速達にてお送りいたします。今後は梱包前の確認を徹底いたします。"
-    "金曜日に改めてお電話し、問題がないか確認させていただきます。"
-)
+LOW_IN_PERSON = {"category": "wrong_item", "severity": "low", "contact": "in_person", "b2b": False}
+B2B_WRITTEN = {"category": "late_delivery", "severity": "medium", "contact": "written", "b2b": True}
 
 
-@pytest.mark.parametrize(
-    ("draft", "kind", "phrase"),
-    [
-        ("I'm sorry if you were upset by the delay.", "conditional", "sorry if"),
-        ("We apologise if anyone was offended.", "conditional", "apologise if"),
-        ("Sorry, if you were offended by what I said.", "conditional", "offended"),
-        ("I'm sorry you feel that way.", "conditional", "sorry you feel that way"),
-        ("You should have checked the size chart.", "blame_customer", "You should have"),
-        ("You didn't tell us the right address.", "blame_customer", "You didn't tell"),
-        ("That was your mistake, not ours.", "blame_customer", "your mistake"),
-        ("The warehouse team made an error.", "blame_colleague", "warehouse team made"),
-        ("It's the courier's fault, not ours.", "blame_colleague", "courier's fault"),
-        ("Honestly it's not my department.", "blame_colleague", "not my department"),
-        ("A new guy sent the wrong box.", "blame_colleague", "new guy sent"),
-        ("Refunds after 30 days are against our policy.", "policy", "our policy"),
-        ("I'm not allowed to refund that.", "policy", "not allowed to"),
-        ("There's nothing we can do, my hands are tied.", "policy", "hands are tied"),
-        ("It was just a day late.", "minimising", "just a"),
-        ("Only a small delay, nothing to worry about.", "minimising", "Only a small"),
-        ("Sorry for the minor issue.", "minimising", ""),
-        ("Sorry for any inconvenience.", "minimising", "any inconvenience"),
-        ("It will never happen again.", "overpromise", "never happen again"),
-        ("We guarantee it's fixed.", "overpromise", "guarantee"),
-        ("Rest assured this won't happen again.", "overpromise", "Rest assured"),
-        ("I'm sorry, but the order was correct.", "but_after_sorry", "but"),
-        ("We apologise. However, the system was busy.", "but_after_sorry", "However"),
-        ("ご不快に感じられたのでしたら申し訳ありません。", "conditional", "でしたら申し訳"),
-        ("もしご迷惑でしたらお詫びいたします。", "conditional", "お詫び"),
-        ("お客様のご確認不足かと存じます。", "blame_customer", "ご確認不足"),
-        ("ご確認いただければ分かったはずです。", "blame_customer", "ご確認いただければ"),
-        ("担当者のミスで、ご迷惑をおかけしました。", "blame_colleague", "担当者のミス"),
-        ("配送業者のせいで遅れました。", "blame_colleague", "配送業者のせい"),
-        ("規則ですので、返金はできません。", "policy", "規則ですので"),
-        ("返品はいたしかねます。", "policy", "いたしかねます"),
-        ("たいしたことではございませんが、", "minimising", "たいしたこと"),
-        ("一日だけの遅れです。", "minimising", "一日だけ"),
-        ("二度とありません。", "overpromise", "二度とありません"),
-        ("絶対に起こりません。", "overpromise", "絶対に"),
-        ("申し訳ございませんが、規定により対応できません。", "but_after_sorry", "ませんが"),
-        ("大変申し訳ございません。しかし、当日は混雑しておりました。", "but_after_sorry", "しかし"),
-    ],
-)
-def test_catches_what_undoes_an_apology(draft: str, kind: str, phrase: str) -> None:
-    found = review(draft).as_json()["avoid"]
-    hits = [a for a in found if a["kind"] == kind]
-    assert hits, found
-    assert any(phrase.lower() in a["phrase"].lower() for a in hits)
-    assert all(a["reason"] and a["reason"] != kind for a in hits)
+@pytest.fixture(scope="module")
+def coach() -> Coach:
+    return default_coach()
 
 
-@pytest.mark.parametrize("draft", [GOOD_EN, GOOD_JA])
-def test_praises_a_good_draft(draft: str) -> None:
-    result = review(draft).as_json()
-    assert result["present"] == list(ELEMENTS)
-    assert result["missing"] == [] and result["avoid"] == [] and result["good"] is True
+def ids(coach: Coach, draft: str, situation: dict[str, object] | None = None) -> set[str]:
+    return {f.problem for f in coach.review(draft, situation).findings}
 
 
-@pytest.mark.parametrize(
-    ("draft", "missing"),
-    [
-        ("Sorry about that.", {"responsibility", "explanation", "repair", "prevention",
-                               "follow_up"}),
-        ("That was our mistake. I've refunded you.", {"regret", "explanation", "prevention",
-                                                       "follow_up"}),
-        ("申し訳ございません。", {"responsibility", "explanation", "repair", "prevention",
-                                  "follow_up"}),
-        ("私どもの不手際でございます。差額を返金いたします。", {"regret", "explanation",
-                                                         "prevention", "follow_up"}),
-    ],
-)
-def test_names_what_is_missing(draft: str, missing: set[str]) -> None:
-    result = review(draft)
-    assert set(result.missing) == missing
-    assert {element for element, _ in result.tips} == missing
+def test_a_short_right_sized_apology_is_ready(coach: Coach) -> None:
+    verdict = coach.review("I'm so sorry, I gave you the wrong size — that's on me. Let me swap it for the right one "
+                           "now.", LOW_IN_PERSON)
+    assert verdict.verdict == "ready", verdict.as_json()
 
 
-def test_a_conditional_apology_does_not_count_as_regret() -> None:
-    assert "regret" not in review("I'm sorry if you were upset.").present
-    assert "regret" not in review("ご不快に感じられたのでしたら申し訳ありません。").present
+@pytest.mark.parametrize("draft", [
+    "I'm sorry, we sent the wrong item — our mistake. If it suits you, we'd like to collect it tomorrow and "
+    "deliver the right one the same day.",
+    "I'm so sorry. You did nothing wrong; we mixed up the orders. I've swapped it for the right one.",
+])
+def test_cushions_and_clearing_the_customer_are_not_problems(coach: Coach, draft: str) -> None:
+    assert not ids(coach, draft, LOW_IN_PERSON)
 
 
-def test_a_refusal_on_policy_does_not_count_as_repair() -> None:
-    assert "repair" not in review("Refunds are against our policy.").present
-    assert "repair" not in review("規則ですので返金はいたしかねます。").present
+@pytest.mark.parametrize(("draft", "problem"), [
+    ("Sorry if you were upset by the wrong order. We'll replace it.", "conditional"),
+    ("We're sorry, but our policy does not allow refunds on sale items.", "policy_shield"),
+    ("I'm sorry for the mix-up. I promise this will never happen again.", "over_promise"),
+    ("We're sorry. We'll refund you in full if you remove your review.", "bribe"),
+    ("Sorry about the delay! Please leave us a 5-star review if you liked the food.", "review_request"),
+    ("Unfortunately due to unprecedented demand your order was late. We apologise.", "excuse_first"),
+    ("Dear customer, the wrong invoice was sent to you. It has been corrected.", "no_apology"),
+])
+def test_what_would_hurt_is_named(coach: Coach, draft: str, problem: str) -> None:
+    verdict = coach.review(draft, LOW_IN_PERSON)
+    assert problem in {f.problem for f in verdict.findings}, verdict.as_json()
+    assert verdict.verdict == "fix" and not verdict.good
+    finding = next(f for f in verdict.findings if f.problem == problem)
+    assert finding.why and finding.rewrite and finding.phrase in ("", *[s for s in [finding.phrase]])
 
 
-@pytest.mark.parametrize(("draft", "locale"), [(GOOD_EN, "en"), (GOOD_JA, "ja")])
-def test_reasons_are_in_the_drafts_language(draft: str, locale: str) -> None:
-    slip = " It was just a small thing." if locale == "en" else "たいしたことではありません。"
-    bad = draft + slip
-    result = review(bad)
-    assert result.locale == locale
-    reason = result.avoid[0].reason
-    assert any("\u3040" <= ch <= "\u30ff" for ch in reason) == (locale == "ja")
+def test_an_apology_before_the_reasons_is_not_excuse_first(coach: Coach) -> None:
+    assert "excuse_first" not in ids(coach, "We're sorry your order was late. Due to a packing error on our side, "
+                                            "it left a day late; we've sent it express.", LOW_IN_PERSON)
 
 
-def test_every_kind_has_a_reason_and_every_element_a_tip_in_both_languages() -> None:
-    import tomllib
-
-    for locale in ("en", "ja"):
-        words = tomllib.loads((responses_dir() / locale / "coach.toml").read_text("utf-8"))
-        assert set(words["reason"]) == set(ANTI_PATTERNS)
-        assert set(words["tip"]) == set(ELEMENTS) == set(words["element"])
+def test_casual_words_to_a_business_customer_are_the_wrong_register(coach: Coach) -> None:
+    assert "wrong_register" in ids(coach, "ごめんなさい、納品書を送るの忘れちゃいました！すぐ送ります。", B2B_WRITTEN)
+    assert "wrong_register" in ids(coach, "Oops, my bad!! We'll resend the invoice today.", B2B_WRITTEN)
 
 
-@pytest.mark.parametrize("draft", [GOOD_EN, GOOD_JA, "sorry if <!channel> {{ 7*7 }}", ""])
-def test_coach_message_renders(draft: str) -> None:
-    result = review(draft)
-    text = Renderer(responses_dir()).render("messages/coach.j2", result.locale,
-                                             review=result.as_json())
-    assert text and "<!channel>" not in text and "49" not in text
+def test_facts_the_incident_does_not_support_are_flagged(coach: Coach) -> None:
+    situation = {**LOW_IN_PERSON, "summary": "charged the customer twice for one coffee"}
+    assert "invented_facts" in ids(coach, "I'm sorry we charged you twice — you were charged $84.50 at 3:15. "
+                                          "That's our error and I've refunded it.", situation)
 
 
-def test_overlapping_hits_are_one_phrase() -> None:
-    found = review("It was just a small delay.").avoid
-    assert [(a.kind, a.phrase) for a in found] == [("minimising", "It was just a small delay")]
+def test_a_personal_data_case_needs_the_notice(coach: Coach) -> None:
+    verdict = coach.review("I'm sorry, we made a mistake and I've fixed it.",
+                           {"category": "privacy_breach", "severity": "high", "contact": "written", "b2b": False})
+    assert verdict.verdict in ("fix", "stronger") and "notice" in verdict.missing
+
+
+def test_at_most_three_findings_most_harmful_first(coach: Coach) -> None:
+    draft = ("Unfortunately we were very busy. Mistakes were made, and the courier lost it. Sorry if you were "
+             "upset, but our policy does not allow refunds. It will never happen again. Please leave a 5-star review!")
+    verdict = coach.review(draft, B2B_WRITTEN)
+    assert 1 <= len(verdict.findings) <= 3 and not verdict.good
+
+
+def test_owabi_coach_prints_the_verdict_as_json() -> None:
+    out = subprocess.run([sys.executable, "-m", "bot", "coach", "Sorry if you were upset.", "--severity", "low"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    data = json.loads(out)
+    for key in ("good", "verdict", "avoid", "missing", "present", "tips"):
+        assert key in data
+    assert data["good"] is False and data["avoid"][0]["id"] == "conditional"
+
+
+def test_check_on_an_incident_is_judged_for_it(owabi: Harness) -> None:
+    owabi.slack.command(STAFF, "sent the quote for the Sato company to the wrong client, with their prices")
+    reply = owabi.slack.command(STAFF, "check Sorry if this caused any trouble. It won't happen again.")
+    assert "Judged for OOPS-0001" in reply.text and "Fix" in reply.text
+    review = owabi.store.events.all()[-1]
+    assert review.kind == "coach_review" and review.incident_id == 1 and review.data["verdict"] == "fix"

@@ -10,7 +10,7 @@ from tests.conftest import STAFF, Harness
 
 
 @pytest.mark.parametrize(("draft", "expect"), [
-    ("Sorry if you were upset, but it's our policy.", "Change these"),
+    ("Sorry if you were upset, but it's our policy.", "Fix these first"),
     ("ご不快に感じられたのでしたら申し訳ありません。規則ですので。", "申し訳"),
 ])
 def test_check_reviews_a_draft_privately(owabi: Harness, draft: str, expect: str) -> None:
@@ -28,7 +28,7 @@ def test_a_good_draft_is_praised(owabi: Harness) -> None:
              "mistake. I've sent a replacement by express today and refunded the delivery. We've added a cut-off "
              "check to our packing list so it won't happen again. I'll call you on Friday to make sure it arrived.")
     reply = owabi.slack.command(STAFF, f"check {draft}")
-    assert "reads well" in reply.text
+    assert "Ready to send" in reply.text
 
 
 def test_check_without_a_draft_explains_how(owabi: Harness) -> None:

@@ -43,8 +43,8 @@ def test_report_gets_script_at_once_and_boss_dm_follows(owabi: Harness) -> None:
     assert row is not None and row.reporter == STAFF and row.category == "late_delivery"
     assert row.boss_notified_at is not None
     kinds = [e.kind for e in owabi.store.events.for_incident(1)]
-    assert kinds[:3] == ["reported", "boss_dm_queued", "message_sent"]
-    assert owabi.store.events.verify() == (3, None)
+    assert kinds[0] == "reported" and kinds[1] == "boss_dm_queued" and "message_sent" in kinds
+    assert owabi.store.events.verify() == (len(kinds), None)
 
 
 @pytest.mark.parametrize("typed", ["<!channel> the order is late", "<!here> late", "<!everyone> late",
@@ -149,7 +149,7 @@ def test_resent_command_creates_one_incident_and_one_dm(owabi: Harness) -> None:
 def test_help_and_mine(owabi: Harness) -> None:
     assert "/oops mine" in owabi.slack.command(STAFF, "help").text
     assert "haven't reported" in owabi.slack.command(STAFF, "mine").text
-    owabi.slack.command(STAFF, "damaged box delivered to the Kato family")
+    owabi.slack.command(STAFF, "the parcel for the Kato family arrived smashed")
     mine = owabi.slack.command(STAFF, "mine").text
     assert "OOPS-0001" in mine and "Damaged item" in mine
 

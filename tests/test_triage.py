@@ -1,107 +1,135 @@
-"""Table tests for first-pass triage: messy input, both languages, severity signals."""
+"""Reading a report: the rules that must never miss, negation, floors, extraction, and the flows.
+
+The learnt part is measured by bench/triage_eval.py on held-out writers; these tests pin what
+must hold whatever the model learns: safety and data words are never ignored, "nobody was
+hurt" is not an injury, facets raise severity, and uncertainty becomes a one-tap question.
+"""
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+
 import pytest
 
-from bot.domain.model import Severity
-from bot.domain.triage import repaired, triage
+from bot.domain.triage import Triager, extract
+from bot.learning.reader import LexiconModel, default_triager, load_lexicons
+from bot.sandbox.slack_side import block_texts
+from tests.conftest import GM, LEAD, MANAGER, STAFF, Harness
 
 
-@pytest.mark.parametrize(
-    ("text", "category"),
-    [
-        ("cust got wrong sz shoes", "wrong_item"),
-        ("deliverey late agn", "late_delivery"),
-        ("dlvry still not arrived", "late_delivery"),
-        ("overchrgd", "billing_error"),
-        ("dmgd pkg", "damaged_item"),
-        ("refund not recvd", "billing_error"),
-        ("rude 2 cust", "rude_service"),
-        ("site dwn", "outage"),
-        ("POS crashed, queue out the door", "outage"),
-        ("cc'd everyone on the newsletter", "privacy_breach"),
-        ("emailed customer A's invoice to customer B", "privacy_breach"),
-        ("forgot to call back Mrs Brown", "missed_deadline"),
-        ("hair in the soup", "quality_defect"),
-        ("請求書の金額まちがえた", "billing_error"),
-        ("はいそうおくれ", "late_delivery"),
-        ("サイズ違いの靴を送ってしまった", "wrong_item"),
-        ("商品が割れて届いた", "damaged_item"),
-        ("お客様に怒鳴ってしまいました", "rude_service"),
-        ("提案書の締め切りに間に合わなかった", "missed_deadline"),
-        ("お弁当に髪の毛", "quality_defect"),
-        ("会員にBCCでなくCCで一斉送信", "privacy_breach"),
-        ("予約システムが朝から止まっている", "outage"),
-        ("ｗｒｏｎｇ ｓｉｚｅ", "wrong_item"),
-        ("the thing with the customer", "other"),
-        ("", "other"),
-    ],
-)
-def test_category(text: str, category: str) -> None:
-    assert triage(text).category == category
+@pytest.fixture(scope="module")
+def reader() -> Triager:
+    return default_triager()
 
 
-@pytest.mark.parametrize(
-    ("text", "severity", "signal"),
-    [
-        ("delivery was late", "low", None),
-        ("late again for the third time", "medium", "repeat"),
-        ("customer slipped on the wet floor and hurt her wrist", "critical", "injury"),
-        ("dish had nuts, customer had an allergic reaction", "critical", "allergy"),
-        ("customer says his lawyer will be in touch about the damaged table", "high", "legal"),
-        ("a journalist was the customer we overcharged", "high", "press"),
-        ("wrong order, she's posting about it on tiktok", "medium", "social_media"),
-        ("the CEO's order arrived late", "medium", "vip"),
-        ("invoiced $45,000 instead of $4,500", "high", "large_amount"),
-        ("請求額を500万円で誤請求", "high", "large_amount"),
-        ("cc'd all 300 customers on the newsletter", "critical", "scale"),
-        ("店内で転倒し、けがをされた", "critical", "injury"),
-        ("ナッツでアレルギー症状", "critical", "allergy"),
-        ("またお届けが遅れた", "medium", "repeat"),
-        ("お届けが1日遅れてしまいました", "low", None),
-        ("a slight delay on the delivery", "low", "minor"),
-    ],
-)
-def test_severity_signals(text: str, severity: str, signal: str | None) -> None:
-    got = triage(text)
-    assert got.severity == Severity(severity)
-    if signal:
-        assert signal in got.signals
+@pytest.mark.parametrize("text", [
+    "the satay for table 41 went to table 14, the boy has a peanut allergy, his lips swelled and the ambulance came",
+    "gave mrs ito her neighbour's prescription, she took two of the tablets before she noticed",
+    "アレルギーのお子様にナッツ入りのケーキを出してしまい、救急搬送されました",
+    "転倒されたお客様が出血していて救急車を呼びました",
+])
+def test_harm_is_critical_with_its_evidence(reader: Triager, text: str) -> None:
+    got = reader.read(text)
+    assert "safety_risk" in got.facets and got.severity.value == "critical"
+    assert got.why.startswith("critical")
 
 
-@pytest.mark.parametrize(
-    ("text", "locale"),
-    [("late order", "en"), ("配送遅れ", "ja"), ("ﾊｲｿｳ ｵｸﾚ", "ja"), ("🙇 sorry", "en")],
-)
-def test_locale(text: str, locale: str) -> None:
-    assert triage(text).locale == locale
+@pytest.mark.parametrize(("text", "locale"), [
+    ("a customer slipped near the door, nobody was hurt and she was fine", "en"),
+    ("床が濡れていてお客様が滑りかけましたが、けがはありません", "ja"),
+])
+def test_nobody_hurt_is_not_an_injury(reader: Triager, text: str, locale: str) -> None:
+    got = reader.read(text)
+    assert got.locale == locale
+    assert "harmed" not in got.facets
 
 
-def test_default_locale_is_used_for_text_without_japanese() -> None:
-    assert triage("late order", default_locale="ja").locale == "ja"
+@pytest.mark.parametrize("text", [
+    "emailed the spreadsheet with every member's address and phone number to the wrong customer",
+    "会員の個人情報が入ったメールを別のお客様に誤送信してしまいました",
+])
+def test_personal_data_is_at_least_high(reader: Triager, text: str) -> None:
+    got = reader.read(text)
+    assert "personal_data" in got.facets and got.severity.rank >= 2
 
 
-@pytest.mark.parametrize(
-    ("typed", "read_as"),
-    [
-        ("cust got wrong sz shoes", "customer got wrong size shoes"),
-        ("recieved the wrong colr", "received the wrong colour"),
-        ("overchrgd", "overcharged"),
-        ("lunch paint", "lunch paint"),  # real words are left alone
-        ("請求書の金額まちがえた", "請求書の金額間違えた"),
-    ],
-)
-def test_repair_explains_what_the_rules_read(typed: str, read_as: str) -> None:
-    assert repaired(typed) == read_as
+@pytest.mark.parametrize("text", ["he says his lawyer will be in touch about the ruined suit",
+                                  "弁護士に相談すると言われました"])
+def test_a_legal_threat_is_never_missed(reader: Triager, text: str) -> None:
+    got = reader.read(text)
+    assert "legal_risk" in got.facets and got.severity.rank >= 2
 
 
-def test_confidence_and_json_shape() -> None:
-    got = triage("double charged mr patel").as_json()
-    assert got["category"] == "billing_error"
-    assert 0 < float(str(got["confidence"])) <= 1
-    assert set(got) >= {"category", "severity", "locale", "signals"}
+def test_the_lexicon_alone_still_applies_the_safety_rules() -> None:
+    lexicons = load_lexicons()
+    crude = Triager(lexicons, LexiconModel(lexicons))
+    got = crude.read("customer had an allergic reaction to the dessert, ambulance called")
+    assert "safety_risk" in got.facets and got.severity.value == "critical"
 
 
-def test_huge_input_is_fine() -> None:
-    assert triage("late " * 5000).category == "late_delivery"
+def test_extraction_finds_what_the_script_needs() -> None:
+    found = extract("Order #A12345 for Mrs Tanaka: we charged $45 twice, she needed it for her wedding on Saturday")
+    assert found["reference"] == ["A12345"]
+    assert found["customer_name"] == ["Mrs Tanaka"]
+    assert "$45" in found["amount"]
+    assert any("for her wedding on Saturday" in x for x in found["loss"])
+    ja = extract("注文番号 88123 の田中様に5,000円を二重請求、明日の式に間に合わなかった")
+    assert ja["reference"] == ["88123"] and "田中様" in ja["customer_name"] and "5,000円" in ja["amount"]
+
+
+def test_owabi_triage_prints_facets_situation_and_signals() -> None:
+    out = subprocess.run([sys.executable, "-m", "bot", "triage",
+                          "the kid's cake had nuts in it and she had a reaction, mum is posting on facebook"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    data = json.loads(out)
+    for key in ("category", "severity", "locale", "facets", "situation", "signals", "why", "extracted"):
+        assert key in data
+    assert data["severity"] == "critical" and "safety_risk" in data["facets"]
+    assert data["situation"] in ("mistake", "near_miss", "customer_harassment")
+
+
+# --- in the app ---------------------------------------------------------------------------------
+
+
+def dm_text(h: Harness, user: str) -> str:
+    return "\n".join(str(c.args.get("text", "")) + "\n" + "\n".join(block_texts(c.args.get("blocks") or []))
+                     for c in h.standin.dms_to(user))
+
+
+def test_the_boss_dm_says_why_it_is_serious(owabi: Harness) -> None:
+    owabi.slack.command(STAFF, "served the shrimp pasta to the wrong table, the guest has a shellfish allergy "
+                               "and had a reaction, ambulance on the way")
+    assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD) and owabi.standin.dms_to(GM))
+    dm = dm_text(owabi, LEAD)
+    assert "Why Critical" in dm and "ambulance" in dm
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None and incident.severity.value == "critical" and incident.has("safety_risk")
+
+
+def test_an_unsure_reading_asks_in_one_tap_and_the_answer_replans(owabi: Harness) -> None:
+    reply = owabi.slack.command(STAFF, "the thing with the lady at the counter earlier, the food one")
+    assert "Apologize" in reply.text  # the script comes at once, questions or not
+    asks = [e["action_id"] for b in reply.json()["blocks"] if b["type"] == "actions" for e in b["elements"]
+            if e["action_id"].startswith("oops_answer:safety")]
+    assert asks, reply.text
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None and "safety" in incident.questions
+    click = owabi.slack.click(STAFF, "oops_answer:safety:yes", "1|safety|yes")
+    assert click.status == 200
+    assert owabi.wait_event("answered")
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None and incident.severity.value == "critical" and incident.has("safety_risk")
+    assert "safety" not in incident.questions
+    assert "replanned" in [e.kind for e in owabi.store.events.for_incident(1)]
+    assert owabi.wait_for(lambda: owabi.standin.dms_to(MANAGER))  # critical reaches more levels at once
+    assert owabi.wait_for(lambda: any(c.args.get("replace_original") for c in owabi.standin.calls("response_url")))
+
+
+def test_only_the_reporter_and_their_chain_may_answer(owabi: Harness) -> None:
+    owabi.slack.command(STAFF, "the thing with the lady at the counter earlier, the food one")
+    owabi.slack.click("U0STRANGER", "oops_answer:safety:yes", "1|safety|yes")
+    assert owabi.wait_for(lambda: "refused" in [e.kind for e in owabi.store.events.for_incident(1)])
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None and not incident.has("safety_risk")

@@ -48,21 +48,60 @@ class State(StrEnum):
     FOLLOWED_UP = "followed_up"
 
 
+class Facet(StrEnum):
+    """Facts about the situation that change the script, who is involved and how fast."""
+
+    SAFETY_RISK = "safety_risk"
+    HARMED = "harmed"
+    PERSONAL_DATA = "personal_data"
+    B2B = "b2b"
+    REPEAT_FAILURE = "repeat_failure"
+    PUBLIC_EXPOSURE = "public_exposure"
+    VULNERABLE_CUSTOMER = "vulnerable_customer"
+    VIP = "vip"
+    FINANCIAL_LOSS = "financial_loss"
+    LEGAL_RISK = "legal_risk"
+    MANY_CUSTOMERS = "many_customers"
+    CUSTOMER_ANGRY = "customer_angry"
+
+
+class Situation(StrEnum):
+    MISTAKE = "mistake"
+    NEAR_MISS = "near_miss"
+    CUSTOMER_HARASSMENT = "customer_harassment"
+
+
 @dataclass(frozen=True, slots=True)
 class Triage:
+    """Owabi's reading of a report: what, how serious, what kind of situation, and why."""
+
     category: str
     severity: Severity
     locale: str
     signals: tuple[str, ...] = ()
     confidence: float = 0.0
+    situation: str = Situation.MISTAKE.value
+    found_by: str = "customer"
+    facets: dict[str, tuple[str, ...]] = field(default_factory=dict)  # facet → the words that set it
+    alternatives: tuple[str, ...] = ()  # the next likeliest categories
+    questions: tuple[str, ...] = ()  # what to ask the reporter in one tap, when unsure
+    extracted: dict[str, list[str]] = field(default_factory=dict)
+    why: str = ""  # "high: allergy · child · second time"
 
     def as_json(self) -> dict[str, object]:
         return {
             "category": self.category,
             "severity": self.severity.value,
             "locale": self.locale,
+            "situation": self.situation,
+            "found_by": self.found_by,
+            "facets": {k: list(v) for k, v in self.facets.items()},
             "signals": list(self.signals),
             "confidence": round(self.confidence, 2),
+            "alternatives": list(self.alternatives),
+            "questions": list(self.questions),
+            "extracted": self.extracted,
+            "why": self.why,
         }
 
 
@@ -79,6 +118,10 @@ class Report:
     customer: str = ""
     channel_id: str = ""
     signals: tuple[str, ...] = field(default=())
+    situation: str = "mistake"
+    facets: dict[str, list[str]] = field(default_factory=dict)
+    questions: tuple[str, ...] = ()  # what to ask the reporter in one tap
+    alternatives: tuple[str, ...] = ()  # the next likeliest categories
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,3 +151,17 @@ class Incident:
     followed_up_at: float | None = None
     practice: bool = False
     details: dict[str, str] = field(default_factory=dict)
+    situation: str = "mistake"
+    facets: dict[str, list[str]] = field(default_factory=dict)  # facet → the words that set it
+
+    def has(self, facet: str) -> bool:
+        return facet in self.facets
+
+    @property
+    def questions(self) -> tuple[str, ...]:
+        """One-tap questions still open for the reporter (triage was unsure)."""
+        return tuple(q for q in self.details.get("questions", "").split(",") if q)
+
+    @property
+    def alternatives(self) -> tuple[str, ...]:
+        return tuple(c for c in self.details.get("alternatives", "").split(",") if c)

@@ -199,6 +199,12 @@ ACTS: list[Act] = [act_report, act_escalation, act_lifecycle, act_log]
 
 
 def run_demo(*, keep_db: Path | None, out: TextIO) -> int:
+    from bot.learning.reader import default_triager
+
+    # The first run on a machine trains the triage model from data/corpus (seconds); the demo
+    # waits for it so that what it shows is what a real report gets.
+    print("Preparing the triage model (first run on this machine only)…", file=out, flush=True)
+    default_triager()
     with tempfile.TemporaryDirectory(prefix="owabi-demo-") as tmp:
         db = keep_db or Path(tmp) / "owabi.db"
         policy = Path(tmp) / "policy.toml"

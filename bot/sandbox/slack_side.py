@@ -60,12 +60,15 @@ def sign(secret: str, timestamp: str, body: bytes) -> str:
     return "v0=" + digest
 
 
+_COUNTER = itertools.count(1)
+
+
 class SlackSide:
     def __init__(self, app_url: str, signing_secret: str, standin: StandIn) -> None:
         self.url = app_url.rstrip("/") + "/slack/events"
         self.secret = signing_secret
         self.standin = standin
-        self._n = itertools.count(1)
+        self._n = _COUNTER  # shared: a restarted app must not see a trigger id again (they key resends)
 
     def post(self, body: bytes, content_type: str, *, timestamp: int | None = None,
              signature: str | None = None, headers: dict[str, str] | None = None) -> Reply:

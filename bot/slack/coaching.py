@@ -11,22 +11,33 @@ from typing import Any
 
 from slack_bolt import Ack
 
-from bot.domain import coach, practice
+from bot.domain import practice
 from bot.domain.text import one_line
+from bot.learning.coaching import default_coach
 from bot.service import Owabi
 from bot.slack.commands import Sub
+
+RECENT = 24 * 3600.0  # seconds: `/oops check` judges a draft for an incident reported this recently
 
 
 def subcommands(service: Owabi) -> dict[str, Sub]:
     def check(ack: Ack, user: str, rest: str, **_: Any) -> None:
+        """Judged for the reporter's latest open incident of the last day, if there is one."""
         if not rest:
             ack(response_type="ephemeral", **service.compose.note("coach_empty"))
             return
-        result = coach.review(rest, override=service.policy.responses)
-        text = service.compose.r.render("messages/coach.j2", result.locale, review=result.as_json())
+        incident = next((i for i in service.mine(user)
+                         if i.state.value in ("reported", "acknowledged", "contacted")
+                         and service.clock() - i.created_at < RECENT), None)
+        situation = None if incident is None else {
+            "category": incident.category, "severity": incident.severity.value, "contact": incident.contact.value,
+            "b2b": incident.has("b2b"), "summary": incident.text}
+        result = default_coach(service.policy.responses).review(rest, situation)
+        text = service.compose.r.render("messages/coach.j2", result.locale, review=result.as_json(),
+                                        about=incident.ref if incident else "")
         service.store.events.append(at=service.clock(), kind="coach_review", actor=user,
-                                    locale=result.locale, good=result.as_json().get("good"),
-                                    draft=one_line(rest, 500))
+                                    incident_id=incident.id if incident else None, locale=result.locale,
+                                    verdict=result.verdict, good=result.good, draft=one_line(rest, 500))
         ack(response_type="ephemeral", **service.compose.text_only(text))
 
     def practise(ack: Ack, user: str, rest: str, **_: Any) -> None:

@@ -28,6 +28,7 @@ from slack_sdk.models.views import View
 
 from bot.domain.model import Contact, Incident, Severity
 from bot.domain.text import SECTION_TEXT_MAX, escape_mrkdwn, one_line, shorten
+from bot.domain.triage.engine import IMPORTANCE
 from bot.scripts import Renderer, ScriptContext
 from bot.slack import ids
 
@@ -87,7 +88,20 @@ class Composer:
             "ref": incident.ref, "category": incident.category, "severity": incident.severity.value,
             "contact": incident.contact.value, "customer": one_line(incident.customer, 200),
             "summary": shorten(incident.text, SUMMARY_MAX), "script_locale": incident.locale,
+            "why": self.why(incident),
         }
+
+    def why(self, incident: Incident) -> str:
+        """The facets that make it serious, with the words that showed them: "allergy · child · again"."""
+        parts = []
+        for facet in IMPORTANCE:
+            words = incident.facets.get(facet.value)
+            if words is None:
+                continue
+            label = self._label(f"facet.{facet.value}")
+            shown = [w for w in words if w != "read from the wording"][:2]
+            parts.append(f"{label} ({', '.join(one_line(w, 30) for w in shown)})" if shown else label)
+        return " · ".join(parts[:4])
 
     # --- the reporter -----------------------------------------------------------------
 
@@ -121,6 +135,7 @@ class Composer:
         blocks += self.script_blocks(incident)
         if spooled:
             return {"text": shorten(head, FALLBACK_MAX), "blocks": dump(blocks)}
+        blocks += self.question_blocks(incident)  # under the script: the script waits for nobody
         blocks.append(context(self.r.render("messages/reporter_context.j2", self.ui, **common)))
         blocks.append(ActionsBlock(block_id=f"reporter:{incident.id}", elements=[
             ButtonElement(text=self._label("button.correct"), action_id=ids.CORRECT, value=str(incident.id)),
@@ -128,6 +143,25 @@ class Composer:
         ]))
         text = self.r.render("messages/reporter_fallback.j2", self.ui, **common)
         return {"text": shorten(text, FALLBACK_MAX), "blocks": dump(blocks)}
+
+    def question_blocks(self, incident: Incident) -> list[Block]:
+        """What triage was unsure about, each answerable in one tap (an answer updates the script)."""
+        if not incident.questions:
+            return []
+        blocks: list[Block] = [context(self._label("question.intro"))]
+        for question in incident.questions:
+            if question == "category":
+                choices = [(c, self._label(f"category.{c}")) for c in incident.alternatives][:3]
+            else:
+                choices = [("yes", self._label("question.yes")), ("no", self._label("question.no"))]
+            if not choices:
+                continue
+            blocks.append(section(f"*{self._label('question.' + question)}*"))
+            blocks.append(ActionsBlock(block_id=f"ask:{incident.id}:{question}", elements=[
+                ButtonElement(text=shorten(label, 75), action_id=f"{ids.ANSWER}:{question}:{value}",
+                              value=f"{incident.id}|{question}|{value}")
+                for value, label in choices]))
+        return blocks
 
     def _lifecycle_buttons(self, incident: Incident) -> list[ButtonElement]:
         """Issue 5: "Customer contacted" / "Resolved" / "Follow-up done", as the state allows."""

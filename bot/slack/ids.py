@@ -6,8 +6,10 @@ TAKE = "oops_take"
 ESCALATE = "oops_escalate"
 REPORT_VIEW = "oops_report"
 EDIT_VIEW = "oops_edit"
-# issue 5: lifecycle buttons and the resolve form
+# lifecycle buttons and the resolve form
 CONTACTED = "oops_contacted"
 RESOLVE = "oops_resolve"
 FOLLOWED_UP = "oops_followed_up"
 RESOLVE_VIEW = "oops_resolve_view"
+# one-tap answers to what triage was unsure about; the action id carries the question and answer
+ANSWER = "oops_answer"

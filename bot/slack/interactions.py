@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -65,6 +66,25 @@ def register(app: App, service: Owabi) -> None:
                                          locales=service.compose.r.locales(),
                                          response_url=body.get("response_url", ""))
         client.views_open(trigger_id=body["trigger_id"], view=view)
+
+    @app.action(re.compile(f"^{ids.ANSWER}:"))
+    def answered(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        incident_id, question, value = str(action["value"]).split("|", 2)
+        user = body["user"]["id"]
+        try:
+            incident = service.answer(int(incident_id), actor=user, question=question, value=value)
+        except NotAllowed:
+            if respond.response_url:
+                respond(response_type="ephemeral", replace_original=False, **service.compose.note("not_allowed"))
+            return
+        if body.get("response_url"):
+            service.store.outbox.enqueue(
+                key=f"script_answer:{incident.id}:{question}", method="response_url",
+                payload={"response_url": body["response_url"], "replace_original": True,
+                         "response_type": "ephemeral", **service.compose.reporter(incident)},
+                at=service.clock(), incident_id=incident.id, purpose="script_update", recipient=user)
+            service.wake()
 
     @app.view(ids.EDIT_VIEW)
     def edit_form(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:

@@ -20,6 +20,7 @@ def _to_incident(row: dict[str, Any]) -> Incident:
         boss_notified_at=row["boss_notified_at"], contacted_at=row["contacted_at"],
         resolved_at=row["resolved_at"], followed_up_at=row["followed_up_at"],
         practice=bool(row["practice"]), details=json.loads(row["details"] or "{}"),
+        situation=row.get("situation") or "mistake", facets=json.loads(row.get("facets") or "{}"),
     )
 
 
@@ -36,11 +37,15 @@ class Incidents:
         with self._c.write() as db:
             cur = db.execute(
                 "INSERT INTO incidents (created_at, updated_at, reporter, team, chain, text, customer, "
-                "category, severity, contact, locale, state, channel_id, practice, idempotency_key, details) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')",
+                "category, severity, contact, locale, state, channel_id, practice, idempotency_key, details, "
+                "situation, facets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (at, at, report.reporter, team, json.dumps(chain), report.text, report.customer,
                  report.category, report.severity.value, report.contact.value, report.locale,
-                 State.REPORTED.value, report.channel_id, int(practice), key),
+                 State.REPORTED.value, report.channel_id, int(practice), key,
+                 json.dumps({"questions": ",".join(report.questions),
+                             "alternatives": ",".join(report.alternatives)} if report.questions else {}),
+                 report.situation,
+                 json.dumps(report.facets, ensure_ascii=False)),
             )
             incident_id = int(cur.lastrowid or 0)
             db.execute("UPDATE incidents SET ref = ? WHERE id = ?", (ref_for(incident_id), incident_id))
@@ -72,8 +77,9 @@ class Incidents:
         """Set columns; callers log the matching event in the same transaction."""
         if "chain" in fields:
             fields["chain"] = json.dumps(list(fields["chain"]))
-        if "details" in fields:
-            fields["details"] = json.dumps(fields["details"], ensure_ascii=False)
+        for name in ("details", "facets"):
+            if name in fields:
+                fields[name] = json.dumps(fields[name], ensure_ascii=False)
         for key, value in list(fields.items()):
             if isinstance(value, Severity | State | Contact):
                 fields[key] = value.value

@@ -142,3 +142,10 @@ def m_outbox_in_flight(db: Database) -> None:
 def m_events_keyed(db: Database) -> None:
     """Whether an event's hash is an HMAC under the audit key (1) or plain SHA-256 (0)."""
     db.table("events").add_column("keyed", int, not_null_default=0)
+
+
+@migrations()
+def m_incident_reading(db: Database) -> None:
+    """What triage read in the report: the situation and its facets (with their evidence)."""
+    db.table("incidents").add_column("situation", str, not_null_default="mistake")
+    db.table("incidents").add_column("facets", str, not_null_default="{}")

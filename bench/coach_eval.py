@@ -1,0 +1,70 @@
+"""How well the coach judges apology drafts by voices it was not trained on.
+
+    .venv/bin/python bench/coach_eval.py [--folds 7] [--no-situation]
+
+Group k-fold by batch (each batch of data/corpus/drafts is one writer's voice): the coach is
+trained on the other batches and judges every draft of the held-out ones, with the draft's
+situation (category, severity, contact, b2b, the incident summary), as `/oops check` on an
+incident does. Printed: good drafts wrongly flagged, bad drafts whose real problem is named
+(a gold problem among the findings), "could be stronger" drafts told so, per problem and per
+locale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.domain.coach_engine import PROBLEMS, Coach
+from bot.learning.coach_model import CoachModel
+from bot.learning.coaching import load_wording
+from bot.learning.corpus import Item, load
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--folds", type=int, default=7)
+    parser.add_argument("--no-situation", action="store_true", help="judge drafts without their situation")
+    args = parser.parse_args()
+    items = load("drafts")
+    batches = sorted({i.batch for i in items})
+    folds = [batches[k::args.folds] for k in range(args.folds)]
+    wording = load_wording()
+    results: list[tuple[Item, object]] = []
+    for fold in folds:
+        train = [i for i in items if i.batch not in fold]
+        coach = Coach(CoachModel().fit(train), wording)
+        for item in (i for i in items if i.batch in fold):
+            situation = None if args.no_situation else item.situation
+            results.append((item, coach.review(item.text, situation)))
+    for locale in ("all", "en", "ja"):
+        sub = [(i, r) for i, r in results if locale == "all" or i.locale == locale]
+        good = [(i, r) for i, r in sub if i.labels["verdict"] == "ready"]
+        bad = [(i, r) for i, r in sub if i.labels["verdict"] == "fix"]
+        weak = [(i, r) for i, r in sub if i.labels["verdict"] == "stronger"]
+        flagged = sum(not r.good for _, r in good)  # type: ignore[attr-defined]
+        named = sum(bool({p["id"] for p in i.labels["problems"]} & {f.problem for f in r.findings})  # type: ignore[attr-defined]
+                    for i, r in bad)
+        said_send = sum(r.good for _, r in bad)  # type: ignore[attr-defined]
+        weak_ok = sum(r.verdict == "stronger" for _, r in weak)  # type: ignore[attr-defined]
+        print(f"\n== {locale}: {len(sub)} drafts ({len(good)} good, {len(bad)} bad, {len(weak)} could be stronger) ==")
+        print(f"good drafts wrongly flagged        {flagged / max(1, len(good)):6.1%}  ({flagged}/{len(good)})")
+        print(f"bad drafts with real problem named {named / max(1, len(bad)):6.1%}  ({named}/{len(bad)});"
+              f" bad drafts told 'ready' {said_send / max(1, len(bad)):.1%}")
+        print(f"'could be stronger' told so        {weak_ok / max(1, len(weak)):6.1%}  ({weak_ok}/{len(weak)})")
+        if locale == "all":
+            per = defaultdict(lambda: [0, 0])
+            for i, r in bad:
+                found = {f.problem for f in r.findings}  # type: ignore[attr-defined]
+                for p in {p["id"] for p in i.labels["problems"]}:
+                    per[p][0] += 1
+                    per[p][1] += p in found
+            print("per problem (recall): " + ", ".join(f"{p} {per[p][1]}/{per[p][0]}" for p in PROBLEMS if per[p][0]))
+
+
+if __name__ == "__main__":
+    main()

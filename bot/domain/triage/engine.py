@@ -1,0 +1,203 @@
+"""Reading a report: a learnt model for the judgement, explicit rules for what must never be missed.
+
+1. The text is normalised and its language detected (any kana or kanji → Japanese).
+2. The lexicon of that language says which concepts the text mentions (negations removed):
+   these are the evidence shown to people, and features of the model.
+3. The model (injected; see bot.learning) gives probabilities for category, severity,
+   situation, who found it, and each facet.
+4. Rules that do not trust the model alone: words of harm ("ambulance", 「救急」) set
+   `harmed` and `safety_risk`; safety words set `safety_risk` once the model gives it any
+   weight; legal words set `legal_risk`. Facets then set severity floors (definitions in
+   data/corpus/LABELLING.md), and when the model is torn between two levels, the higher wins.
+5. When unsure (low confidence, two close categories, a safety or data question the text
+   leaves open) the result says what to ask the reporter in one tap.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from bot.domain.model import Facet, Severity, Situation, Triage
+from bot.domain.triage.extract import extract
+from bot.domain.triage.lexicon import Lexicon, normalise
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uff66-\uff9f]")
+SEVERITIES = list(Severity)
+_MENTION = re.compile(r"@[\w.\-]+")
+
+# Which lexicon concepts are the evidence for each facet.
+EVIDENCE: dict[str, tuple[str, ...]] = {
+    Facet.SAFETY_RISK: ("harm", "safety"), Facet.HARMED: ("harm",), Facet.PERSONAL_DATA: ("data",),
+    Facet.B2B: ("business",), Facet.REPEAT_FAILURE: ("repeat",), Facet.PUBLIC_EXPOSURE: ("public",),
+    Facet.VULNERABLE_CUSTOMER: ("child", "vulnerable"), Facet.VIP: ("vip",), Facet.FINANCIAL_LOSS: ("loss",),
+    Facet.LEGAL_RISK: ("legal",), Facet.MANY_CUSTOMERS: ("many",), Facet.CUSTOMER_ANGRY: ("angry",),
+}
+# The order in which reasons are told ("high: allergy · child · second time").
+IMPORTANCE = (Facet.HARMED, Facet.SAFETY_RISK, Facet.PERSONAL_DATA, Facet.LEGAL_RISK, Facet.VULNERABLE_CUSTOMER,
+              Facet.MANY_CUSTOMERS, Facet.REPEAT_FAILURE, Facet.PUBLIC_EXPOSURE, Facet.B2B, Facet.VIP,
+              Facet.FINANCIAL_LOSS, Facet.CUSTOMER_ANGRY)
+
+
+# Facets that a negation in the report ("nobody was hurt", "no data left the building") rules out
+# unless the report also has words that set them.
+NEGATED_BY_WORDS = frozenset({Facet.HARMED, Facet.PERSONAL_DATA, Facet.CUSTOMER_ANGRY})
+
+
+class TextModel(Protocol):
+    def probabilities(self, text: str, locale: str) -> dict[str, dict[str, float]]: ...
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Decision thresholds. Chosen on the development writers only (see bench/triage_eval.py)."""
+
+    facet: float = 0.5
+    facet_low: Mapping[str, float] = field(default_factory=lambda: {
+        Facet.SAFETY_RISK: 0.2, Facet.PERSONAL_DATA: 0.2, Facet.LEGAL_RISK: 0.35, Facet.HARMED: 0.4})
+    safety_word_support: float = 0.1  # a safety word counts once the model gives safety this much
+    err_higher: float = 0.5  # torn between two levels: the higher one if it has this share of the top
+    max_jump: float = 1.0  # never further than this from the expected level (low 0 … critical 3)
+    # The severity definitions make these facets critical by themselves (LABELLING.md).
+    critical_facets: tuple[str, ...] = (Facet.SAFETY_RISK, Facet.PERSONAL_DATA, Facet.MANY_CUSTOMERS,
+                                        Facet.LEGAL_RISK)
+    ask_below: float = 0.55  # ask about the category below this confidence
+    ask_gap: float = 0.15  # or when the second category is this close
+
+
+def detect_locale(text: str, default: str = "en") -> str:
+    if _JAPANESE.search(text):
+        return "ja"
+    return default if default != "ja" or not text.strip() else "en"
+
+
+class Triager:
+    def __init__(self, lexicons: Mapping[str, Lexicon], model: TextModel, *, tuning: Tuning | None = None,
+                 categories: tuple[str, ...] = ()) -> None:
+        self.lexicons = lexicons
+        self.model = model
+        self.tuning = tuning or Tuning()
+        self.categories = categories
+
+    def read(self, text: str, *, default_locale: str = "en") -> Triage:
+        locale = detect_locale(text, default_locale)
+        clean = normalise(_MENTION.sub(" ", text))  # "@everyone" names people; it says nothing about the incident
+        if not clean.strip():
+            return Triage(category="other", severity=Severity.LOW, locale=locale)
+        lexicon = self.lexicons.get(locale) or next(iter(self.lexicons.values()))
+        hits = lexicon.hits(clean)
+        p = self.model.probabilities(clean, locale)
+        facets = self._facets(p, hits)
+        situation = _top(p.get("situation", {})) or Situation.MISTAKE.value
+        if situation == Situation.MISTAKE.value and "abuse" in hits and p["situation"].get(
+                Situation.CUSTOMER_HARASSMENT.value, 0) >= 0.2:
+            situation = Situation.CUSTOMER_HARASSMENT.value
+        ranked = sorted(p["category"].items(), key=lambda kv: -kv[1])
+        category, confidence = ranked[0]
+        second = ranked[1] if len(ranked) > 1 else ("", 0.0)
+        severity, reasons = self._severity(p["severity"], facets, situation)
+        questions = self._questions(confidence, second[1], p, facets, hits)
+        signals = tuple(dict.fromkeys(reasons + [f for f in IMPORTANCE if f in facets]))
+        why = f"{severity.value}: " + " · ".join(_reason_words(facets)) if facets else severity.value
+        return Triage(
+            category=category, severity=severity, locale=locale, signals=signals, confidence=confidence,
+            situation=situation, found_by=_top(p.get("found_by", {})) or "customer", facets=facets,
+            alternatives=tuple(c for c, _ in ranked[1:3]), questions=questions, extracted=extract(text), why=why)
+
+    # --- the parts --------------------------------------------------------------------------
+
+    def _facets(self, p: dict[str, dict[str, float]], hits: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+        t = self.tuning
+        found: dict[str, tuple[str, ...]] = {}
+        negated = bool(hits.get("_negated"))
+        for facet in Facet:
+            prob = p.get(facet.value, {}).get("yes", 0.0)
+            words = tuple(w for concept in EVIDENCE[facet] for w in hits.get(concept, ()))
+            threshold = t.facet_low.get(facet, t.facet)
+            on = prob >= threshold
+            if facet is Facet.HARMED and hits.get("harm") and prob >= t.safety_word_support:
+                on = True
+            if facet is Facet.SAFETY_RISK and (hits.get("harm") or hits.get("safety")) and (
+                    prob >= t.safety_word_support or len(hits.get("safety", ())) >= 2):
+                on = True
+            if facet is Facet.LEGAL_RISK and hits.get("legal"):
+                on = True
+            if on and not words and facet in NEGATED_BY_WORDS and negated:
+                on = False  # "nobody was hurt": the model's hunch does not outweigh the report's own words
+            if on:
+                found[facet.value] = words[:4] or ("read from the wording",)
+        if Facet.HARMED.value in found and Facet.SAFETY_RISK.value not in found:
+            found[Facet.SAFETY_RISK.value] = found[Facet.HARMED.value]
+        return found
+
+    def _severity(self, probs: dict[str, float], facets: dict[str, tuple[str, ...]],
+                  situation: str) -> tuple[Severity, list[str]]:
+        ordered = [probs.get(s.value, 0.0) for s in SEVERITIES]
+        level = max(range(len(ordered)), key=lambda i: ordered[i])
+        if level + 1 < len(ordered) and ordered[level + 1] >= self.tuning.err_higher * ordered[level]:
+            level += 1
+        expected = sum(p * k for k, p in enumerate(ordered))
+        if level - expected > self.tuning.max_jump:
+            level = math.ceil(expected)
+        elif expected - level > self.tuning.max_jump:
+            level = math.ceil(expected - self.tuning.max_jump)
+        reasons: list[str] = []
+
+        def floor(minimum: Severity, why: str) -> None:
+            nonlocal level
+            if level < minimum.rank:
+                level = minimum.rank
+                reasons.append(why)
+
+        has = facets.__contains__
+        if has(Facet.SAFETY_RISK) and has(Facet.HARMED):
+            floor(Severity.CRITICAL, "someone was harmed")
+        for facet in self.tuning.critical_facets:
+            if has(facet):
+                floor(Severity.CRITICAL, facet.replace("_", " "))
+        if has(Facet.SAFETY_RISK):
+            floor(Severity.HIGH, "a safety risk")
+        if has(Facet.PERSONAL_DATA):
+            floor(Severity.CRITICAL if has(Facet.MANY_CUSTOMERS) else Severity.HIGH, "personal data")
+        for facet, why in ((Facet.LEGAL_RISK, "a legal threat"), (Facet.REPEAT_FAILURE, "a repeat failure"),
+                           (Facet.PUBLIC_EXPOSURE, "it is public"), (Facet.MANY_CUSTOMERS, "many customers")):
+            if has(facet):
+                floor(Severity.HIGH, why)
+        if situation == Situation.CUSTOMER_HARASSMENT.value:
+            floor(Severity.HIGH, "staff need protecting")
+        return SEVERITIES[level], reasons
+
+    def _questions(self, confidence: float, second: float, p: dict[str, dict[str, float]],
+                   facets: dict[str, tuple[str, ...]], hits: dict[str, list[str]]) -> tuple[str, ...]:
+        t = self.tuning
+        asks = []
+        if confidence < t.ask_below or confidence - second < t.ask_gap:
+            asks.append("category")
+        if Facet.SAFETY_RISK.value not in facets and (
+                hits.get("safety") or p.get(Facet.SAFETY_RISK.value, {}).get("yes", 0) >= 0.1):
+            asks.append("safety")
+        if Facet.PERSONAL_DATA.value not in facets and (
+                hits.get("data") or p.get(Facet.PERSONAL_DATA.value, {}).get("yes", 0) >= 0.1):
+            asks.append("personal_data")
+        b2b = p.get(Facet.B2B.value, {}).get("yes", 0)
+        if Facet.B2B.value not in facets and b2b >= 0.25:
+            asks.append("b2b")
+        return tuple(asks)
+
+
+def _top(probs: dict[str, float]) -> str:
+    return max(probs.items(), key=lambda kv: kv[1])[0] if probs else ""
+
+
+def _reason_words(facets: dict[str, tuple[str, ...]]) -> list[str]:
+    words: list[str] = []
+    for facet in IMPORTANCE:
+        if facet.value in facets:
+            evidence = facets[facet.value][0]
+            word = facet.value.replace("_", " ") if evidence == "read from the wording" else evidence
+            if word not in words:
+                words.append(word)
+    return words[:4]

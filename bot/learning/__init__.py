@@ -1,0 +1,1 @@
+"""Models learnt from the labelled corpora in data/corpus, built here, never downloaded."""

@@ -1,0 +1,36 @@
+"""The coach as the app uses it: wording from responses/, the model from data/corpus/drafts."""
+
+from __future__ import annotations
+
+import tomllib
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from bot import resources
+from bot.domain.coach_engine import Coach
+from bot.learning import corpus
+from bot.learning.coach_model import load_or_train
+
+
+def load_wording(root: Path | None = None, override: Path | None = None) -> dict[str, dict[str, Any]]:
+    """Each locale's coach.toml (why / rewrite / tip tables), an override folder's tables on top."""
+    folder = root or resources.responses_dir()
+    found: dict[str, dict[str, Any]] = {}
+    for path in sorted(folder.glob("*/coach.toml")):
+        with path.open("rb") as fh:
+            found[path.parent.name] = tomllib.load(fh)
+    if override is not None:
+        for path in sorted(override.glob("*/coach.toml")):
+            with path.open("rb") as fh:
+                extra = tomllib.load(fh)
+            base = found.setdefault(path.parent.name, {})
+            for table, values in extra.items():
+                if isinstance(values, dict):
+                    base[table] = {**base.get(table, {}), **values}
+    return found
+
+
+@cache
+def default_coach(override: Path | None = None) -> Coach:
+    return Coach(load_or_train(lambda: corpus.load("drafts")), load_wording(override=override))

@@ -1,0 +1,105 @@
+"""The triage engine as the app uses it: lexicons from responses/, the model from data/corpus.
+
+The model is loaded (or trained, on a machine that has never seen this corpus) in the
+background when the app starts: a report never waits more than `MODEL_WAIT` for it. Until it
+is ready, reports are read by the lexicon alone (`LexiconModel`), a cruder but safe reading,
+and the safety rules and severity floors apply all the same.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import tomllib
+from functools import cache
+from pathlib import Path
+
+from bot import resources
+from bot.domain.model import Triage
+from bot.domain.triage import Lexicon, Triager
+from bot.domain.triage.lexicon import normalise
+from bot.learning import corpus
+from bot.learning.triage_model import load_or_train
+
+log = logging.getLogger(__name__)
+
+MODEL_WAIT = 1.0  # seconds a report may wait for the model while it loads
+
+# Which lexicon concepts stand for which category, for the lexicon-only reading.
+CATEGORY_CONCEPTS = {
+    "late_delivery": ("late",), "wrong_item": ("wrong",), "damaged_item": ("damaged",),
+    "billing_error": ("money",), "rude_service": ("rude",), "missed_deadline": ("deadline",),
+    "quality_defect": ("defect",), "privacy_breach": ("data",), "outage": ("system",),
+}
+FACET_CONCEPTS = {
+    "safety_risk": ("safety", "harm"), "harmed": ("harm",), "personal_data": ("data",), "b2b": ("business",),
+    "repeat_failure": ("repeat",), "public_exposure": ("public",), "vulnerable_customer": ("child", "vulnerable"),
+    "vip": ("vip",), "financial_loss": ("loss",), "legal_risk": ("legal",), "many_customers": ("many",),
+    "customer_angry": ("angry",),
+}
+
+
+def load_lexicons(root: Path | None = None) -> dict[str, Lexicon]:
+    """Every locale folder with a triage.toml; a new locale brings its own."""
+    folder = root or resources.responses_dir()
+    found = {}
+    for path in sorted(folder.glob("*/triage.toml")):
+        with path.open("rb") as fh:
+            found[path.parent.name] = Lexicon.from_data(path.parent.name, tomllib.load(fh))
+    return found
+
+
+class LexiconModel:
+    """Probabilities from concept counts alone: the reading while the learnt model loads."""
+
+    def __init__(self, lexicons: dict[str, Lexicon]) -> None:
+        self.lexicons = lexicons
+
+    def probabilities(self, text: str, locale: str) -> dict[str, dict[str, float]]:
+        hits = self.lexicons[locale].hits(normalise(text)) if locale in self.lexicons else {}
+        scores = {c: float(sum(len(hits.get(k, ())) for k in ks)) for c, ks in CATEGORY_CONCEPTS.items()}
+        scores["other"] = 0.5
+        total = sum(scores.values())
+        out: dict[str, dict[str, float]] = {"category": {c: v / total for c, v in scores.items()}}
+        out["severity"] = {"low": 0.2, "medium": 0.4, "high": 0.3, "critical": 0.1}
+        harassment = 0.6 if hits.get("abuse") else 0.0
+        near = 0.6 if hits.get("caught") else 0.0
+        out["situation"] = {"customer_harassment": harassment, "near_miss": near,
+                            "mistake": 1.0 - max(harassment, near)}
+        for facet, concepts in FACET_CONCEPTS.items():
+            yes = 0.6 if any(hits.get(c) for c in concepts) else 0.0
+            out[facet] = {"yes": yes, "no": 1 - yes}
+        return out
+
+
+class WarmingTriager:
+    """Reads with the learnt model once it is ready; until then, with the lexicon alone."""
+
+    def __init__(self) -> None:
+        self.lexicons = load_lexicons()
+        self._fallback = Triager(self.lexicons, LexiconModel(self.lexicons))
+        self._ready = threading.Event()
+        self._real: Triager | None = None
+        threading.Thread(target=self._load, name="owabi-model", daemon=True).start()
+
+    def _load(self) -> None:
+        try:
+            self._real = default_triager()
+        except Exception as exc:  # a broken corpus must not stop reports: the lexicon reads them
+            log.error("the triage model could not be built (%s); reading reports by the lexicon alone",
+                      type(exc).__name__, exc_info=exc)
+        finally:
+            self._ready.set()
+
+    def read(self, text: str, *, default_locale: str = "en") -> Triage:
+        self._ready.wait(MODEL_WAIT)
+        reader = self._real or self._fallback
+        return reader.read(text, default_locale=default_locale)
+
+
+@cache
+def default_triager() -> Triager:
+    """Built once per process (the model is read from the cache, or trained and cached)."""
+    lexicons = load_lexicons()
+    model = load_or_train(lexicons, lambda: corpus.load("reports"))
+    return Triager(lexicons, model)

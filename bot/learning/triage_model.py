@@ -1,0 +1,173 @@
+"""The learnt half of triage: scikit-learn models over character n-grams and lexicon concepts.
+
+Two experts per question, multiplied (a product of experts):
+- character 1–4-grams with TF-IDF (no tokenizer needed for Japanese, robust to typos), and
+- counts of the lexicon's concepts ("late", "money", "safety", …), which carry general words
+  the corpus never used.
+Each expert is a logistic regression; their log-probabilities are added, the concept expert
+weighted by `CONCEPT_WEIGHT`. Facets are one binary pair of experts each.
+
+Trained from data/corpus at first use and cached on disk (keyed by the corpus fingerprint,
+this module's version and scikit-learn's), so nothing is downloaded and a new corpus or a new
+scikit-learn simply retrains.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import joblib
+import numpy as np
+import sklearn
+from scipy.sparse import csr_matrix
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+
+from bot.domain.triage.lexicon import Lexicon, normalise
+from bot.learning.corpus import Item, fingerprint
+
+log = logging.getLogger(__name__)
+
+VERSION = "2"
+SINGLE = ("category", "severity", "situation", "found_by")
+FACETS = ("safety_risk", "harmed", "personal_data", "b2b", "repeat_failure", "public_exposure",
+          "vulnerable_customer", "vip", "financial_loss", "legal_risk", "many_customers", "customer_angry")
+CONCEPT_WEIGHT = 0.3
+Probabilities = dict[str, dict[str, float]]
+
+
+class TriageModel:
+    def __init__(self, lexicons: dict[str, Lexicon]) -> None:
+        self.lexicons = lexicons
+        self.concepts = sorted({c for lex in lexicons.values() for c in lex.concepts})
+        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 4), sublinear_tf=True, min_df=2,
+                                          dtype=np.float32)
+        self.text: dict[str, LogisticRegression] = {}
+        self.concept: dict[str, LogisticRegression] = {}
+
+    # --- features ------------------------------------------------------------------------
+
+    def concept_counts(self, texts: Sequence[str], locales: Sequence[str]) -> csr_matrix:
+        rows = []
+        for text, locale in zip(texts, locales, strict=True):
+            hits = self.lexicons[locale].hits(text) if locale in self.lexicons else {}
+            rows.append([np.log1p(len(hits.get(c, ()))) for c in self.concepts])
+        return csr_matrix(np.asarray(rows, dtype=np.float32).reshape(len(rows), len(self.concepts)))
+
+    # --- training ------------------------------------------------------------------------
+
+    def fit(self, items: Sequence[Item]) -> TriageModel:
+        texts = [normalise(i.text) for i in items]
+        locales = [i.locale for i in items]
+        grams = self.vectorizer.fit_transform(texts)
+        concepts = self.concept_counts(texts, locales)
+        targets: dict[str, list[str]] = {task: [str(i.labels[task]) for i in items] for task in SINGLE}
+        for facet in FACETS:
+            targets[facet] = ["yes" if facet in i.labels["facets"] else "no" for i in items]
+        for task, y in targets.items():
+            if len(set(y)) < 2:
+                continue
+            # Rare answers (a facet, a near miss) are weighted up: missing them is the costly error.
+            weight = None if task in ("category", "severity") else "balanced"
+            self.text[task] = LogisticRegression(C=10, max_iter=3000, class_weight=weight).fit(grams, y)
+            self.concept[task] = LogisticRegression(C=1, max_iter=3000, class_weight=weight).fit(concepts, y)
+        self._compile()
+        return self
+
+    def _compile(self) -> None:
+        """All tasks' weights side by side, so one report costs two matrix products, not 32 calls."""
+        self._tasks: list[tuple[str, list[str], slice]] = []
+        text_cols, concept_cols, text_bias, concept_bias = [], [], [], []
+        start = 0
+        for task, model in self.text.items():
+            width = model.coef_.shape[0]
+            self._tasks.append((task, [str(c) for c in model.classes_], slice(start, start + width)))
+            text_cols.append(model.coef_.T)
+            concept_cols.append(self.concept[task].coef_.T)
+            text_bias.append(model.intercept_)
+            concept_bias.append(self.concept[task].intercept_)
+            start += width
+        self._w_text = np.hstack(text_cols).astype(np.float32)
+        self._w_concept = np.hstack(concept_cols).astype(np.float32)
+        self._b = (np.concatenate(text_bias), np.concatenate(concept_bias))
+
+    # --- reading one report ------------------------------------------------------------------
+
+    def probabilities(self, text: str, locale: str) -> Probabilities:
+        """Question → answer → probability, for one report (its text already normalised)."""
+        grams = self.vectorizer.transform([text])
+        concepts = self.concept_counts([text], [locale])
+        text_scores = np.asarray(grams @ self._w_text).ravel() + self._b[0]
+        concept_scores = np.asarray(concepts @ self._w_concept).ravel() + self._b[1]
+        out: Probabilities = {}
+        for task, classes, cols in self._tasks:
+            logp = _log_proba(text_scores[cols]) + CONCEPT_WEIGHT * _log_proba(concept_scores[cols])
+            p = np.exp(logp - logp.max())
+            p = p / p.sum()
+            out[task] = {label: float(v) for label, v in zip(classes, p, strict=True)}
+        return out
+
+
+def _log_proba(scores: np.ndarray) -> np.ndarray:
+    """Log-probabilities as scikit-learn's logistic regression gives them (binary: one score)."""
+    if scores.shape[0] == 1:
+        z = float(scores[0])
+        return np.array([-np.logaddexp(0.0, z), -np.logaddexp(0.0, -z)])
+    shifted: np.ndarray = scores - scores.max()
+    result: np.ndarray = shifted - np.log(np.exp(shifted).sum())
+    return result
+
+
+# --- building and caching -------------------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    """Where trained models are kept: OWABI_MODEL_CACHE, else the user's cache, else a temp folder."""
+    chosen = os.environ.get("OWABI_MODEL_CACHE")
+    if chosen:
+        return Path(chosen)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "owabi"
+
+
+def load_or_train(lexicons: dict[str, Lexicon], items_loader: Any, *, kind: str = "reports") -> TriageModel:
+    """The model for the corpus as it is now: from the disk cache, or trained and cached."""
+    key = f"triage-{VERSION}-{fingerprint(kind)}-{_lexicon_key(lexicons)}-sk{sklearn.__version__}.joblib"
+    for folder in (cache_dir(), Path(tempfile.gettempdir()) / "owabi-models"):
+        path = folder / key
+        if path.is_file():
+            try:
+                model: TriageModel = joblib.load(path)
+                model.lexicons = lexicons
+                return model
+            except Exception as exc:  # a half-written or foreign file: train again
+                log.warning("ignoring unreadable model cache %s (%s)", path, type(exc).__name__)
+    model = TriageModel(lexicons).fit(items_loader())
+    for folder in (cache_dir(), Path(tempfile.gettempdir()) / "owabi-models"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            tmp = folder / (key + f".{os.getpid()}.tmp")
+            joblib.dump(model, tmp)
+            os.replace(tmp, folder / key)
+            break
+        except OSError:
+            continue
+    return model
+
+
+def _lexicon_key(lexicons: dict[str, Lexicon]) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    for locale in sorted(lexicons):
+        lex = lexicons[locale]
+        for name in sorted(lex.concepts):
+            digest.update(name.encode())
+            for pattern in lex.concepts[name]:
+                digest.update(pattern.pattern.encode())
+    return digest.hexdigest()[:10]
