@@ -12,14 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import sklearn
 from sklearn.feature_extraction.text import TfidfVectorizer
@@ -27,8 +23,8 @@ from sklearn.linear_model import LogisticRegression
 
 from bot.domain.coach_engine import ELEMENTS, PROBLEMS, needed_elements, sentences
 from bot.domain.triage.lexicon import normalise
+from bot.learning.cache import cached
 from bot.learning.corpus import Item, fingerprint
-from bot.learning.triage_model import cache_dir
 
 log = logging.getLogger(__name__)
 
@@ -105,26 +101,7 @@ def _overlaps(sentence: str, phrase: str) -> bool:
 
 def load_or_train(items_loader: Any) -> CoachModel:
     key = f"coach-{VERSION}-{fingerprint('drafts')}-{_code_key()}-sk{sklearn.__version__}.joblib"
-    folders = (cache_dir(), Path(tempfile.gettempdir()) / "owabi-models")
-    for folder in folders:
-        path = folder / key
-        if path.is_file():
-            try:
-                model: CoachModel = joblib.load(path)
-                return model
-            except Exception as exc:
-                log.warning("ignoring unreadable model cache %s (%s)", path, type(exc).__name__)
-    model = CoachModel().fit(items_loader())
-    for folder in folders:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = folder / (key + f".{os.getpid()}.tmp")
-            joblib.dump(model, tmp)
-            os.replace(tmp, folder / key)
-            break
-        except OSError:
-            continue
-    return model
+    return cached(key, lambda: CoachModel().fit(items_loader()))
 
 
 def _code_key() -> str:

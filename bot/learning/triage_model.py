@@ -15,13 +15,9 @@ scikit-learn simply retrains.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
 import sklearn
 from scipy.sparse import csr_matrix
@@ -29,6 +25,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from bot.domain.triage.lexicon import Lexicon, normalise
+from bot.learning.cache import cached
 from bot.learning.corpus import Item, fingerprint
 
 log = logging.getLogger(__name__)
@@ -126,37 +123,11 @@ def _log_proba(scores: np.ndarray) -> np.ndarray:
 # --- building and caching -------------------------------------------------------------------
 
 
-def cache_dir() -> Path:
-    """Where trained models are kept: OWABI_MODEL_CACHE, else the user's cache, else a temp folder."""
-    chosen = os.environ.get("OWABI_MODEL_CACHE")
-    if chosen:
-        return Path(chosen)
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "owabi"
-
-
 def load_or_train(lexicons: dict[str, Lexicon], items_loader: Any, *, kind: str = "reports") -> TriageModel:
     """The model for the corpus as it is now: from the disk cache, or trained and cached."""
     key = f"triage-{VERSION}-{fingerprint(kind)}-{_lexicon_key(lexicons)}-sk{sklearn.__version__}.joblib"
-    for folder in (cache_dir(), Path(tempfile.gettempdir()) / "owabi-models"):
-        path = folder / key
-        if path.is_file():
-            try:
-                model: TriageModel = joblib.load(path)
-                model.lexicons = lexicons
-                return model
-            except Exception as exc:  # a half-written or foreign file: train again
-                log.warning("ignoring unreadable model cache %s (%s)", path, type(exc).__name__)
-    model = TriageModel(lexicons).fit(items_loader())
-    for folder in (cache_dir(), Path(tempfile.gettempdir()) / "owabi-models"):
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = folder / (key + f".{os.getpid()}.tmp")
-            joblib.dump(model, tmp)
-            os.replace(tmp, folder / key)
-            break
-        except OSError:
-            continue
+    model = cached(key, lambda: TriageModel(lexicons).fit(items_loader()))
+    model.lexicons = lexicons
     return model
 
 
