@@ -105,5 +105,5 @@ def test_check_on_an_incident_is_judged_for_it(owabi: Harness) -> None:
     owabi.slack.command(STAFF, "sent the quote for the Sato company to the wrong client, with their prices")
     reply = owabi.slack.command(STAFF, "check Sorry if this caused any trouble. It won't happen again.")
     assert "Judged for OOPS-0001" in reply.text and "Fix" in reply.text
-    review = owabi.store.events.all()[-1]
-    assert review.kind == "coach_review" and review.incident_id == 1 and review.data["verdict"] == "fix"
+    review = next(e for e in owabi.store.events.all() if e.kind == "coach_review")
+    assert review.incident_id == 1 and review.data["verdict"] == "fix"
