@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.domain.model import Contact, Severity
+from bot.domain.model import Contact, Incident, Severity
 from bot.domain.text import clean
 from bot.service import EmptyReport, NotAllowed, Owabi
 from bot.slack import ids
@@ -78,13 +78,8 @@ def register(app: App, service: Owabi) -> None:
             if respond.response_url:
                 respond(response_type="ephemeral", replace_original=False, **service.compose.note("not_allowed"))
             return
-        if body.get("response_url"):
-            service.store.outbox.enqueue(
-                key=f"script_answer:{incident.id}:{question}", method="response_url",
-                payload={"response_url": body["response_url"], "replace_original": True,
-                         "response_type": "ephemeral", **service.compose.reporter(incident)},
-                at=service.clock(), incident_id=incident.id, purpose="script_update", recipient=user)
-            service.wake()
+        _replace_script(service, incident, body.get("response_url", ""), key=f"script_answer:{incident.id}:{question}",
+                        user=user)
 
     @app.view(ids.EDIT_VIEW)
     def edit_form(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -100,10 +95,17 @@ def register(app: App, service: Owabi) -> None:
             ack(response_action="errors", errors={"category": service.compose.note("not_allowed")["text"][:150]})
             return
         ack()
-        if meta.get("response_url"):
-            service.store.outbox.enqueue(
-                key=f"script_replace:{incident.id}:{view.get('id', '')}", method="response_url",
-                payload={"response_url": meta["response_url"], "replace_original": True,
-                         "response_type": "ephemeral", **service.compose.reporter(incident)},
-                at=service.clock(), incident_id=incident.id, purpose="script_update", recipient=user)
-            service.wake()
+        _replace_script(service, incident, meta.get("response_url", ""),
+                        key=f"script_replace:{incident.id}:{view.get('id', '')}", user=user)
+
+
+def _replace_script(service: Owabi, incident: Incident, response_url: str, *, key: str, user: str) -> None:
+    """Rewrite the reporter's private script in place (through the outbox, so it is not lost)."""
+    if not response_url:
+        return
+    service.store.outbox.enqueue(
+        key=key, method="response_url",
+        payload={"response_url": response_url, "replace_original": True, "response_type": "ephemeral",
+                 **service.compose.reporter(incident)},
+        at=service.clock(), incident_id=incident.id, purpose="script_update", recipient=user)
+    service.wake()
