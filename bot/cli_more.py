@@ -74,7 +74,7 @@ def cmd_backup(args: argparse.Namespace) -> int:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = args.to or settings.owabi_db.parent / "backups" / f"owabi-{stamp}.db"
     store.backup(target)
-    checked, broken = Store.open(target).events.verify()
+    checked, broken = Store.open(target, audit_key=settings.audit_key()).events.verify()
     print(f"Backed up to {target}: {checked} events, chain {'intact' if broken is None else f'BROKEN at {broken}'}")
     return 0 if broken is None else 1
 

@@ -133,13 +133,20 @@ class Owabi:
         """Store spooled reports now that the database takes writes; returns how many were stored."""
         stored = 0
         for path, record in self.store.spool.pending():
-            key = str(record["key"])
-            if self.store.incidents.by_key(key) is None:
-                report = _report_from_json(record["report"])
-                incident = self._record(report, key=key, guess=record.get("guess") or {}, at=float(record["at"]),
-                                        wait=REPORT_WAIT, spooled=True)
-                stored += 1
-                log.info("spooled report stored as %s", incident.ref)
+            try:
+                key = str(record["key"])
+                if self.store.incidents.by_key(key) is None:
+                    report = _report_from_json(record["report"])
+                    incident = self._record(report, key=key, guess=record.get("guess") or {},
+                                            at=float(record["at"]), wait=REPORT_WAIT, spooled=True)
+                    stored += 1
+                    log.info("spooled report stored as %s", incident.ref)
+            except StoreBusy:
+                raise  # the lock is taken again: the whole pass waits
+            except Exception as exc:  # one bad file must not hold back the others; it stays for an operator
+                log.error("spooled report %s could not be stored (%s); left in place", path.name,
+                          type(exc).__name__)
+                continue
             self.store.spool.done(path)
         return stored
 
@@ -356,7 +363,8 @@ def _report_json(report: Report) -> dict[str, Any]:
     return {"reporter": report.reporter, "text": report.text, "category": report.category,
             "severity": report.severity.value, "locale": report.locale, "contact": report.contact.value,
             "customer": report.customer, "channel_id": report.channel_id, "signals": list(report.signals),
-            "situation": report.situation, "facets": report.facets}
+            "situation": report.situation, "facets": report.facets, "questions": list(report.questions),
+            "alternatives": list(report.alternatives)}
 
 
 def _report_from_json(data: dict[str, Any]) -> Report:
@@ -364,4 +372,5 @@ def _report_from_json(data: dict[str, Any]) -> Report:
                   severity=Severity(data["severity"]), locale=data["locale"], contact=Contact(data["contact"]),
                   customer=data.get("customer", ""), channel_id=data.get("channel_id", ""),
                   signals=tuple(data.get("signals") or ()), situation=data.get("situation", "mistake"),
-                  facets=dict(data.get("facets") or {}))
+                  facets=dict(data.get("facets") or {}), questions=tuple(data.get("questions") or ()),
+                  alternatives=tuple(data.get("alternatives") or ()))

@@ -189,6 +189,10 @@ TAMPERINGS: dict[str, Callable[[Path], None]] = {
         db, "UPDATE outbox SET payload = replace(payload, 'room 12', 'room 99') WHERE id = 1"),
     "truncate the file": lambda db: db.write_bytes(b""),
     "remove the file": lambda db: (db.unlink(), Path(str(db) + "-wal").unlink(missing_ok=True)),  # type: ignore[func-returns-value]
+    "re-hash everything without the key": lambda db: (_edit(db, "UPDATE events SET keyed = 0"),
+                                                      _rehash_from(db, 1)),  # type: ignore[func-returns-value]
+    "delete an incident": lambda db: _edit(db, "DELETE FROM incidents WHERE id = 1"),
+    "mark an incident practice": lambda db: _edit(db, "UPDATE incidents SET practice = 1 WHERE id = 1"),
     "append an unkeyed event": lambda db: _edit(
         db, "INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash, keyed) SELECT at + 1, 1, "
             "'resolved', 'U0GM01', '{}', hash, hash, 0 FROM events ORDER BY id DESC LIMIT 1"),

@@ -22,6 +22,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -38,6 +39,7 @@ StartResponse = Callable[..., Any]
 MAX_BODY = 1_000_000  # Slack's own payloads are a few kB; a modal with many fields is < 100 kB
 MAX_DEPTH = 40  # Slack's deepest payloads (views with rich text) nest about 15 levels
 CLOCK_SKEW = 300  # seconds, as Slack documents
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also accepts "²"
 REFUSAL_LOG_EVERY = 60.0  # seconds between log lines about refused requests
 
 
@@ -140,7 +142,7 @@ class SlackEdge:
         headers = _headers(environ)
         timestamp = headers.get("x-slack-request-timestamp", "")
         signature = headers.get("x-slack-signature", "")
-        if not timestamp.isdigit() or abs(self.clock() - int(timestamp)) > CLOCK_SKEW:
+        if not _TIMESTAMP.fullmatch(timestamp) or abs(self.clock() - int(timestamp)) > CLOCK_SKEW:
             raise BadRequest(401, "missing or stale X-Slack-Request-Timestamp")
         expected = "v0=" + hmac.new(self._secret, b"v0:" + timestamp.encode() + b":" + raw_bytes,
                                     hashlib.sha256).hexdigest()

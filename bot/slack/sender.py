@@ -79,7 +79,7 @@ class Dispatcher(PollingWorker):
     name = "dispatcher"
 
     def __init__(self, store: Store, client: WebClient, hooks: DeliveryHooks, *,
-                 clock: Callable[[], float] = time.time, lease: float = 30.0, batch: int = 20,
+                 clock: Callable[[], float] = time.time, lease: float = 30.0, batch: int = 2,
                  idle_poll: float = 1.0, threads: int = 1, health: Health | None = None) -> None:
         super().__init__(clock=clock, idle_poll=idle_poll, threads=threads)
         self.store = store
@@ -107,6 +107,10 @@ class Dispatcher(PollingWorker):
         return len(claimed)
 
     def _deliver(self, item: Outgoing) -> None:
+        # Each send renews the claim first: a message whose lease ran out while earlier ones
+        # were slow belongs to whoever holds it now, and is not sent from here.
+        if not self.store.outbox.renew(item.id, worker=self.worker, until=self.clock() + self.lease):
+            return
         try:
             channel, ts = self._send_once(item)
         except Retry as exc:
@@ -133,13 +137,15 @@ class Dispatcher(PollingWorker):
                                  method=item.method, channel=channel, ts=ts, outbox_id=item.id)
 
     def _give_up(self, item: Outgoing, error: str) -> None:
-        if self.store.outbox.mark_failed(item.id, worker=self.worker, error=error):
-            self.hooks.undeliverable(incident_id=item.incident_id, purpose=item.purpose, recipient=item.recipient,
-                                     error=error, outbox_id=item.id)
+        """Failed and handed to a person in one transaction: never failed with nobody told."""
+        with self.store.transaction():
+            if self.store.outbox.mark_failed(item.id, worker=self.worker, error=error):
+                self.hooks.undeliverable(incident_id=item.incident_id, purpose=item.purpose,
+                                         recipient=item.recipient, error=error, outbox_id=item.id)
 
     def _send_once(self, item: Outgoing) -> tuple[str, str]:
         payload = self._payload(item)
-        if item.maybe_sent and item.method == "chat.postMessage":
+        if item.maybe_sent and item.method == "chat.postMessage" and _is_dm(payload):
             found = self._already_posted(item, payload)
             if found is not None:
                 log.info("message %s had reached Slack before; not sending it again", item.id)
@@ -175,6 +181,9 @@ class Dispatcher(PollingWorker):
             history: Any = self.client.conversations_history(
                 channel=channel, oldest=f"{item.created_at - 5:.6f}", limit=100, include_all_metadata=True)
         except SlackApiError as exc:
+            data = exc.response.data if isinstance(exc.response.data, dict) else {}
+            if str(data.get("error", "")) in ("missing_scope", "not_in_channel", "channel_not_found"):
+                return None  # cannot look: send (a rare double beats a lost message)
             raise self._classify(exc, item, maybe_sent=True) from exc
         except (URLError, OSError, TimeoutError) as exc:
             raise Retry(f"connection: {type(exc).__name__}", backoff(item.attempts), maybe_sent=True) from exc
@@ -197,8 +206,10 @@ class Dispatcher(PollingWorker):
             return str(result.get("channel") or ""), str(result.get("ts") or "")
         except SlackApiError as exc:
             raise self._classify(exc, item, maybe_sent=False) from exc
-        except (URLError, OSError, TimeoutError) as exc:
-            # The request may have reached Slack before the connection broke: look before resending.
+        except (Retry, Permanent, TokenRefused):
+            raise
+        except Exception as exc:  # a broken connection, a truncated answer (IncompleteRead), anything else
+            # The request may have reached Slack before it broke: look before resending; it counts.
             raise Retry(f"connection: {type(exc).__name__}", backoff(item.attempts), maybe_sent=True) from exc
 
     def _respond(self, item: Outgoing, payload: dict[str, Any]) -> tuple[str, str]:
@@ -206,7 +217,7 @@ class Dispatcher(PollingWorker):
         payload.pop("metadata", None)
         resp = WebhookClient(url, timeout=10).send_dict(payload)
         if resp.status_code == 429:
-            raise Retry("rate limited", float(resp.headers.get("Retry-After", ["1"])[0] or 1), counts=False)
+            raise Retry("rate limited", _seconds(resp.headers.get("Retry-After")), counts=False)
         if resp.status_code >= 500:
             raise Retry(f"HTTP {resp.status_code}", backoff(item.attempts))
         if resp.status_code >= 400:
@@ -217,9 +228,8 @@ class Dispatcher(PollingWorker):
         status = exc.response.status_code
         error = str(exc.response.get("error", "")) if isinstance(exc.response.data, dict) else ""
         if status == 429 or error == "ratelimited":
-            after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after") or "1"
-            value = after[0] if isinstance(after, list) else after
-            return Retry("rate limited", max(float(value), 0.1), counts=False)
+            after = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+            return Retry("rate limited", _seconds(after), counts=False)
         if error.startswith("Received a response in a non-JSON format"):
             # A proxy's or load balancer's HTML page: not Slack's answer, so maybe transient.
             return Retry(f"HTTP {status}: not a Slack answer", min(backoff(item.attempts), 5.0),
@@ -240,6 +250,20 @@ class Dispatcher(PollingWorker):
         except (URLError, OSError, TimeoutError):
             return True  # cannot tell: keep the message queued rather than give up on it
         return False
+
+
+def _seconds(header: object) -> float:
+    """A Retry-After header (a string, or a list of them) as seconds; 1 s when unreadable."""
+    value = header[0] if isinstance(header, list) and header else header
+    try:
+        return max(float(str(value)), 0.1)
+    except ValueError:
+        return 1.0
+
+
+def _is_dm(payload: dict[str, Any]) -> bool:
+    """DMs (to a user, or a D… channel) can be looked up with im:history; channel posts cannot."""
+    return str(payload.get("channel") or "")[:1] in ("U", "W", "D")
 
 
 def plain_text(payload: dict[str, Any]) -> dict[str, Any]:

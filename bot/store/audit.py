@@ -144,8 +144,13 @@ def _check_chain(conn: sqlite3.Connection, key: bytes | None, verdict: Verdict) 
         prev, expected_id = row["hash"], row["id"] + 1
         verdict.events += 1
     if verdict.events and not keyed_seen:
-        verdict.notes.append("the chain is not keyed (no OWABI_AUDIT_KEY when it was written): a deliberate "
-                             "re-hash would not show")
+        if key is not None:
+            # A keyed log re-hashed without the key and marked unkeyed would otherwise pass.
+            verdict.problems.append("OWABI_AUDIT_KEY is set but no event is keyed: the log was re-hashed "
+                                    "without the key, or written before the key was set")
+        else:
+            verdict.notes.append("the chain is not keyed (no OWABI_AUDIT_KEY when it was written): a deliberate "
+                                 "re-hash would not show")
 
 
 def _check_anchor(conn: sqlite3.Connection, key: bytes | None, anchor_path: Path | None, verdict: Verdict) -> None:
@@ -201,7 +206,13 @@ def _check_state(conn: sqlite3.Connection, verdict: Verdict) -> None:
             expected[iid]["state"] = kind
             if kind == "resolved" and data.get("lesson"):
                 lessons[iid] = data["lesson"]
-    for row in conn.execute("SELECT * FROM incidents WHERE practice = 0"):
+    rows = {row["id"]: row for row in conn.execute("SELECT * FROM incidents")}
+    for incident_id in expected:
+        if incident_id not in rows:
+            verdict.problems.append(f"incident {incident_id} is in the log but not in the table (deleted)")
+        elif rows[incident_id]["practice"]:
+            verdict.problems.append(f"incident {rows[incident_id]['ref']} was marked practice after it was reported")
+    for row in (r for r in rows.values() if not r["practice"]):
         want = expected.get(row["id"])
         if want is None:
             verdict.problems.append(f"incident {row['ref']} has no 'reported' event (inserted outside Owabi)")

@@ -10,6 +10,7 @@ import os
 import socket
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -86,11 +87,13 @@ class Connections:
         if db.conn.in_transaction:
             yield db
             return
+        deadline = None if wait is None else time.monotonic() + wait
         if not self._writer.acquire(timeout=-1 if wait is None else wait):
             raise StoreBusy("another writer in this process holds the lock")
         try:
-            if wait is not None:
-                db.conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            if deadline is not None:  # one budget for both waits: this process's threads, then others
+                left = max(0.0, deadline - time.monotonic())
+                db.conn.execute(f"PRAGMA busy_timeout = {int(left * 1000)}")
             try:
                 db.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
@@ -105,7 +108,12 @@ class Connections:
             except BaseException:
                 db.conn.execute("ROLLBACK")
                 raise
-            db.conn.execute("COMMIT")
+            try:
+                db.conn.execute("COMMIT")
+            except sqlite3.Error:
+                if db.conn.in_transaction:  # never keep the write lock after a failed commit (disk full)
+                    db.conn.execute("ROLLBACK")
+                raise
         finally:
             self._writer.release()
 

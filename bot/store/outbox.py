@@ -73,6 +73,13 @@ class Outbox:
             claimed = [dict(zip(cols, r, strict=True)) for r in rows.fetchall()]
         return sorted((_to_outgoing(r) for r in claimed), key=lambda o: o.id)
 
+    def renew(self, outgoing_id: int, *, worker: str, until: float) -> bool:
+        """Extend this worker's claim before a send; False if the lease went to someone else."""
+        with self._c.write() as db:
+            cur = db.execute("UPDATE outbox SET claimed_until = ? WHERE id = ? AND claimed_by = ?"
+                             " AND status = 'pending'", (until, outgoing_id, worker))
+            return cur.rowcount == 1
+
     def mark_sent(self, outgoing_id: int, *, worker: str, at: float, channel: str = "", ts: str = "") -> bool:
         with self._c.write() as db:
             cur = db.execute(

@@ -47,7 +47,8 @@ class Spool:
             try:
                 yield path, json.loads(path.read_text(encoding="utf-8"))
             except (OSError, ValueError):
-                continue  # unreadable: left in place for an operator, never silently dropped
+                # Unreadable: kept aside for an operator (never dropped), and no longer polled for.
+                path.rename(path.with_suffix(".unreadable"))
 
     def count(self) -> int:
         return sum(1 for _ in self.folder.glob("*.json")) if self.folder.is_dir() else 0
