@@ -41,44 +41,47 @@ def kappa(pairs: list[tuple[object, object]]) -> float:
     return 1.0 if expected == 1 else (observed - expected) / (1 - expected)
 
 
+def stats(pairs: list[tuple[object, object]]) -> dict[str, float]:
+    """Share of items where both labellings agree, and Cohen's kappa."""
+    return {"agreement": round(sum(a == b for a, b in pairs) / len(pairs), 3), "kappa": round(kappa(pairs), 3)}
+
+
+def by_locale(items: list[dict], field: str) -> dict[str, float]:  # type: ignore[type-arg]
+    out = {}
+    for loc in ("en", "ja"):
+        sub = [i for i in items if i["locale"] == loc]
+        if sub:
+            out[f"{field}_{loc}"] = round(sum(i["labels_a"][field] == i["labels_b"][field] for i in sub) / len(sub), 3)
+    return out
+
+
 def reports(items: list[dict]) -> dict[str, object]:  # type: ignore[type-arg]
     out: dict[str, object] = {"items": len(items)}
     for field in ("category", "severity", "situation", "found_by"):
         pairs = [(i["labels_a"][field], i["labels_b"][field]) for i in items]
-        out[field] = {"agreement": round(sum(a == b for a, b in pairs) / len(pairs), 3),
-                      "kappa": round(kappa(pairs), 3)}
+        out[field] = stats(pairs)
     sev = [(SEVERITIES.index(i["labels_a"]["severity"]), SEVERITIES.index(i["labels_b"]["severity"])) for i in items]
     out["severity_within_one"] = round(sum(abs(a - b) <= 1 for a, b in sev) / len(sev), 3)
     facets = {}
     for f in FACETS:
         pairs = [(f in i["labels_a"]["facets"], f in i["labels_b"]["facets"]) for i in items]
-        facets[f] = {"agreement": round(sum(a == b for a, b in pairs) / len(pairs), 3),
-                     "kappa": round(kappa(pairs), 3), "a": sum(a for a, _ in pairs), "b": sum(b for _, b in pairs)}
+        facets[f] = {**stats(pairs), "a": sum(a for a, _ in pairs), "b": sum(b for _, b in pairs)}
     out["facets"] = facets
-    for loc in ("en", "ja"):
-        sub = [i for i in items if i["locale"] == loc]
-        if sub:
-            out[f"category_{loc}"] = round(sum(i["labels_a"]["category"] == i["labels_b"]["category"]
-                                               for i in sub) / len(sub), 3)
+    out.update(by_locale(items, "category"))
     return out
 
 
 def drafts(items: list[dict]) -> dict[str, object]:  # type: ignore[type-arg]
     out: dict[str, object] = {"items": len(items)}
     pairs = [(i["labels_a"]["verdict"], i["labels_b"]["verdict"]) for i in items]
-    out["verdict"] = {"agreement": round(sum(a == b for a, b in pairs) / len(pairs), 3),
-                      "kappa": round(kappa(pairs), 3)}
+    out["verdict"] = stats(pairs)
     probs = {}
     for p in PROBLEMS:
         pp = [(any(x["id"] == p for x in i["labels_a"].get("problems", [])),
                any(x["id"] == p for x in i["labels_b"].get("problems", []))) for i in items]
-        probs[p] = {"agreement": round(sum(a == b for a, b in pp) / len(pp), 3), "kappa": round(kappa(pp), 3)}
+        probs[p] = stats(pp)
     out["problems"] = probs
-    for loc in ("en", "ja"):
-        sub = [i for i in items if i["locale"] == loc]
-        if sub:
-            out[f"verdict_{loc}"] = round(sum(i["labels_a"]["verdict"] == i["labels_b"]["verdict"]
-                                              for i in sub) / len(sub), 3)
+    out.update(by_locale(items, "verdict"))
     return out
 
 

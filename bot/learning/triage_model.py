@@ -14,6 +14,7 @@ scikit-learn simply retrains.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -132,8 +133,6 @@ def load_or_train(lexicons: dict[str, Lexicon], items_loader: Any, *, kind: str 
 
 
 def _lexicon_key(lexicons: dict[str, Lexicon]) -> str:
-    import hashlib
-
     digest = hashlib.sha256()
     for locale in sorted(lexicons):
         lex = lexicons[locale]

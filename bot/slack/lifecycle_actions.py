@@ -201,11 +201,7 @@ def home_view(
 ) -> dict[str, Any]:
     """Staff: their open incidents. Bosses (anyone in a chain, or an admin): their teams' too."""
     policy = service.policy
-    is_boss = (
-        user in policy.admins
-        or user in policy.default.chain
-        or any(user in t.chain for t in policy.teams)
-    )
+    is_boss = policy.is_boss(user)
     reports = service.store.reports
     team = None
     if is_boss:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 # Concepts a negation can cancel; category concepts are facts about what happened and stay.
 NEGATABLE = frozenset({"safety", "harm", "data", "angry", "abuse", "legal", "vulnerable", "child", "loss"})
@@ -36,7 +36,6 @@ class Lexicon:
     locale: str
     concepts: dict[str, tuple[re.Pattern[str], ...]]
     negations: tuple[re.Pattern[str], ...] = ()
-    words: dict[str, tuple[re.Pattern[str], ...]] = field(default_factory=dict)
 
     @classmethod
     def from_data(cls, locale: str, data: dict[str, object]) -> Lexicon:
@@ -44,13 +43,11 @@ class Lexicon:
             return tuple(re.compile(p) for p in items) if isinstance(items, list) else ()
 
         concepts = data.get("concepts") or {}
-        words = data.get("words") or {}
         negations = (data.get("negations") or {})
         return cls(
             locale=locale,
             concepts={k: compile_all(v) for k, v in concepts.items()} if isinstance(concepts, dict) else {},
             negations=compile_all(negations.get("patterns") if isinstance(negations, dict) else None),
-            words={k: compile_all(v) for k, v in words.items()} if isinstance(words, dict) else {},
         )
 
     def negated_spans(self, text: str) -> list[tuple[int, int]]:
@@ -81,6 +78,3 @@ class Lexicon:
                         seen.append(w)
                 found[concept] = seen
         return found
-
-    def any_word(self, group: str, text: str) -> bool:
-        return any(p.search(text) for p in self.words.get(group, ()))
