@@ -1,9 +1,11 @@
 """How well the coach judges apology drafts by voices it was not trained on.
 
-    .venv/bin/python bench/coach_eval.py [--folds 7] [--no-situation]
+    .venv/bin/python bench/coach_eval.py [--mode writers|batches|heldout] [--folds 7] [--no-situation]
 
-Group k-fold by batch (each batch of data/corpus/drafts is one writer's voice): the coach is
-trained on the other batches and judges every draft of the held-out ones, with the draft's
+Drafts come from six writers (den, dja, then dfe, dge, dfj, dgj), each in several batches (voices).
+`writers` (the default) leaves one writer out at a time; `batches` is group k-fold by batch;
+`heldout` trains on the first two writers only and judges the four later ones, once. In every
+mode the coach is trained on the rest and judges every draft of the held-out part, with the draft's
 situation (category, severity, contact, b2b, the incident summary), as `/oops check` on an
 incident does. Printed: good drafts wrongly flagged, bad drafts whose real problem is named
 (a gold problem among the findings), "could be stronger" drafts told so, per problem and per
@@ -24,21 +26,37 @@ from bot.learning.coach_model import CoachModel
 from bot.learning.coaching import load_wording
 from bot.learning.corpus import Item, load
 
+DEV_WRITERS = {"den", "dja"}  # the drafts the coach was first built and tuned on
+
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=7)
+    parser.add_argument("--mode", choices=("batches", "writers", "heldout"), default="writers",
+                        help="batches: group k-fold by batch; writers: leave one writer out; heldout: train on "
+                             "the first two writers (den, dja), judge the four later ones once")
     parser.add_argument("--no-situation", action="store_true", help="judge drafts without their situation")
+    parser.add_argument("--only", default="", help="comma-separated writers to use (e.g. den,dja for development)")
     args = parser.parse_args()
     items = load("drafts")
-    batches = sorted({i.batch for i in items})
-    folds = [batches[k::args.folds] for k in range(args.folds)]
+    if args.only:
+        items = [i for i in items if i.writer in set(args.only.split(","))]
+    if args.mode == "batches":
+        batches = sorted({i.batch for i in items})
+        folds = [set(batches[k::args.folds]) for k in range(args.folds)]
+        group = lambda i: i.batch  # noqa: E731
+    elif args.mode == "writers":
+        folds = [{w} for w in sorted({i.writer for i in items})]
+        group = lambda i: i.writer  # noqa: E731
+    else:
+        folds = [{w for w in {i.writer for i in items} if w not in DEV_WRITERS}]
+        group = lambda i: i.writer  # noqa: E731
     wording = load_wording()
     results: list[tuple[Item, object]] = []
     for fold in folds:
-        train = [i for i in items if i.batch not in fold]
+        train = [i for i in items if group(i) not in fold]
         coach = Coach(CoachModel().fit(train), wording)
-        for item in (i for i in items if i.batch in fold):
+        for item in (i for i in items if group(i) in fold):
             situation = None if args.no_situation else item.situation
             results.append((item, coach.review(item.text, situation)))
     for locale in ("all", "en", "ja"):

@@ -13,8 +13,9 @@ from bot import resources
 from bot.config import PolicyError, Settings
 from bot.domain.durations import format_duration
 from bot.domain.model import Contact, Severity
+from bot.guidance_text import ScriptContext
 from bot.runtime import NotConfigured
-from bot.scripts import Renderer, ScriptContext, TemplateProblem
+from bot.scripts import Renderer, TemplateProblem
 from bot.store import StoreUnavailable
 
 log = logging.getLogger("owabi")
@@ -74,7 +75,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     for sev in Severity:
         print(f"  {sev.value:>8}: acknowledge within {format_duration(policy.ack_window(sev))}, "
               f"notify {policy.notify_levels(sev)} level(s), repeat at top {policy.repeat(sev)}x, "
-              f"remind after {format_duration(policy.remind_after(sev))}")
+              f"remind after {format_duration(policy.remind_after(sev))}, "
+              f"customer hears from us again within {format_duration(policy.follow_up_within(sev))}")
+    a = policy.authority
+    print(f"  make-good without asking: staff {a.amount(a.staff) or '(not set)'}; "
+          f"a boss approves up to {a.amount(a.boss) or '(not set)'}; "
+          f"emergency number on the card: {policy.emergency_number or '(emergency services)'}")
     for team in policy.teams:
         print(f"  team {team.name}: {len(team.members)} member(s); chain {' → '.join(team.chain)}")
     print(f"  anyone else: chain {' → '.join(policy.default.chain)}")
@@ -97,9 +103,28 @@ def cmd_triage(args: argparse.Namespace) -> int:
 
 
 def cmd_script(args: argparse.Namespace) -> int:
-    renderer = Renderer(resources.responses_dir())
+    from bot.config import load_policy
+    from bot.domain.model import Facet
+
+    facets = tuple(f.strip() for f in (args.facets or "").split(",") if f.strip())
+    unknown = sorted(set(facets) - {f.value for f in Facet})
+    if unknown:
+        print(f"owabi: unknown facet {', '.join(unknown)}; known: {', '.join(f.value for f in Facet)}",
+              file=sys.stderr)
+        return 2
+    found_by = args.found_by
+    if args.report and not args.facets:  # read the facts from the report as Owabi would
+        from bot.learning.reader import default_triager
+
+        guess = default_triager().read(args.report, default_locale=args.locale)
+        facets, found_by = tuple(guess.facets), args.found_by or guess.found_by
+    policy = load_policy(_settings().policy_path())
+    renderer = Renderer(resources.responses_dir(), override=policy.responses)
     ctx = ScriptContext(category=args.category, severity=args.severity, contact=args.channel, locale=args.locale,
-                        customer=args.customer or "")
+                        customer=args.customer or "", facets=facets, found_by=found_by or "customer",
+                        text=args.report or "", authority=policy.authority,
+                        follow_up_within=policy.guidance_facts().follow_up_within,
+                        emergency=policy.emergency_number or "")
     print(renderer.script_text(ctx))
     return 0
 
@@ -139,6 +164,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--channel", default=Contact.IN_PERSON.value, choices=[c.value for c in Contact],
                    help="how the staffer is in contact with the customer")
     p.add_argument("--customer", default="", help="customer name to address")
+    p.add_argument("--facets", default="", help="comma-separated facets, e.g. safety_risk,b2b")
+    p.add_argument("--found-by", dest="found_by", default=None, choices=["us", "customer", "public"],
+                   help="who noticed it first")
+    p.add_argument("--report", default="", help="the report text: its facets and the customer's loss are read")
 
     register_more(verb)
     return parser

@@ -36,7 +36,7 @@ def _offline_service() -> Any:
     settings = Settings()
     policy, renderer = load_checked_policy(settings.policy_path())
     return Owabi(store=Store.open(settings.owabi_db), policy=policy,
-                 composer=Composer(renderer, ui_locale=policy.locale))
+                 composer=Composer(renderer, ui_locale=policy.locale, policy=policy.guidance_facts()))
 
 
 def cmd_summary(args: argparse.Namespace) -> int:

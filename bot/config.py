@@ -27,7 +27,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import resources
 from bot.domain.durations import parse_duration
+from bot.domain.guidance import NEXT_CONTACT, Authority
 from bot.domain.model import Category, Severity
+from bot.guidance_text import PolicyFacts
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
@@ -95,6 +97,21 @@ class SeverityPolicy(_Strict):
     repeat: int = Field(default=3, ge=0, le=50)
     notify_levels: int | None = Field(default=None, ge=1, le=10)
     remind_after: Duration | None = None
+    follow_up_within: Duration | None = None  # when the customer hears from us next (the card promises it)
+
+
+class MakeGood(_Strict):
+    """What may be offered for the trouble without asking; amounts in whole units of `currency`."""
+
+    currency: str = Field(default="", max_length=4)
+    staff: int | None = Field(default=None, ge=0)
+    boss: int | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MakeGood:
+        if self.staff is not None and self.boss is not None and self.boss < self.staff:
+            raise ValueError("make_good.boss must be at least make_good.staff")
+        return self
 
 
 class Team(_Strict):
@@ -124,7 +141,9 @@ class Policy(_Strict):
     quiet_hours: str | None = None
     categories: list[str] = Field(default_factory=list)
     responses: Path | None = None
-    follow_up_after: Duration = timedelta(days=3)
+    follow_up_after: Duration | None = None  # older policies: one follow-up time for every severity
+    make_good: MakeGood = Field(default_factory=MakeGood)
+    emergency_number: str | None = Field(default=None, max_length=20)
     summary: SummarySchedule = Field(default_factory=SummarySchedule)
 
     @field_validator("timezone")
@@ -202,6 +221,20 @@ class Policy(_Strict):
     def remind_after(self, severity: Severity) -> timedelta:
         value = self.severity[severity].remind_after
         return value if value is not None else parse_duration(DEFAULT_REMIND[severity.value])
+
+    def follow_up_within(self, severity: Severity) -> timedelta:
+        """When the customer hears from us next: the card promises it, the reminder keeps it."""
+        value = self.severity[severity].follow_up_within or self.follow_up_after
+        return value if value is not None else NEXT_CONTACT[severity]
+
+    @property
+    def authority(self) -> Authority:
+        return Authority(self.make_good.currency, self.make_good.staff, self.make_good.boss)
+
+    def guidance_facts(self) -> PolicyFacts:
+        """What the reporter's guidance needs from the policy."""
+        return PolicyFacts(self.authority, {s: self.follow_up_within(s) for s in Severity},
+                           self.emergency_number or "")
 
     def may_act(self, user: str, chain: list[str]) -> bool:
         return user in chain or user in self.admins

@@ -106,6 +106,8 @@ class Lifecycle:
                 before=incident.state.value,
                 **(resolution.as_dict() if resolution else {}),
             )
+            if move is Move.CONTACT:
+                self._promise_follow_up(incident, at=now)
             if resolution is not None:
                 self._after_resolve(incident, actor=actor, resolution=resolution, at=now)
         self.s.wake()
@@ -125,23 +127,38 @@ class Lifecycle:
                 author=actor,
             )
         self.store.jobs.cancel(incident_id=incident.id, kinds=ESCALATION_JOBS)
+        self._promise_follow_up(incident, at=at)  # resolved without "contacted": the promise starts now
+
+    def _promise_follow_up(self, incident: Incident, *, at: float) -> None:
+        """The reminder fires when the card promised the customer would hear from us next.
+
+        It counts from the first contact (or the resolution, if nobody pressed "contacted");
+        the job key is per incident, so a later move never pushes an earlier promise back.
+        A low slip settled face to face promised no later contact, so it gets no reminder.
+        """
+        within = self.s.compose.guidance(incident).plan.next_contact.within
+        if within is None:
+            return
         self.store.jobs.schedule(
             kind=FOLLOW_UP_JOB,
             key=f"follow_up:{incident.id}",
             incident_id=incident.id,
-            due_at=at + self.s.policy.follow_up_after.total_seconds(),
+            due_at=at + within.total_seconds(),
         )
 
     # --- the follow-up reminder ------------------------------------------------------
 
     def who_follows_up(self, incident: Incident) -> str:
-        """The owner if someone took it, else the first boss, else (no chain) the reporter."""
+        """Whoever the card said contacts the customer next: the reporter for low and medium,
+        else the owner if someone took it, else the first boss (no chain: the reporter)."""
+        if self.s.compose.guidance(incident).plan.next_contact.who == "you":
+            return incident.reporter
         return incident.owner or (incident.chain[0] if incident.chain else incident.reporter)
 
     def remind_follow_up(self, incident_id: int) -> bool:
         """Queue the reminder DM; False if the incident no longer needs one."""
         incident = self.s.get(incident_id)
-        if incident.state is not State.RESOLVED:
+        if incident.state not in (State.CONTACTED, State.RESOLVED):
             return False
         from bot.slack.lifecycle_compose import LifecycleComposer
 

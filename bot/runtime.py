@@ -105,7 +105,7 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runt
     # first attempt got through, so a reset connection never doubles a DM.
     client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
                        timeout=max(1, round(settings.owabi_slack_timeout)), retry_handlers=[])
-    composer = Composer(renderer, ui_locale=policy.locale)
+    composer = Composer(renderer, ui_locale=policy.locale, policy=policy.guidance_facts())
     service = Owabi(store=store, policy=policy, composer=composer, clock=clock, triager=WarmingTriager())
     health = Health()
     dispatcher = Dispatcher(store, client, service, clock=clock, threads=4, health=health)

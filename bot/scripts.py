@@ -19,6 +19,7 @@ import threading
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -27,40 +28,22 @@ import jinja2
 import jinja2.meta
 from markupsafe import Markup
 
+from bot.domain.guidance import Authority
 from bot.domain.model import Category, Contact, Severity
 from bot.domain.text import escape_mrkdwn, one_line
 from bot.domain.wording import deep_merge as _deep_merge
+from bot.guidance_text import Guidance, GuidanceWriter, ScriptContext, WordingMissing
+from bot.guidance_text import amount as amount_words
 
 log = logging.getLogger(__name__)
 
-STEPS = ("own_it", "apologize", "explain", "fix_now", "make_whole", "prevent", "follow_up")
 FALLBACK = "en"
-STEP_MAX = 3000  # Block Kit section text
-TITLE_MAX = 150  # Block Kit header text
-SCRIPT_MAX = 9000  # intro + steps, so the reporter message stays far below ~13k
+SECTION_MAX = 3000  # Block Kit section text
+SCRIPT_MAX = 6000  # card + details, so the reporter message stays far below Slack's ~12k
 
 
 class TemplateProblem(Exception):
     """A template (bundled or override) cannot be loaded or rendered."""
-
-
-@dataclass(frozen=True, slots=True)
-class ScriptContext:
-    category: str
-    severity: str
-    contact: str
-    locale: str
-    customer: str = ""
-    summary: str = ""
-    ref: str = ""
-    channel: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Step:
-    key: str
-    title: str
-    body: str
 
 
 @dataclass(slots=True)
@@ -197,23 +180,27 @@ class Renderer:
             node = node[part]
         return str(node)
 
-    def script(self, ctx: ScriptContext) -> list[Step]:
-        steps = []
-        for key in STEPS:
-            text = self.render(f"script/{key}.j2", ctx.locale, ctx=ctx, step=key)
-            title, _, body = text.partition("\n")
-            steps.append(Step(key, title.strip().strip("*"), body.strip()))
-        return steps
+    def guidance(self, ctx: ScriptContext) -> Guidance:
+        """The reporter's card, written message and details for one situation."""
+        try:
+            return GuidanceWriter(lambda locale: self.data(locale, "guidance")).write(ctx)
+        except WordingMissing as exc:
+            raise TemplateProblem(str(exc)) from exc
 
-    def intro(self, ctx: ScriptContext) -> str:
-        return self.render("script/_intro.j2", ctx.locale, ctx=ctx)
+    def when(self, locale: str, within: timedelta | None) -> str:
+        try:
+            return GuidanceWriter(lambda loc: self.data(loc, "guidance")).when(locale, within)
+        except WordingMissing as exc:
+            raise TemplateProblem(str(exc)) from exc
+
+    @staticmethod
+    def amount(authority: Authority, value: int | None, locale: str) -> str:
+        """A make-good limit as written in `locale` (3,000円 in Japanese, ¥3,000 otherwise)."""
+        return amount_words(authority, value, locale)
 
     def script_text(self, ctx: ScriptContext) -> str:
-        """The whole script as plain text (for `owabi script` and the demo)."""
-        out = [plain(self.intro(ctx))]
-        for n, step in enumerate(self.script(ctx), 1):
-            out.append(f"{n}. {step.title}\n{plain(step.body)}")
-        return "\n\n".join(out)
+        """The whole guidance as plain text (for `owabi script` and the demo)."""
+        return "\n\n".join(plain(section) for section in self.guidance(ctx).mrkdwn())
 
     # --- checking ----------------------------------------------------------------------
 
@@ -238,20 +225,17 @@ class Renderer:
         problems = []
         for ctx in _script_samples(locale):
             try:
-                size = len(self.intro(ctx))
-                for step in self.script(ctx):
-                    size += len(step.title) + len(step.body)
-                    if len(step.title) > TITLE_MAX:
-                        problems.append(f"script/{step.key}.j2 ({locale}): title is "
-                                        f"{len(step.title)} characters; keep it under {TITLE_MAX}")
-                    if len(step.body) > STEP_MAX:
-                        problems.append(f"script/{step.key}.j2 ({locale}): {_combo(ctx)} "
-                                        f"is {len(step.body)} characters; Slack allows {STEP_MAX}")
+                sections = self.guidance(ctx).mrkdwn()
             except TemplateProblem as exc:
                 problems.append(f"{exc} [{_combo(ctx)}]")
                 break
+            for text in sections:
+                if len(text) > SECTION_MAX:
+                    problems.append(f"guidance ({locale}): {_combo(ctx)} has a section of {len(text)} "
+                                    f"characters; Slack allows {SECTION_MAX}")
+            size = sum(len(t) for t in sections)
             if size > SCRIPT_MAX:
-                problems.append(f"script ({locale}): {_combo(ctx)} is {size} characters; "
+                problems.append(f"guidance ({locale}): {_combo(ctx)} is {size} characters; "
                                 f"keep it under {SCRIPT_MAX}")
         return problems
 
@@ -316,11 +300,22 @@ def _combo(ctx: ScriptContext) -> str:
     return f"{ctx.category}/{ctx.severity}/{ctx.contact}"
 
 
+SAMPLE_FACETS: tuple[tuple[str, ...], ...] = (
+    (), ("safety_risk", "harmed", "vulnerable_customer", "customer_angry"), ("personal_data", "legal_risk"),
+    ("b2b", "repeat_failure", "public_exposure", "many_customers", "vip", "financial_loss"),
+)
+
+
 def _script_samples(locale: str) -> Iterator[ScriptContext]:
-    for category, severity, contact in itertools.product(Category, Severity, Contact):
+    """Every category × severity × contact, each with a spread of facets, who found it and a loss."""
+    combos = itertools.product(Category, Severity, Contact)
+    for n, (category, severity, contact) in enumerate(combos):
         customer = "Ms Tanaka" if contact != Contact.WRITTEN else ""
-        yield ScriptContext(category.value, severity.value, contact.value, locale,
-                            customer, "sample report", "OOPS-0001", "C0SAMPLE")
+        yield ScriptContext(category.value, severity.value, contact.value, locale, customer=customer,
+                            facets=SAMPLE_FACETS[n % len(SAMPLE_FACETS)],
+                            found_by=("customer", "us", "public")[n % 3],
+                            text="It was for her wedding on Saturday. 結婚式に間に合わず",
+                            authority=Authority("¥", 3000, 10000) if n % 2 else Authority())
 
 
 class _Sample(str):

@@ -110,6 +110,7 @@ class Owabi:
             facets={k: list(v) for k, v in guess.facets.items()},
             questions=tuple(q for q in guess.questions if q != "category" or category is None),
             alternatives=tuple(c for c in (guess.category, *guess.alternatives) if c)[:3],
+            found_by=guess.found_by,
         )
         try:
             return Outcome(self._record(report, key=key, guess=guess.as_json(), at=now, wait=REPORT_WAIT))
@@ -127,7 +128,7 @@ class Owabi:
                         contact=report.contact, customer=report.customer,
                         chain=tuple(self.policy.chain_for(report.reporter)), team=team.name if team else None,
                         state=State.REPORTED, channel_id=report.channel_id, situation=report.situation,
-                        facets=report.facets)
+                        facets=report.facets, details={"found_by": report.found_by})
 
     def ingest_spooled(self) -> int:
         """Store spooled reports now that the database takes writes; returns how many were stored."""
@@ -277,6 +278,31 @@ class Owabi:
                              contact=incident.contact, locale=incident.locale)
         return self.get(incident.id)
 
+    # --- make-good approval ---------------------------------------------------------------
+
+    def approve_make_good(self, incident_id: int, *, actor: str) -> bool:
+        """A boss lets the reporter offer up to the boss's limit; True the first time only.
+
+        The reporter is told by DM, with the amount, so nothing is offered before it is
+        approved; the approval is logged with who gave it and how much.
+        """
+        incident = self.get(incident_id)
+        limit = self.policy.authority
+        if limit.boss is None or not self.policy.may_act(actor, list(incident.chain)):
+            self.store.events.append(at=self.clock(), kind="refused", incident_id=incident.id, actor=actor,
+                                     action="approve_make_good")
+            raise NotAllowed
+        amount = limit.amount(limit.boss)
+        now = self.clock()
+        with self.store.transaction():
+            queued = self.notify(
+                incident, key=f"make_good:{incident.id}", purpose="make_good_dm", recipient=incident.reporter,
+                at=now, event="make_good_approved", by=actor, amount=amount,
+                payload=self.compose.dm(incident.reporter, "make_good_approved", ref=incident.ref,
+                                        by=mention(actor), amount=amount))
+        self.wake()
+        return bool(queued)
+
     # --- reading ----------------------------------------------------------------------
 
     def get(self, incident_id: int) -> Incident:
@@ -364,7 +390,7 @@ def _report_json(report: Report) -> dict[str, Any]:
             "severity": report.severity.value, "locale": report.locale, "contact": report.contact.value,
             "customer": report.customer, "channel_id": report.channel_id, "signals": list(report.signals),
             "situation": report.situation, "facets": report.facets, "questions": list(report.questions),
-            "alternatives": list(report.alternatives)}
+            "alternatives": list(report.alternatives), "found_by": report.found_by}
 
 
 def _report_from_json(data: dict[str, Any]) -> Report:
@@ -373,4 +399,4 @@ def _report_from_json(data: dict[str, Any]) -> Report:
                   customer=data.get("customer", ""), channel_id=data.get("channel_id", ""),
                   signals=tuple(data.get("signals") or ()), situation=data.get("situation", "mistake"),
                   facets=dict(data.get("facets") or {}), questions=tuple(data.get("questions") or ()),
-                  alternatives=tuple(data.get("alternatives") or ()))
+                  alternatives=tuple(data.get("alternatives") or ()), found_by=data.get("found_by") or "customer")

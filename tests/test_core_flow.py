@@ -29,8 +29,11 @@ def test_report_gets_script_at_once_and_boss_dm_follows(owabi: Harness) -> None:
     assert body["response_type"] == "ephemeral"
     text = reply.text
     assert "OOPS-0001" in text and "Late delivery" in text
-    for step in ("Own it", "Apologize", "Explain", "Fix it now", "Make it right", "Say what changes", "Follow up"):
-        assert step in text
+    # the card comes first, in the order a staffer acts on it; the details fold below
+    card = [text.index(part) for part in ("Say now:", "Fix:", "Next contact:", "Don't:", "When you have a minute more")]
+    assert card == sorted(card)
+    say = text[text.index("Say now:"):text.index("Fix:")]
+    assert "sorry" in say.split(".")[0] and "later than we promised" in say
     assert "<@U0LEAD01>" in text  # the reporter knows who is being told
 
     assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD), timeout=5)

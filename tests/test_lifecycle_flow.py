@@ -106,20 +106,23 @@ def test_resolution_by_a_stranger_is_refused_even_by_a_forged_submission(owabi: 
     assert state(owabi) is State.REPORTED
 
 
-def test_follow_up_reminder_reaches_the_boss_with_the_message_ready(
+def test_follow_up_reminder_reaches_whoever_the_card_named(
     harness: Callable[..., Harness],
 ) -> None:
+    """A medium slip: the card told the staffer to contact the customer again; the reminder
+    goes to the staffer, with the customer message filled from the resolution."""
     h = harness(FAST_FOLLOW_UP_POLICY)
     h.slack.command(STAFF, "the Tanaka order went out a day late")
     resolve(h, ADMIN, **RESOLUTION)
     assert h.wait_for(
-        lambda: any("follow up" in json.dumps(c.args).lower() for c in h.standin.dms_to(LEAD)),
+        lambda: any("contact the customer again" in json.dumps(c.args).lower() for c in h.standin.dms_to(STAFF)),
         timeout=8,
     )
-    dm = next(c for c in h.standin.dms_to(LEAD) if "follow up" in json.dumps(c.args).lower())
+    dm = next(c for c in h.standin.dms_to(STAFF) if "contact the customer again" in json.dumps(c.args).lower())
     assert RESOLUTION["what_changes"] in json.dumps(dm.args, ensure_ascii=False)
     assert ids.FOLLOWED_UP in json.dumps(dm.args)
-    press(h, LEAD, ids.FOLLOWED_UP)
+    assert not any("contact the customer again" in json.dumps(c.args).lower() for c in h.standin.dms_to(LEAD))
+    press(h, STAFF, ids.FOLLOWED_UP)
     assert state(h) is State.FOLLOWED_UP
     assert h.store.events.count("followed_up") == 1
 

@@ -42,6 +42,32 @@ CASUAL = {"en": re.compile(r"(\bmy bad\b|\boops\b|\bno worries\b|!!|\blol\b|\bha
 # Money and clock times a draft states as fact; the writer's own commitments ("by 5pm") are not facts.
 _FIGURE = re.compile(r"([$£€¥￥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:円|万円|yen|dollars|pounds|euros)"
                      r"|\d{1,2}:\d{2}|\d{1,2}\s?(?:am|pm)|\d{1,2}時)")
+# Circumstances (busy, demand, weather, staffing, a system change): before the apology they read as an
+# excuse. Owning our own mistake first ("we sent it to the wrong address") is not one.
+_REASON = {"en": re.compile(r"\b(busy|busiest|rush|slammed|hectic|swamped|short[- ]staffed|understaffed|"
+                            r"staff shortages?|high (demand|volume)|(demand|volume) (was|has been)|unprecedented|"
+                            r"weather|snow|storm|strike|"
+                            r"peak (season|week)|heaviest|(software|system) (update|upgrade|change|migration)|"
+                            r"following (a|an|the) (software|system)|new (app|system) (update|rollout))\b"),
+           "ja": re.compile(r"(重なり|重なって|追われ|手が回ら|混み合|繁忙|多忙|人手不足|大雪|台風|悪天候|"
+                            r"システム(の)?(更新|切り替え|移行|変更)|仕様変更|急な|立て込ん|バタバタ)")}
+# Greetings, names and thanks that may open a message before the apology without excusing anything.
+_OPENING = {"en": re.compile(r"^(dear|hi|hello|good (morning|afternoon|evening)|thank you for|thanks for|this is|"
+                             r"my name is|i'?m [a-z]+ (from|at)|re:|subject)"),
+            "ja": re.compile(r"(お世話になっております|でございます。?$|と申します|お問い合わせいただき|ご連絡いただき|"
+                             r"ありがとうございます|様$|御中$|^件名)")}
+# The incident says the cause (or a fact) is not known yet; a draft that states one invents it.
+_UNKNOWN = {"en": re.compile(r"(not (yet )?(known|located|confirmed|clear|established)|still (being )?"
+                             r"(investigat|assess|check|confirm|look|calculat)|under investigation|being investigated|"
+                             r"unknown|unclear|no cause|cause (is )?(not|un))"),
+            "ja": re.compile(r"(調査中|確認中|未確認|不明|評価中|分からない|わからない|"
+                             r"分かっていない|特定できていない|検討中)")}
+_ASSERTS = {"en": re.compile(r"(caused by|was due to|the cause (was|is)|turned out|has been (located|found|fixed|"
+                             r"resolved)|we('ve| have) (confirmed|established|found)|our records show|"
+                             r"(is|was) (minimal|negligible|minor)|no (impact|effect|risk))"),
+            "ja": re.compile(r"(原因は|と判明|が原因|分かっております|判明しております|確認できました|"
+                             r"によるものでございます|"
+                             r"軽微|影響はございません|問題はございません|と思います|だと思)")}
 _COMMITMENT = re.compile(r"(\bwill\b|\bby\b|\bwithin\b|\bbefore\b|\bcall you\b|までに|いたします"
                          r"|させていただきます|ご連絡します|予定です)")
 
@@ -158,6 +184,11 @@ class Coach:
             excuse = p.get("excuse_first", 0.0)
             if excuse >= self._threshold("excuse_first") and regret_at is not None and k < regret_at:
                 self._keep(found, self._finding("excuse_first", sentence, locale, excuse))
+        if regret_at is not None:
+            for k in range(regret_at):  # a reason before any apology is an excuse, however it is worded
+                if _REASON[locale].search(folded[k]) and not _OPENING[locale].search(folded[k]):
+                    self._keep(found, self._finding("excuse_first", parts[k], locale, 0.7))
+                    break
         if regret_at is None:
             self._keep(found, self._finding("no_apology", parts[0], locale, 1.0))
             present.discard("regret")
@@ -167,6 +198,11 @@ class Coach:
                     self._keep(found, self._finding("wrong_register", sentence, locale, 0.9))
                     break
         summary = str(situation.get("summary") or "")
+        if summary and _UNKNOWN[locale].search(normalise(summary)):
+            for sentence, low in zip(parts, folded, strict=True):
+                if _ASSERTS[locale].search(low):
+                    self._keep(found, self._finding("invented_facts", sentence, locale, 0.75))
+                    break
         if summary:
             for sentence in parts:
                 if _COMMITMENT.search(normalise(sentence)):

@@ -122,6 +122,7 @@ class Report:
     facets: dict[str, list[str]] = field(default_factory=dict)
     questions: tuple[str, ...] = ()  # what to ask the reporter in one tap
     alternatives: tuple[str, ...] = ()  # the next likeliest categories
+    found_by: str = "customer"  # us / customer / public
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +162,10 @@ class Incident:
     def questions(self) -> tuple[str, ...]:
         """One-tap questions still open for the reporter (triage was unsure)."""
         return tuple(q for q in self.details.get("questions", "").split(",") if q)
+
+    @property
+    def found_by(self) -> str:
+        return self.details.get("found_by") or "customer"
 
     @property
     def alternatives(self) -> tuple[str, ...]:

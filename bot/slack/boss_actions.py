@@ -16,6 +16,7 @@ from slack_bolt import Ack, App
 from bot.escalations import Answer, Escalations
 from bot.service import NotAllowed, Owabi
 from bot.slack import ids
+from bot.slack.compose import mention
 
 log = logging.getLogger(__name__)
 
@@ -26,9 +27,18 @@ def register(app: App, service: Owabi) -> None:
         ids.ACK: lambda incident, user: escalations.acknowledge(incident, actor=user),
         ids.TAKE: lambda incident, user: escalations.acknowledge(incident, actor=user, take=True),
         ids.ESCALATE: lambda incident, user: escalations.escalate_now(incident, actor=user),
+        ids.APPROVE: lambda incident, user: _approve(service, incident, user),
     }
     for action_id, run in actions.items():
         app.action(action_id)(_handler(escalations, run))
+
+
+def _approve(service: Owabi, incident_id: int, user: str) -> Answer:
+    first = service.approve_make_good(incident_id, actor=user)
+    incident = service.get(incident_id)
+    amount = service.policy.authority.amount(service.policy.authority.boss)
+    return Answer("make_good_done" if first else "make_good_already",
+                  {"reporter": mention(incident.reporter), "amount": amount})
 
 
 def _handler(escalations: Escalations, run: Callable[[int, str], Answer]) -> Callable[..., None]:

@@ -26,10 +26,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.domain.model import Contact, Incident, Severity
+from bot.domain.model import Contact, Facet, Incident, Severity
 from bot.domain.text import SECTION_TEXT_MAX, escape_mrkdwn, one_line, shorten
 from bot.domain.triage.engine import IMPORTANCE
-from bot.scripts import Renderer, ScriptContext
+from bot.guidance_text import Guidance, PolicyFacts, ScriptContext
+from bot.scripts import Renderer
 from bot.slack import ids
 
 SUMMARY_MAX = 600
@@ -76,9 +77,10 @@ def dump(blocks: list[Block]) -> list[dict[str, Any]]:
 class Composer:
     """Turns incidents into Slack payloads; wording comes only from the renderer."""
 
-    def __init__(self, renderer: Renderer, *, ui_locale: str) -> None:
+    def __init__(self, renderer: Renderer, *, ui_locale: str, policy: PolicyFacts | None = None) -> None:
         self.r = renderer
         self.ui = ui_locale
+        self.policy = policy or PolicyFacts()
 
     def _label(self, dotted: str) -> str:
         return self.r.label(self.ui, dotted)
@@ -105,15 +107,27 @@ class Composer:
 
     # --- the reporter -----------------------------------------------------------------
 
+    def script_context(self, incident: Incident) -> ScriptContext:
+        return ScriptContext(
+            category=incident.category, severity=incident.severity.value, contact=incident.contact.value,
+            locale=incident.locale, customer=incident.customer, facets=tuple(incident.facets),
+            found_by=incident.found_by, text=incident.text, authority=self.policy.authority,
+            follow_up_within=self.policy.follow_up_within, emergency=self.policy.emergency)
+
+    def guidance(self, incident: Incident) -> Guidance:
+        return self.r.guidance(self.script_context(incident))
+
     def script_blocks(self, incident: Incident) -> list[Block]:
-        ctx = ScriptContext(
-            category=incident.category, severity=incident.severity.value,
-            contact=incident.contact.value, locale=incident.locale, customer=incident.customer,
-            summary=shorten(incident.text, SUMMARY_MAX), ref=incident.ref,
-        )
-        blocks: list[Block] = [DividerBlock(), section(self.r.render("script/_intro.j2", incident.locale, ctx=ctx))]
-        for step in self.r.script(ctx):
-            blocks.append(section(f"*{step.title}*\n{step.body}"))
+        """The 30-second card first; the details fold under a divider."""
+        g = self.guidance(incident)
+        blocks: list[Block] = [DividerBlock()]
+        for text in g.mrkdwn()[: len(g.card)]:
+            blocks += sections(text)
+        details = g.mrkdwn()[len(g.card):]
+        if details:
+            blocks.append(DividerBlock())
+            blocks.append(context(f"*{g.details_title}*"))
+            blocks += sections("\n\n".join(details))
         return blocks
 
     def reporter(self, incident: Incident, *, duplicate: bool = False, spooled: bool = False) -> dict[str, Any]:
@@ -178,8 +192,9 @@ class Composer:
                 f"{self._label('severity.' + incident.severity.value)} · {incident.ref}", 150))),
             section(self.r.render("messages/boss_dm.j2", self.ui, reporter_mention=mention(incident.reporter),
                                   **common)),
-            section(self.r.render("messages/boss_todo.j2", self.ui, **common)),
-            context(self.r.render("messages/boss_coach.j2", self.ui, reporter_name=mention(incident.reporter))),
+            section(self.r.render("messages/boss_todo.j2", self.ui, **self.boss_todo(incident), **common)),
+            context(self.r.render("messages/boss_coach.j2", self.ui, reporter_name=mention(incident.reporter),
+                                  found_by=incident.found_by)),
             self.boss_buttons(incident),
         ]
         short = {**common, "summary": one_line(incident.text, 120)}
@@ -187,14 +202,35 @@ class Composer:
         return {"channel": boss, "text": shorten(text, FALLBACK_MAX), "blocks": dump(blocks),
                 "unfurl_links": False, "unfurl_media": False}
 
-    def boss_buttons(self, incident: Incident, *, only: tuple[str, ...] = (ids.ACK, ids.TAKE, ids.ESCALATE)
+    def boss_todo(self, incident: Incident) -> dict[str, Any]:
+        """What the boss's to-do list is chosen from: the same plan as the reporter's card."""
+        plan = self.guidance(incident).plan
+        s = plan.situation
+        a = self.policy.authority
+        return {"safety": s.safety, "safety_kind": s.safety_kind, "personal_data": s.personal_data, "b2b": s.b2b,
+                "serious": s.serious, "many": s.many, "repeat": s.has(Facet.REPEAT_FAILURE), "light": plan.light,
+                "lead": plan.lead, "visit": plan.next_contact.visit, "found_by": s.found_by,
+                "when": self.r.when(self.ui, plan.next_contact.within),
+                "reporter_name": mention(incident.reporter),
+                "staff_limit": self.r.amount(a, a.staff, self.ui), "boss_limit": self.r.amount(a, a.boss, self.ui)}
+
+    def boss_buttons(self, incident: Incident, *, only: tuple[str, ...] = (ids.ACK, ids.TAKE, ids.ESCALATE, ids.APPROVE)
                      ) -> ActionsBlock:
-        """Acknowledge / I'll take it / Escalate now, on every boss and escalation DM."""
+        """Acknowledge / I'll take it / Escalate now (and approve a make-good), on every boss DM."""
         labels = {ids.ACK: "button.acknowledge", ids.TAKE: "button.take", ids.ESCALATE: "button.escalate"}
-        return ActionsBlock(block_id=f"boss:{incident.id}", elements=[
-            ButtonElement(text=shorten(self._label(labels[a]), 75), action_id=a, value=str(incident.id),
-                          style="primary" if a == ids.ACK else None)
-            for a in only])
+        buttons = [ButtonElement(text=shorten(self._label(labels[a]), 75), action_id=a, value=str(incident.id),
+                                 style="primary" if a == ids.ACK else None)
+                   for a in only if a in labels]
+        approve = self.approve_button(incident) if ids.APPROVE in only else None
+        return ActionsBlock(block_id=f"boss:{incident.id}", elements=[*buttons, *([approve] if approve else [])])
+
+    def approve_button(self, incident: Incident) -> ButtonElement | None:
+        """"Approve up to ¥10,000": only when the policy sets what a boss may approve."""
+        a = self.policy.authority
+        if a.boss is None or not self.guidance(incident).plan.approvable:
+            return None
+        text = self._label("button.approve").replace("{amount}", self.r.amount(a, a.boss, self.ui))
+        return ButtonElement(text=shorten(text, 75), action_id=ids.APPROVE, value=str(incident.id))
 
     def boss_edited(self, incident: Incident, *, boss: str) -> dict[str, Any]:
         text = self.r.render("messages/boss_edited.j2", self.ui, **self._common(incident))

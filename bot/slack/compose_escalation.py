@@ -55,6 +55,9 @@ class EscalationComposer:
         take = self.c.boss_buttons(incident, only=(ids.TAKE,)).elements if incident.owner is None else []
         buttons: list[InteractiveElement] = [b for b in take if isinstance(b, InteractiveElement)]
         buttons += LifecycleComposer(self.c).buttons(incident)
+        approve = self.c.approve_button(incident)
+        if approve is not None:
+            buttons.append(approve)
         if buttons:
             extra.append(ActionsBlock(block_id=f"boss:{incident.id}", elements=buttons))
         text = f"{original.get('text', '')}\n{note}"

@@ -4,6 +4,7 @@ CORRECT = "oops_correct"
 ACK = "oops_ack"
 TAKE = "oops_take"
 ESCALATE = "oops_escalate"
+APPROVE = "oops_approve_make_good"
 REPORT_VIEW = "oops_report"
 EDIT_VIEW = "oops_edit"
 # lifecycle buttons and the resolve form

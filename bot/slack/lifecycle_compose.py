@@ -136,8 +136,8 @@ class LifecycleComposer:
     def follow_up_reminder(
         self, incident: Incident, *, to: str, now: float | None = None
     ) -> dict[str, Any]:
-        resolved = incident.resolved_at or incident.created_at
-        ago = human(None if now is None else now - resolved)
+        since = incident.contacted_at or incident.resolved_at or incident.created_at
+        ago = human(None if now is None else now - since)
         head = self.r.render(
             "messages/follow_up_reminder.j2",
             self.ui,
@@ -145,6 +145,7 @@ class LifecycleComposer:
             customer=one_line(incident.customer, 200),
             category=self._label("category." + incident.category),
             ago=ago,
+            when=self.r.when(self.ui, self.base.guidance(incident).plan.next_contact.within),
         )
         blocks: list[Block] = [
             section(head),

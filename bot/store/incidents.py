@@ -28,6 +28,13 @@ def ref_for(incident_id: int) -> str:
     return f"OOPS-{incident_id:04d}"
 
 
+def _details(report: Report) -> dict[str, str]:
+    details = {"found_by": report.found_by}
+    if report.questions:
+        details |= {"questions": ",".join(report.questions), "alternatives": ",".join(report.alternatives)}
+    return details
+
+
 class Incidents:
     def __init__(self, conns: Connections) -> None:
         self._c = conns
@@ -42,8 +49,7 @@ class Incidents:
                 (at, at, report.reporter, team, json.dumps(chain), report.text, report.customer,
                  report.category, report.severity.value, report.contact.value, report.locale,
                  State.REPORTED.value, report.channel_id, int(practice), key,
-                 json.dumps({"questions": ",".join(report.questions),
-                             "alternatives": ",".join(report.alternatives)} if report.questions else {}),
+                 json.dumps(_details(report)),
                  report.situation,
                  json.dumps(report.facets, ensure_ascii=False)),
             )
