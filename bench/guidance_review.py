@@ -37,7 +37,7 @@ from bot.learning.corpus import Item, load
 from bot.scripts import Renderer, plain
 
 FOLLOW_UP = {s: None for s in Severity}
-AUTHORITY = Authority("¥", 3000, 10000)
+AUTHORITY = {"en": Authority("$", 25, 100), "ja": Authority("¥", 3000, 10000)}
 APOLOGY = {"en": re.compile(r"(?i)\b(sorry|apologi[sz]e)"), "ja": re.compile(r"申し訳|お詫び")}
 CLAIMS = {
     "en": re.compile(r"(?i)\b(I've|I have|we've|we have)\s+(already\s+)?(refunded|corrected|credited|fixed|replaced|"
@@ -92,6 +92,15 @@ def first_sentence(say: str, locale: str) -> str:
     return parts[0] if parts else body
 
 
+def opening(g: Guidance, locale: str) -> str:
+    """The first sentence said; when a person's safety is at stake, "they are safe" may precede it."""
+    s = g.plan.situation
+    if g.plan.safety and s.safety_kind == "person" and not s.personal_data:
+        body = re.sub(r"\b(Mr|Mrs|Ms|Dr|Prof|Mx)\.", r"\1", g.say.strip("“”「」"))
+        return "".join(re.split(r"(?<=[。.!?])\s*", body)[:2])
+    return first_sentence(g.say, locale)
+
+
 def check(g: Guidance, ctx: ScriptContext, facets: set[str]) -> dict[str, bool]:
     loc = ctx.locale
     text = "\n".join(g.mrkdwn())
@@ -101,7 +110,7 @@ def check(g: Guidance, ctx: ScriptContext, facets: set[str]) -> dict[str, bool]:
     rules = {
         "card_budget": card <= (250 if loc == "ja" else 90),
         "whole_budget": whole <= 350 if loc == "en" else True,
-        "apology_first": bool(APOLOGY[loc].search(first_sentence(g.say, loc))),
+        "apology_first": bool(APOLOGY[loc].search(opening(g, loc))),
         "safety_first": (g.card[0].key == "safety") if {"safety_risk", "harmed"} & facets else True,
         "four_elements": all(re.search(p, text) for p in FOUR[loc])
         if ("personal_data" in facets or ctx.category == "privacy_breach") else True,
@@ -116,7 +125,7 @@ def check(g: Guidance, ctx: ScriptContext, facets: set[str]) -> dict[str, bool]:
 def ctx_for(category: str, severity: str, contact: str, locale: str, facets: tuple[str, ...], found_by: str,
             text: str, customer: str = "") -> ScriptContext:
     return ScriptContext(category, severity, contact, locale, customer=customer, facets=facets, found_by=found_by,
-                         text=text, authority=AUTHORITY, emergency="119" if locale == "ja" else "")
+                         text=text, authority=AUTHORITY[locale], emergency="119" if locale == "ja" else "")
 
 
 def corpus_run(renderer: Renderer, items: list[Item], labels: dict[str, dict]) -> dict:
@@ -232,12 +241,12 @@ def boss_text(renderer: Renderer, locale: str, category: str, severity: str, fac
     from bot.guidance_text import PolicyFacts
     from bot.slack.compose import Composer
 
-    policy = PolicyFacts(AUTHORITY, {}, "119")
+    policy = PolicyFacts(AUTHORITY[locale], {}, "119" if locale == "ja" else "")
     composer = Composer(renderer, ui_locale=locale, policy=policy)
     incident = Incident(id=1, ref="OOPS-0042", created_at=0.0, reporter="U0STAFF01", text=text, category=category,
                         severity=Severity(severity), locale=locale, contact=Contact.PHONE, customer="",
                         chain=("U0LEAD01",), team=None, state=State.REPORTED,
-                        facets={f: ["(from the report)"] for f in facets}, details={"found_by": found_by})
+                        facets={f: [] for f in facets}, details={"found_by": found_by})
     blocks = composer.boss_dm(incident, boss="U0LEAD01")["blocks"]
     out = []
     for b in blocks:

@@ -90,7 +90,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"Database: {settings.owabi_db}")
     print(f"Slack API: {settings.slack_api_url}; bot token {'set' if settings.slack_bot_token else 'NOT set'}; "
           f"signing secret {'set' if settings.slack_signing_secret else 'NOT set'}")
-    return 0
+    if not getattr(args, "online", False):
+        return 0
+    if not settings.slack_bot_token:
+        print("owabi: --online needs SLACK_BOT_TOKEN", file=sys.stderr)
+        return 2
+    from slack_sdk import WebClient
+
+    from bot.slack.online_check import prove
+
+    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url, timeout=10)
+    proofs = prove(client, policy)
+    print("Online:")
+    for proof in proofs:
+        print(f"  {'ok ' if proof.ok else 'FIX'} {proof.line}")
+    return 0 if all(p.ok for p in proofs) else 1
 
 
 def cmd_triage(args: argparse.Namespace) -> int:
@@ -152,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--url", default="https://owabi.example.com", help="public base URL of `owabi serve`")
     p.add_argument("--socket", action="store_true", help="manifest for Socket Mode (no request URLs)")
 
-    verb("check", cmd_check, "Validate settings and the policy file, and print what was understood.")
+    p = verb("check", cmd_check, "Validate settings and the policy file, and print what was understood.")
+    p.add_argument("--online", action="store_true",
+                   help="also prove with Slack: the token and its scopes, the policy's people and channels")
 
     p = verb("triage", cmd_triage, "Print the category, severity and locale Owabi infers for a report (JSON).")
     p.add_argument("text", help="the report, as a staffer would type it")

@@ -88,6 +88,9 @@ class Settings(BaseSettings):
         return local if local.exists() else resources.example_policy()
 
 
+MAX_CATEGORIES = 90  # a Slack static select holds 100 options; the forms list every category
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -168,6 +171,10 @@ class Policy(_Strict):
         for name in value:
             if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", name):
                 raise ValueError(f"category {name!r} must be lower_snake_case")
+        extra = [c for c in dict.fromkeys(value) if c not in set(Category)]
+        if len(Category) + len(extra) > MAX_CATEGORIES:
+            raise ValueError(f"{len(Category) + len(extra)} categories in all; the report form's menu holds "
+                             f"{MAX_CATEGORIES} (Slack allows 100 options in a select): merge some")
         return value
 
     @model_validator(mode="after")

@@ -27,7 +27,9 @@ from bot.domain.text import escape_mrkdwn, one_line
 from bot.domain.triage.extract import extract
 
 CARD_PARTS = ("say", "fix", "next")
-ESSENTIAL = frozenset({"module:safety", "module:privacy_notice", "module:b2b_report"})  # never left out for length
+# never left out for length
+ESSENTIAL = frozenset({"module:safety", "module:privacy_notice", "module:wrong_recipient", "module:b2b_report"})
+_JA_COMPANY = re.compile(r"(社|製作所|工業|商事|店|院|館|センター|組合|協会)様$")
 # 〜様 words that are roles, not names
 _JA_NOT_NAMES = ("常連", "母", "父", "親御", "奥", "お子", "皆", "患者", "利用者", "本人", "ご本人", "先方")
 
@@ -135,16 +137,23 @@ class GuidanceWriter:
             emergency = (g("safety.number", n=escape_mrkdwn(facts.emergency)) if facts.emergency
                          else g("safety.emergency"))
             kind = _safety_kind(s)
-            card.append(Part("safety", g("title.safety"),
-                             g.first(f"safety.{kind}_{contact}", f"safety.{kind}", emergency=emergency)))
+            card.append(Part("safety", g("title.safety"), g.first(
+                f"safety.{kind}_{contact}", f"safety.{kind}_phone" if contact == "written" else "", f"safety.{kind}",
+                emergency=emergency)))
+        elif s.personal_data:
+            card.append(Part("first", g("title.first"), g("first.privacy")))
         say = self._say(g, facts, p, category)
-        if p.letter:
+        if p.letter and s.many:  # one notice for everyone, signed by a senior person; no letter of one's own
+            notice = g("letter.many_privacy" if s.personal_data else "letter.many")
+            card.append(Part("letter", g("title.letter_many"), notice))
+        elif p.letter:
             title = g("title.letter_after_call") if (p.safety or s.severity is Severity.CRITICAL) else g("title.letter")
             card.append(Part("letter", title, self._letter(g, facts, p, category)))
         else:
             card.append(Part("say", g("title.say"), f"「{say}」" if ja else f"“{say}”"))
         if p.safety:
-            fix = g(f"fix.safety_{s.safety_kind}")
+            remote = "_phone" if contact != "in_person" else ""
+            fix = g.first(f"fix.safety_{s.safety_kind}{remote}" if remote else "", f"fix.safety_{s.safety_kind}")
         elif s.personal_data:
             fix = g("fix.privacy_breach")
         else:
@@ -157,9 +166,12 @@ class GuidanceWriter:
         # Over the budget, the least needed go first: the extra don'ts, the last modules, then the
         # generic lines (follow-up, explain, prevent); the card, safety and privacy always stay.
         while details and size("\n".join(_section(x) for x in (*card, *details)), g("budget.unit")) > budget:
+            keep_money = p.safety and not s.personal_data  # "the bill is on us; no talk of fault" matters
             drop = next((x for x in details if x.key == "never"), None) or next(
                 (x for x in reversed(details) if x.key.startswith("module:") and x.key not in ESSENTIAL), None) or next(
-                (x for key in ("follow_up", "explain", "prevent") for x in details if x.key == key), None)
+                (x for key in ("follow_up", "explain", "prevent", "make_good") for x in details
+                 if x.key == key and not (key == "make_good" and keep_money)), None) or next(
+                (x for x in reversed(details) if x.key == "module:safety" and s.personal_data), None)
             if drop is None:
                 break
             details.remove(drop)
@@ -171,54 +183,69 @@ class GuidanceWriter:
         """The customer's name as given; else one name the report mentions, in brackets to check."""
         name = one_line(facts.customer, 60)
         checked = bool(name)
-        if not name and facts.text:
+        if not name and facts.text and Facet.B2B.value not in facts.facets:
             found = extract(facts.text).get("customer_name", [])
             if facts.locale == "ja":  # 〜さん is as often a role (常連さん, 母さん) as a name: only 〜様 counts
-                found = [f for f in found if f.endswith("様") and not f.startswith(_JA_NOT_NAMES)]
+                found = [f for f in found if f.endswith("様") and len(f) >= 3 and not f.startswith(_JA_NOT_NAMES)
+                         and not _JA_COMPANY.search(f)]
             name = found[0] if len(found) == 1 else ""
         if not name:
             return ""
         name = escape_mrkdwn(name)
-        if facts.locale == "ja" and not re.search(r"(様|さま|殿|御中)$", name):
-            name += g("say.name_suffix")
+        if facts.locale == "ja":
+            name = sama(name, g("say.name_suffix"))
         return name if checked else f"[{name}]"
 
     def _say(self, g: _Words, facts: ScriptContext, p: Plan, category: str, *, written: bool = False) -> str:
-        """At most two sentences: the apology with what we did (and their loss), then what comes now."""
+        """At most two sentences: the apology with what we did (and their loss), then what comes now.
+
+        One exception to "apology first": when a person's safety is at stake (a child released
+        to the wrong adult), the family hears that they are safe before anything else.
+        """
         s = p.situation
         ja = facts.locale == "ja"
         name = "" if written else self._name(g, facts)  # a letter names them in its salutation
         loss = customer_loss(extract(facts.text).get("loss", []), facts.locale) if facts.text else None
         sev = s.severity.value
         sorry = g.first(f"sorry_written.{sev}" if written else "", f"sorry.{sev}")
-        person_at_risk = p.safety and not (s.personal_data and s.safety_kind == "person")  # a leak is not a lost child
+        person_at_risk = p.safety and s.safety_kind == "person" and not s.personal_data  # a leak is not a lost child
         if p.safety and s.safety_kind == "goods":
             mistake = g("mistake_safety.goods")
+        elif person_at_risk:
+            mistake = g("mistake_safety.person")
         else:
             mistake = g.first(f"mistake_b2b.{category}" if s.b2b else "", f"mistake.{category}")
         again = g("say.again") if s.has(Facet.REPEAT_FAILURE) else ""
         contact = "written" if written else s.contact.value
-        if person_at_risk:
-            second = g.first(f"say.{_safety_kind(s)}_{contact}", f"say.{_safety_kind(s)}")
+        when = self._when(g, p.next_contact.within)
+        w = "_written" if written else ""
+        if p.safety and not s.personal_data:
+            second = g.first(f"say.{_safety_kind(s)}_{contact}", f"say.{_safety_kind(s)}", when=when)
         elif ja and loss is not None and not s.personal_data:
             second = g(f"loss.{loss.kind}", loss=escape_mrkdwn(loss.words))
         elif s.personal_data:
             second = g("say.own_privacy")
         elif category == "rude_service":
-            second = g("say.own_rude")
+            second = g.first(f"say.own_rude{w}", "say.own_rude")
         elif s.serious:
             second = g.first("say.own_b2b" if s.b2b else "", "say.own_serious")
         elif p.light:
-            second = g("say.own_low")
+            second = g.first(f"say.own_low{w}", "say.own_low")
         else:
             second = g.first("loss.slot_b2b" if s.b2b and ja else "", "loss.slot" if ja else "", "say.own")
+        safe_first = g("say.person_safe") if person_at_risk else ""
         if ja:
             harm = self._ja_harm(g, s, category)
-            first = f"{name + '、' if name else ''}この度は{mistake}、{again}{harm}、{sorry}。"
-            return first + second
+            opener = g.first(f"say.opener_{contact}_{sev}", "say.opener")
+            address = f"{name}、" if name else ""
+            if safe_first:
+                return f"{address}{safe_first}{opener}{mistake}、{again}{harm}、{sorry}。{second}"
+            return f"{address}{opener}{mistake}、{again}{harm}、{sorry}。{second}"
         tail = "" if p.safety else self._feeling(g, s, loss, category)
-        first = f"{name + ', ' if name else ''}{sorry}: {mistake}{again}{tail}."
-        return f"{first} {second}"
+        address = f"{name}, " if name else ""
+        if safe_first:
+            return f"{address}{safe_first}, and {sorry}: {mistake}. {second}".strip()
+        return f"{address}{sorry}: {mistake}{again}{tail}. {second}".strip()
 
     @staticmethod
     def _ja_harm(g: _Words, s: Situation, category: str) -> str:
@@ -249,7 +276,8 @@ class GuidanceWriter:
     @staticmethod
     def _dont(g: _Words, s: Situation, dont: str) -> str:
         kind = s.safety_kind if s.safety else ""
-        return g.first(f"dont.{dont}_{kind}" if kind else "", f"dont.{dont}")
+        return g.first(f"dont.{dont}_{kind}" if kind else "", f"dont.{dont}_{s.category}",
+                       f"dont.{dont}_written" if s.contact is Contact.WRITTEN else "", f"dont.{dont}")
 
     def _when(self, g: _Words, within: timedelta | None) -> str:
         if within is None:
@@ -285,7 +313,10 @@ class GuidanceWriter:
         if p.safety:
             return g(f"restitution_safety.{s.safety_kind}")
         if s.b2b and s.serious:
-            return g("restitution_b2b.default")
+            key = "privacy_breach" if s.personal_data else category
+            return g.first(f"restitution_b2b.{key}", "restitution_b2b.default")
+        if s.serious and g.has(f"restitution_serious.{category}"):
+            return g(f"restitution_serious.{category}")
         owed = g("make_good.owed", restitution=g(f"restitution.{category}"))
         if s.serious or s.many:
             return join.join([owed, g("make_good.serious")])
@@ -306,12 +337,15 @@ class GuidanceWriter:
         if not p.letter and not p.light:
             parts.append(Part("prevent", g("title.prevent"), g("prevent.line")))
         if not p.letter and p.next_contact.within is not None:
-            key = f"follow_up.{_safety_kind(s)}" if p.safety else "follow_up.line"
+            key = (f"follow_up.{_safety_kind(s)}" if p.safety and not s.personal_data
+                   else "follow_up.privacy" if s.personal_data else "follow_up.line")
             parts.append(Part("follow_up", g("title.follow_up"), g(key)))
         for module in p.modules:
             variant = _module_variant(module, p)
-            parts.append(Part(f"module:{module}", g(f"module_title.{module}"),
-                              g.first(f"module.{module}_{variant}" if variant else "", f"module.{module}")))
+            title = g.first(f"module_title.{module}_{variant}" if variant else "", f"module_title.{module}")
+            parts.append(Part(f"module:{module}", title,
+                              g.first(f"module.{module}_{variant}" if variant else "", f"module.{module}",
+                                      when=self._when(g, p.next_contact.within))))
         if p.also_never:
             parts.append(Part("never", g("title.never"), " · ".join(self._dont(g, s, d) for d in p.also_never)))
         return parts
@@ -321,7 +355,10 @@ class GuidanceWriter:
         what we do, what changes and who contacts them next, in the order a reader expects."""
         s = p.situation
         name = self._name(g, facts)
-        what = g(f"letter.what_safety.{s.safety_kind}") if p.safety else g(f"letter.what.{category}")
+        if p.safety and not s.personal_data:
+            what = g(f"letter.what_safety.{s.safety_kind}")
+        else:
+            what = g.first(f"letter.what_b2b.{category}" if s.b2b else "", f"letter.what.{category}")
         if s.b2b:
             dear = g.first("letter.dear_b2b", "letter.dear", name=name or g("letter.name_slot"))
         else:
@@ -340,7 +377,9 @@ class GuidanceWriter:
             body.append(g("letter.prevent"))
         nc = p.next_contact
         when = self._when(g, nc.within)
-        body.append(g("letter.next_you", when=when) if nc.who == "you" else g("letter.next_boss", when=when))
+        pd = "_privacy" if s.personal_data else ""
+        who = "you" if nc.who == "you" else "boss"
+        body.append(g.first(f"letter.next_{who}{pd}" if pd else "", f"letter.next_{who}", when=when))
         if nc.visit:
             body.append(g("letter.visit"))
         grave = s.serious or s.safety or s.has(Facet.CUSTOMER_ANGRY)
@@ -367,7 +406,17 @@ def _module_variant(module: str, p: Plan) -> str:
         return "b2b"
     if module == "consumer_senior" and s.safety and s.severity is Severity.CRITICAL:
         return "meet"
+    if module == "angry" and p.letter:
+        return "written"
+    if module == "b2b_report" and s.many:
+        return "many"
     return ""
+
+
+def sama(name: str, suffix: str = "様") -> str:
+    """A customer's name as Japanese addresses it: "Ms Sato" → "Sato様", "田中" → "田中様"."""
+    bare = re.sub(r"^(Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?\s+", "", name.strip())
+    return bare if re.search(r"(様|さま|殿|御中|さん)$", bare) else bare + suffix
 
 
 def amount(a: Authority, value: int | None, locale: str) -> str:

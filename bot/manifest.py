@@ -7,8 +7,11 @@ from typing import Any
 import yaml
 
 # im:history lets the dispatcher look in a DM for a message whose send timed out before it
-# posts it again (Slack has no idempotency key); the rest are what the app calls.
-SCOPES = ["commands", "chat:write", "im:write", "im:history", "users:read", "files:write"]
+# posts it again (Slack has no idempotency key); im:write opens that DM; chat:write.public posts
+# summaries to a public channel nobody invited the bot to; users:read, channels:read and
+# groups:read are what `owabi check --online` uses to prove the policy's people and channels.
+SCOPES = ["commands", "chat:write", "chat:write.public", "im:write", "im:history", "users:read", "channels:read",
+          "groups:read", "files:write"]
 
 
 def manifest(*, base_url: str = "https://owabi.example.com", socket: bool = False) -> dict[str, Any]:

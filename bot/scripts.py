@@ -32,7 +32,7 @@ from bot.domain.guidance import Authority
 from bot.domain.model import Category, Contact, Severity
 from bot.domain.text import escape_mrkdwn, one_line
 from bot.domain.wording import deep_merge as _deep_merge
-from bot.guidance_text import Guidance, GuidanceWriter, ScriptContext, WordingMissing
+from bot.guidance_text import Guidance, GuidanceWriter, ScriptContext, WordingMissing, sama
 from bot.guidance_text import amount as amount_words
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,7 @@ class Renderer:
                 )
                 env.globals["pick"] = _pick
                 env.filters["shorten"] = _shorten
+                env.filters["sama"] = sama
                 found = _Locale(env, self._load_data(locale))
                 self._locales[locale] = found
             return found

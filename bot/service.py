@@ -84,7 +84,10 @@ class Owabi:
 
     def report(self, *, reporter: str, text: str, key: str, channel_id: str = "",
                category: str | None = None, severity: Severity | None = None,
-               contact: Contact | None = None, locale: str | None = None, customer: str = "") -> Outcome:
+               contact: Contact | None = None, locale: str | None = None, customer: str = "",
+               copy_to_dm: bool = True) -> Outcome:
+        """Record a report and queue the boss's DM; the reporter's script also goes to them as a
+        DM (`copy_to_dm`), because an ephemeral answer vanishes on reload and on another device."""
         text = clean(text)[:MAX_TEXT]
         if not text:
             raise EmptyReport
@@ -113,7 +116,8 @@ class Owabi:
             found_by=guess.found_by,
         )
         try:
-            return Outcome(self._record(report, key=key, guess=guess.as_json(), at=now, wait=REPORT_WAIT))
+            return Outcome(self._record(report, key=key, guess=guess.as_json(), at=now, wait=REPORT_WAIT,
+                                        copy_to_dm=copy_to_dm))
         except StoreBusy:
             self.store.spool.put(key, {"report": _report_json(report), "guess": guess.as_json()}, at=now)
             log.warning("database busy: a report from %s was spooled and will be stored when the lock frees",
@@ -152,7 +156,7 @@ class Owabi:
         return stored
 
     def _record(self, report: Report, *, key: str, guess: dict[str, object], at: float,
-                wait: float | None = None, spooled: bool = False) -> Incident:
+                wait: float | None = None, spooled: bool = False, copy_to_dm: bool = True) -> Incident:
         chain = self.policy.chain_for(report.reporter)
         team = self.policy.team_of(report.reporter)
         with self.store.transaction(wait=wait):
@@ -170,7 +174,7 @@ class Owabi:
                                    not_before=send_at if send_at > at else None)
             for hook in self.record_hooks:
                 hook.recorded(incident, at)
-            if spooled:  # the reporter's answer had no reference or buttons: send the real thing
+            if spooled or copy_to_dm:  # a copy they can find again (a spooled answer had no reference)
                 self.notify(incident, key=f"script_dm:{incident.id}", purpose="script_dm",
                             recipient=report.reporter, at=self.clock(), event="script_dm_queued",
                             payload={"channel": report.reporter, "unfurl_links": False, "unfurl_media": False,
@@ -344,10 +348,24 @@ class Owabi:
             who = ""
             if incident is not None and purpose == "boss_dm":
                 who = self._reroute(incident, failed=recipient, error=error, at=now)
+            if purpose == "summary":
+                self._tell_summary_asker(channel=recipient, error=error, outbox_id=outbox_id, at=now)
             if purpose != "admin_alert":
                 self._alert_admins(incident, failed=recipient, purpose=purpose, error=error, who=who,
                                    outbox_id=outbox_id, at=now)
         self.wake()
+
+    def _tell_summary_asker(self, *, channel: str, error: str, outbox_id: int, at: float) -> None:
+        """Whoever asked for a summary learns it did not appear, and what would make it work."""
+        asked = next((e for e in self.store.events.all(since=at - 86400)
+                      if e.kind == "summary_queued" and e.data.get("outbox_id") == outbox_id), None)
+        asker = str(asked.data.get("asker") or "") if asked is not None else ""
+        if not asker:
+            return  # a scheduled summary: the admins' alert says what to fix
+        self.store.outbox.enqueue(
+            key=f"summary_failed:{outbox_id}", method="chat.postMessage", at=at, purpose="summary_failed",
+            recipient=asker, payload=self.compose.dm(asker, "summary_failed", channel=f"<#{channel}>",
+                                                     fix=self.compose.delivery_fix(error)))
 
     def _reroute(self, incident: Incident, *, failed: str, error: str, at: float) -> str:
         """Tell the next reachable person in the chain now; returns them, or "" if nobody is left."""

@@ -53,7 +53,7 @@ class Summaries:
         )
 
     def post(self, period: str, *, channel: str, key: str, now: float | None = None,
-             teams: list[str] | None = None) -> Summary | None:
+             teams: list[str] | None = None, asker: str = "") -> Summary | None:
         """Queue the post (and, for a week, the chart) to `channel`; `key` makes it once-only.
 
         Returns None when that key was already posted (a repeat within the same window).
@@ -88,6 +88,8 @@ class Summaries:
                     period=period,
                     channel=channel,
                     total=summary.total,
+                    outbox_id=first,
+                    asker=asker,
                 )
         self.s.wake()
         return summary if first else None

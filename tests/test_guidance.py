@@ -73,8 +73,10 @@ def test_every_situation_gets_a_short_card_that_apologises_first(
     unit, card_max = ("chars", 250) if locale == "ja" else ("words", 90)
     for facets in FACET_SETS:
         g = renderer.guidance(ctx(category.value, severity.value, contact.value, locale, facets))
-        first = re.split(r"(?<=[。.])\s*", re.sub(r"\b(Mr|Mrs|Ms|Dr)\.", r"\1", g.say))[0]
-        assert APOLOGY[locale].search(first), (facets, g.say)
+        sentences = re.split(r"(?<=[。.])\s*", re.sub(r"\b(Mr|Mrs|Ms|Dr)\.", r"\1", g.say))
+        safe_first = g.plan.safety and g.plan.situation.safety_kind == "person" and not g.plan.situation.personal_data
+        opening = "".join(sentences[:2]) if safe_first else sentences[0]  # "they are safe" may come first
+        assert APOLOGY[locale].search(opening), (facets, g.say)
         assert size(g.card_text(), unit) <= card_max, (facets, g.card_text())
         if locale == "en":
             assert size(whole(g), "words") <= 350, facets
@@ -113,7 +115,7 @@ def test_a_child_in_danger_gets_safeguarding_not_a_food_recall(renderer: Rendere
 def test_a_repeat_failure_is_said_to_the_customer(renderer: Renderer) -> None:
     en = renderer.guidance(ctx("late_delivery", "high", "phone", facets=("b2b", "repeat_failure")))
     ja = renderer.guidance(ctx("late_delivery", "high", "phone", "ja", facets=("b2b", "repeat_failure")))
-    assert "for the second time" in en.say and "先般に続き再び" in ja.say
+    assert "for the second time" in en.say and "前回に続き、再び" in ja.say
     assert "納入が納期に遅れ" in ja.say and "弊社" in ja.say  # business words to a business
 
 
@@ -165,13 +167,13 @@ def test_a_written_case_gets_one_complete_message(renderer: Renderer) -> None:
     lines = letter.text.split("\n")
     assert lines[0].startswith("Subject: I'm so sorry") and lines[1] == "Dear [name],"
     assert APOLOGY["en"].search(lines[3].split(".")[0])
-    assert "incident report" in letter.text and "within 2 hours" in letter.text
+    assert "incident report" in letter.text and "will call you by [time]" in letter.text
     ja = renderer.guidance(ctx("wrong_item", "high", "written", "ja", customer="田中"))
     assert ja.letter is not None
     body = ja.letter.text.split("\n")
     assert body[0] == "件名：誤った品のお渡しについてのお詫び" and body[1] == "田中様"
-    assert body[3] == "［会社名］の［氏名］でございます。" and body[4].startswith("この度は")
-    assert "心よりお詫び申し上げます" in body[4] and "書中をもちましてお詫び申し上げます" in ja.letter.text
+    assert body[3] == "［自社名］の［氏名］でございます。" and body[4].startswith("この度は")
+    assert "心よりお詫び申し上げます" in body[4] and "メールにてお詫び申し上げます" in ja.letter.text
 
 
 def test_make_goods_keep_restitution_apart_and_stay_within_the_limit(renderer: Renderer) -> None:

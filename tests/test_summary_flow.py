@@ -46,7 +46,7 @@ def _incidents(h: Harness) -> None:
 def test_on_demand_summary_figures_and_no_names(owabi: Harness) -> None:
     _incidents(owabi)
     reply = owabi.slack.command(LEAD, "summary week", channel="C0TEAMCHAN")  # a boss, in the summary channel
-    assert reply.status == 200 and "Posted" in reply.text
+    assert reply.status == 200 and "Posting" in reply.text
     assert owabi.wait_for(lambda: channel_posts(owabi, "C0TEAMCHAN"))
     post = channel_posts(owabi, "C0TEAMCHAN")[0]
     text = json.dumps(post, ensure_ascii=False)

@@ -49,7 +49,8 @@ MODULE_ORDER = (
 # Don'ts, most important first; each applies when its rule below says so.
 DONT_ORDER = (
     "guess_cause", "no_fault_or_pay", "question_child", "name_recipient", "not_yet_deleted", "no_regulator_talk",
-    "leave_the_post", "never_again", "losses_talk", "no_unconfirmed_fix", "blame_partner", "argue_public",
+    "leave_the_post", "never_again", "losses_talk", "no_unconfirmed_fix", "no_data_claim", "blame_partner",
+    "argue_public",
     "check_first", "excuse", "interrupt", "promise_unapproved", "blame_colleague", "sorry_but", "make_small",
 )
 PARTNER_CATEGORIES = frozenset({"late_delivery", "damaged_item", "outage"})  # a courier or a vendor is near
@@ -154,7 +155,7 @@ def plan(situation: Situation, *, follow_up_within: dict[Severity, timedelta] | 
     within = (follow_up_within or {}).get(s.severity, NEXT_CONTACT[s.severity])
     visit = s.b2b and lead != "you" and not s.many  # many customers: visits only for the worst affected
     on_the_spot = (s.contact is Contact.IN_PERSON and s.severity is Severity.LOW and lead == "you"
-                   and s.category in PRESENT)
+                   and s.category in PRESENT and not s.safety)
     light = s.severity is Severity.LOW and lead == "you" and not (s.safety or s.personal_data)
     donts = _donts(s)
     return Plan(
@@ -166,7 +167,7 @@ def plan(situation: Situation, *, follow_up_within: dict[Severity, timedelta] | 
         also_never=donts[MAX_DONTS:MAX_DONTS + MAX_ALSO_NEVER],
         letter=s.contact is Contact.WRITTEN,
         light=light,
-        approvable=not (s.safety or s.b2b or s.many),
+        approvable=not (s.safety or s.b2b or s.many or s.serious or light),
     )
 
 
@@ -186,7 +187,7 @@ def _modules(s: Situation, lead: str) -> tuple[str, ...]:
         "b2b": s.b2b and not s.serious,
         "angry": s.has(Facet.CUSTOMER_ANGRY),
         "complaint_first": s.found_by == "customer",
-        "found_by_us": s.found_by == "us",
+        "found_by_us": s.found_by == "us" and s.category != "outage" and not s.many,  # they felt it already
     }
     most = MAX_MODULES
     if s.contact is Contact.WRITTEN:  # the message itself is long: one module fewer
@@ -208,9 +209,10 @@ def _donts(s: Situation) -> tuple[str, ...]:
         "never_again": s.has(Facet.REPEAT_FAILURE),
         "losses_talk": s.b2b and s.serious,
         "no_unconfirmed_fix": s.category == "outage",
+        "no_data_claim": s.category == "outage",
         "blame_partner": s.category in PARTNER_CATEGORIES and not s.personal_data,
         "argue_public": s.public,
-        "check_first": not spoken and s.serious,
+        "check_first": not spoken and (s.serious or s.personal_data),
         "excuse": s.category == "rude_service",
         "interrupt": spoken and (s.has(Facet.CUSTOMER_ANGRY) or s.found_by == "customer"),
         "promise_unapproved": True,
@@ -219,6 +221,9 @@ def _donts(s: Situation) -> tuple[str, ...]:
         "make_small": True,
     }
     found = [d for d in DONT_ORDER if applies[d]]
+    if s.personal_data and not spoken:  # a breach letter may be forwarded to a regulator: it is read first
+        found.remove("check_first")
+        found.insert(0, "check_first")
     if s.safety and s.safety_kind == "goods":  # after food or goods harmed someone, "the kitchen did it" tempts
         found.remove("blame_colleague")
         found.insert(2, "blame_colleague")

@@ -28,7 +28,7 @@ from bot.learning.corpus import Item, fingerprint
 
 log = logging.getLogger(__name__)
 
-VERSION = "1"
+VERSION = "2"
 
 
 class CoachModel:
@@ -54,7 +54,7 @@ class CoachModel:
         grams = self.sentence_vec.fit_transform(rows)
         for problem, y in labels.items():
             if sum(y) >= 3:
-                self.problem[problem] = LogisticRegression(C=10, max_iter=3000, class_weight="balanced").fit(grams, y)
+                self.problem[problem] = LogisticRegression(C=3, max_iter=3000, class_weight="balanced").fit(grams, y)
         drafts = [normalise(i.text) for i in items]
         whole = self.draft_vec.fit_transform(drafts)
         for element in ELEMENTS:

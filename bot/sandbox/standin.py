@@ -47,6 +47,11 @@ class Fault:
     channel: str = ""
 
 
+# What a token from the app's manifest is granted (the stand-in answers with these scopes).
+GRANTED: tuple[str, ...] = ("commands", "chat:write", "chat:write.public", "im:write", "im:history", "users:read",
+                            "files:write", "channels:read", "groups:read")
+
+
 @dataclass
 class _State:
     calls: list[Call] = field(default_factory=list)
@@ -54,7 +59,15 @@ class _State:
     messages: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     views: dict[str, dict[str, Any]] = field(default_factory=dict)
     unknown_users: set[str] = field(default_factory=set)
+    deactivated: set[str] = field(default_factory=set)
     revoked: str = ""
+    # Channels as Slack sees them: a public channel takes posts from a bot that is not a member
+    # only with chat:write.public; a private one ("G…", or any marked private) only from members.
+    private: set[str] = field(default_factory=set)
+    not_member: set[str] = field(default_factory=set)
+    missing_channels: set[str] = field(default_factory=set)
+    scopes: set[str] = field(default_factory=lambda: set(GRANTED))
+
 
 
 class StandIn:
@@ -113,6 +126,23 @@ class StandIn:
         with self._lock:
             self._state.unknown_users.add(user)
 
+    def deactivate(self, user: str) -> None:
+        """The user left the workspace: users.info says deleted, DMs to them fail."""
+        with self._lock:
+            self._state.deactivated.add(user)
+
+    def channel(self, channel: str, *, private: bool = False, member: bool = True, exists: bool = True) -> None:
+        """Describe a channel as Slack would see it from the bot's seat."""
+        with self._lock:
+            for flag, on in ((self._state.private, private), (self._state.not_member, not member),
+                             (self._state.missing_channels, not exists)):
+                (flag.add if on else flag.discard)(channel)
+
+    def grant(self, *scopes: str) -> None:
+        """Replace the token's scopes (what auth.test reports and what methods need)."""
+        with self._lock:
+            self._state.scopes = set(scopes)
+
     def calls(self, method: str | None = None, *, attempts: bool = False) -> list[Call]:
         """Calls that succeeded (what people saw); with attempts=True, failed ones too."""
         with self._lock:
@@ -165,8 +195,8 @@ class StandIn:
             answer: tuple[int, dict[str, str], dict[str, Any] | str]
             if self._state.revoked and method != "response_url":
                 answer = (200, {}, {"ok": False, "error": self._state.revoked})
-            elif fault is None or fault.delay > 0:
-                answer = (200, {}, self._dispatch(method, args))
+            elif fault is None or fault.delay > 0:  # Slack names the token's scopes on every answer
+                answer = (200, {"x-oauth-scopes": ",".join(sorted(self._state.scopes))}, self._dispatch(method, args))
             elif fault.html:
                 answer = (200, {}, "<html><body><h1>502 Bad Gateway</h1></body></html>")
             else:
@@ -195,7 +225,27 @@ class StandIn:
 
     def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": "https://owabi-sandbox.slack.com/", "team": "Owabi Sandbox",
-                "user": "owabi", "team_id": "T0SANDBOX", "user_id": "U0OWABIBOT", "bot_id": "B0OWABI"}
+                "user": "owabi", "team_id": "T0SANDBOX", "user_id": "U0OWABIBOT", "bot_id": "B0OWABI",
+                "is_enterprise_install": False}
+
+    def _can_post(self, channel: str) -> str:
+        """"" if the bot may post here, else Slack's error (not_in_channel, channel_not_found)."""
+        if channel in self._state.missing_channels:
+            return "channel_not_found"
+        if channel[:1] == "D" or channel not in self._state.not_member:
+            return ""
+        private = channel[:1] == "G" or channel in self._state.private
+        return "" if not private and "chat:write.public" in self._state.scopes else "not_in_channel"
+
+    def _api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        private = channel[:1] == "G" or channel in self._state.private
+        if channel in self._state.missing_channels or channel[:1] not in ("C", "G", "D") or (
+                private and channel in self._state.not_member):
+            return {"ok": False, "error": "channel_not_found"}  # a private channel is invisible to non-members
+        return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_channel": not private,
+                                        "is_private": private, "is_member": channel not in self._state.not_member,
+                                        "is_archived": False}}
 
     def _channel(self, raw: str) -> str | None:
         if raw.startswith(("U", "W")):
@@ -208,6 +258,11 @@ class StandIn:
             return {"ok": False, "error": "channel_not_found"}
         if not args.get("text") and not args.get("blocks"):
             return {"ok": False, "error": "no_text"}
+        refused = self._can_post(channel)
+        if refused:
+            return {"ok": False, "error": refused}
+        if str(args.get("channel", "")) in self._state.deactivated:
+            return {"ok": False, "error": "user_not_found"}
         ts = f"{int(time.time())}.{next(self._ts):06d}"
         message = {"type": "message", "text": args.get("text"), "blocks": args.get("blocks"), "ts": ts}
         if isinstance(args.get("metadata"), dict):
@@ -269,7 +324,10 @@ class StandIn:
 
     def _api_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
         user = str(args.get("user"))
-        return {"ok": True, "user": {"id": user, "name": user.lower(), "tz": "Asia/Tokyo"}}
+        if user in self._state.unknown_users or user[:1] not in ("U", "W"):
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": {"id": user, "name": user.lower(), "tz": "Asia/Tokyo", "is_bot": False,
+                                     "deleted": user in self._state.deactivated}}
 
     def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ts):08d}"

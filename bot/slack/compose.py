@@ -209,7 +209,7 @@ class Composer:
         a = self.policy.authority
         return {"safety": s.safety, "safety_kind": s.safety_kind, "personal_data": s.personal_data, "b2b": s.b2b,
                 "serious": s.serious, "many": s.many, "repeat": s.has(Facet.REPEAT_FAILURE), "light": plan.light,
-                "lead": plan.lead, "visit": plan.next_contact.visit, "found_by": s.found_by,
+                "lead": plan.lead, "visit": plan.next_contact.visit, "found_by": s.found_by, "public": s.public,
                 "when": self.r.when(self.ui, plan.next_contact.within),
                 "reporter_name": mention(incident.reporter),
                 "staff_limit": self.r.amount(a, a.staff, self.ui), "boss_limit": self.r.amount(a, a.boss, self.ui)}

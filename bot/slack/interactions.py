@@ -43,12 +43,6 @@ def register(app: App, service: Owabi) -> None:
             ack(response_action="errors", errors={"what": service.compose.note("empty_report")["text"][:150]})
             return
         ack(response_action="update", view=service.compose.script_view(outcome.incident, spooled=outcome.spooled))
-        if not outcome.duplicate and not outcome.spooled:  # a spooled report's DM follows once it is stored
-            service.store.outbox.enqueue(
-                key=f"script_dm:{outcome.incident.id}", method="chat.postMessage",
-                payload={"channel": user, **service.compose.reporter(outcome.incident)},
-                at=service.clock(), incident_id=outcome.incident.id, purpose="script_dm", recipient=user)
-            service.wake()
 
     @app.action(ids.CORRECT)
     def correct(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,

@@ -174,7 +174,8 @@ def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
             ack(response_type="ephemeral", text=note["text"], blocks=note["blocks"] + private["blocks"])
             return
         bucket = int(service.clock() // SUMMARY_REPEAT)
-        posted = summaries.post(period, channel=channel, key=f"asked:{channel}:{period}:{bucket}", teams=teams)
+        posted = summaries.post(period, channel=channel, key=f"asked:{channel}:{period}:{bucket}", teams=teams,
+                                asker=user)
         ack(response_type="ephemeral",
             **service.compose.note("summary_posted" if posted else "summary_recent", period=label))
 

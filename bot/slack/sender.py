@@ -169,6 +169,9 @@ class Dispatcher(PollingWorker):
             payload.setdefault("ts", found[1])
         if item.method == "chat.postMessage":
             payload["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": item.key}}
+            # Messages carry staff's own words; a photo link in a report must never unfurl into a DM.
+            payload.setdefault("unfurl_links", False)
+            payload.setdefault("unfurl_media", False)
         return payload
 
     def _already_posted(self, item: Outgoing, payload: dict[str, Any]) -> tuple[str, str] | None:
