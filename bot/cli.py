@@ -134,6 +134,12 @@ def cmd_script(args: argparse.Namespace) -> int:
         facets, found_by = tuple(guess.facets), args.found_by or guess.found_by
     policy = load_policy(_settings().policy_path())
     renderer = Renderer(resources.responses_dir(), override=policy.responses)
+    if args.category not in policy.all_categories:
+        print(f"owabi: unknown category {args.category!r}; known: {', '.join(policy.all_categories)}", file=sys.stderr)
+        return 2
+    if args.locale not in renderer.locales():
+        print(f"owabi: no wording for locale {args.locale!r}; have: {', '.join(renderer.locales())}", file=sys.stderr)
+        return 2
     ctx = ScriptContext(category=args.category, severity=args.severity, contact=args.channel, locale=args.locale,
                         customer=args.customer or "", facets=facets, found_by=found_by or "customer",
                         text=args.report or "", authority=policy.authority,
@@ -141,6 +147,16 @@ def cmd_script(args: argparse.Namespace) -> int:
                         emergency=policy.emergency_number or "")
     print(renderer.script_text(ctx))
     return 0
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= port <= 65535:  # 0: any free port
+        raise argparse.ArgumentTypeError(f"{port} is not a port: use 1-65535")
+    return port
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         return p
 
     p = verb("serve", cmd_serve, "Run the Slack app over HTTP (or Socket Mode with --socket).")
-    p.add_argument("--port", type=int, default=3000, help="port to listen on (default 3000)")
+    p.add_argument("--port", type=_port, default=3000, help="port to listen on (default 3000)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--threads", type=int, default=16, help="HTTP worker threads (default 16)")
     p.add_argument("--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)")
@@ -201,11 +217,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    from pydantic import ValidationError
+
+    from bot.cli_more import UsageError
+
     try:
         return int(args.func(args))
     except PolicyError as exc:
         print(exc.render(), file=sys.stderr)
-    except (StoreUnavailable, TemplateProblem, FileExistsError) as exc:
+    except ValidationError as exc:  # a setting from the environment (OWABI_WORKERS=abc)
+        for err in exc.errors():
+            print(f"owabi: setting {str(err['loc'][0]).upper()}: {err['msg']}", file=sys.stderr)
+    except (StoreUnavailable, TemplateProblem, FileExistsError, UsageError) as exc:
         print(f"owabi: {exc}", file=sys.stderr)
     except NotConfigured as exc:
         print(f"owabi: {exc}", file=sys.stderr)

@@ -9,12 +9,35 @@ from pathlib import Path
 from typing import Any
 
 
+class UsageError(Exception):
+    """Bad input on the command line: one line for the user, exit 2."""
+
+
+def existing_db(path: Path) -> Path:
+    """Reading verbs never create a database: a wrong OWABI_DB must say so, not report 'empty'."""
+    if not path.exists():
+        raise UsageError(f"no database at {path} (set OWABI_DB to Owabi's database, or run `owabi serve` first)")
+    return path
+
+
+def iso_day(text: str) -> str:
+    """argparse type for --since: a real calendar day."""
+    from datetime import date
+
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-11-01") from None
+    return text
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     """Exit 0 only for a log that exists, is not empty, and holds (see bot.store.audit)."""
     from bot.config import Settings
     from bot.store.audit import verify_file
 
     settings = Settings()
+    existing_db(settings.owabi_db)
     verdict = verify_file(settings.owabi_db, key=settings.audit_key(), anchor_path=settings.owabi_anchor)
     if verdict.ok:
         print(f"OK: {verdict.events} events; chain, anchor and tables agree")
@@ -35,7 +58,7 @@ def _offline_service() -> Any:
 
     settings = Settings()
     policy, renderer = load_checked_policy(settings.policy_path())
-    return Owabi(store=Store.open(settings.owabi_db), policy=policy,
+    return Owabi(store=Store.open(existing_db(settings.owabi_db)), policy=policy,
                  composer=Composer(renderer, ui_locale=policy.locale, policy=policy.guidance_facts()))
 
 
@@ -70,10 +93,13 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from bot.store import Store
 
     settings = Settings()
-    store = Store.open(settings.owabi_db)
+    store = Store.open(existing_db(settings.owabi_db))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = args.to or settings.owabi_db.parent / "backups" / f"owabi-{stamp}.db"
-    store.backup(target)
+    try:
+        store.backup(target)
+    except OSError as exc:
+        raise UsageError(f"cannot write the backup to {target}: {exc.strerror or exc}") from None
     checked, broken = Store.open(target, audit_key=settings.audit_key()).events.verify()
     print(f"Backed up to {target}: {checked} events, chain {'intact' if broken is None else f'BROKEN at {broken}'}")
     return 0 if broken is None else 1
@@ -105,7 +131,7 @@ def register(verb: Callable[..., Any]) -> None:
                    help="today (since local midnight) or week (the last seven local days)")
     p = verb("export", cmd_export, "Export incidents and events as CSV or JSON Lines, as stored.")
     p.add_argument("--format", choices=["csv", "jsonl"], default="jsonl", help="csv or jsonl")
-    p.add_argument("--since", default=None, help="only from this date (YYYY-MM-DD, policy time zone)")
+    p.add_argument("--since", default=None, type=iso_day, help="only from this date (YYYY-MM-DD, policy time zone)")
     p.add_argument("--table", choices=["all", "incidents", "events"], default="all",
                    help="which table (CSV to stdout needs one)")
     p.add_argument("--out", type=Path, default=None, help="write <table>.<format> files into this folder")

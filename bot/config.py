@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     owabi_policy: Path | None = None
     owabi_workers: int = Field(default=16, ge=1, le=256)
     owabi_connection_limit: int = Field(default=1000, ge=10, le=10_000)
+    owabi_allow_example_policy: bool = False  # serve with the bundled example policy (demos only)
     owabi_channel_timeout: int = Field(default=20, ge=2, le=600)
     owabi_slack_timeout: float = Field(default=10.0, gt=0, le=120)
     owabi_audit_key: SecretStr | None = None  # HMAC key of the event log; keep it apart from Slack's secrets

@@ -214,7 +214,8 @@ class GuidanceWriter:
         elif person_at_risk:
             mistake = g("mistake_safety.person")
         else:
-            mistake = g.first(f"mistake_b2b.{category}" if s.b2b else "", f"mistake.{category}")
+            mistake = g.first(f"mistake_b2b_written.{category}" if s.b2b and written else "",
+                              f"mistake_b2b.{category}" if s.b2b else "", f"mistake.{category}")
         again = g("say.again") if s.has(Facet.REPEAT_FAILURE) else ""
         contact = "written" if written else s.contact.value
         when = self._when(g, p.next_contact.within)
@@ -233,7 +234,7 @@ class GuidanceWriter:
             second = g.first(f"say.own_low{w}", "say.own_low")
         else:
             second = g.first("loss.slot_b2b" if s.b2b and ja else "", "loss.slot" if ja else "", "say.own")
-        safe_first = g("say.person_safe") if person_at_risk else ""
+        safe_first = g.first("say.person_safe_written" if written else "", "say.person_safe") if person_at_risk else ""
         if ja:
             harm = self._ja_harm(g, s, category)
             opener = g.first(f"say.opener_{contact}_{sev}", "say.opener")

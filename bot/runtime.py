@@ -97,7 +97,14 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runt
         raise NotConfigured("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
     if settings.slack_signing_secret is None:
         raise NotConfigured("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)")
-    policy, renderer = load_checked_policy(settings.policy_path())
+    path = settings.policy_path()
+    if path == resources.example_policy() and not settings.owabi_allow_example_policy:
+        raise NotConfigured(
+            "no policy file: the bundled example names placeholder people, so nobody would be told. Copy "
+            "data/policy.example.toml to data/policy.toml (or set OWABI_POLICY) and put your team's Slack ids in it; "
+            "OWABI_ALLOW_EXAMPLE_POLICY=1 runs with the example anyway")
+    policy, renderer = load_checked_policy(path)
+    log.info("policy %s: %d team(s), default chain %s", path, len(policy.teams), " → ".join(policy.default.chain))
     if settings.owabi_anchor is not None and settings.audit_key() is None:
         raise NotConfigured("OWABI_ANCHOR is set but OWABI_AUDIT_KEY is not: the anchor is signed with that key")
     store = Store.open(settings.owabi_db, audit_key=settings.audit_key())

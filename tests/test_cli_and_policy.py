@@ -169,3 +169,37 @@ def test_long_text_is_split_into_sections_without_loss(text: str) -> None:
     texts = [b["text"]["text"] for b in blocks]
     assert all(len(t) <= 3000 for t in texts)
     assert "".join(texts).replace("\n", "") == (text.replace("\n", "") or " ")
+
+
+@pytest.mark.parametrize(("args", "expected"), [
+    (("export", "--since", "yesterday"), "is not a date"),
+    (("export", "--since", "2026-13-01"), "is not a date"),
+    (("script", "--category", "nonsense", "--severity", "low"), "unknown category 'nonsense'"),
+    (("script", "--category", "other", "--severity", "low", "--locale", "fr"), "no wording for locale 'fr'"),
+    (("verify",), "no database at"),
+    (("summary",), "no database at"),
+    (("export",), "no database at"),
+    (("backup",), "no database at"),
+    (("serve", "--port", "99999"), "is not a port"),
+])
+def test_bad_input_is_one_clear_line_and_a_non_zero_exit(
+    tmp_path: Path, args: tuple[str, ...], expected: str
+) -> None:
+    db = tmp_path / "nowhere.db"
+    result = run(*args, env={"OWABI_DB": str(db)})
+    assert result.returncode == 2, result.stderr
+    assert expected in result.stderr and "Traceback" not in result.stderr
+    assert not db.exists()  # a reading verb never creates an empty database
+
+
+def test_a_bad_setting_is_named(tmp_path: Path) -> None:
+    result = run("check", env={"OWABI_WORKERS": "abc", "OWABI_DB": str(tmp_path / "x.db")})
+    assert result.returncode == 2 and "setting OWABI_WORKERS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_serve_refuses_the_example_policy_that_would_tell_nobody(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "OWABI_POLICY"}
+    result = subprocess.run([sys.executable, "-m", "bot", "serve", "--port", "0"], capture_output=True, text=True,
+                            timeout=60, cwd=tmp_path, env={**env, "SLACK_BOT_TOKEN": "xoxb-x",
+                                                          "SLACK_SIGNING_SECRET": "s", "OWABI_DB": str(tmp_path / "o.db")})
+    assert result.returncode == 2 and "no policy file" in result.stderr and "Traceback" not in result.stderr

@@ -221,7 +221,7 @@ def _donts(s: Situation) -> tuple[str, ...]:
         "make_small": True,
     }
     found = [d for d in DONT_ORDER if applies[d]]
-    if s.personal_data and not spoken:  # a breach letter may be forwarded to a regulator: it is read first
+    if "check_first" in found and (s.personal_data or s.b2b):  # forwarded to a regulator or a boss: read first
         found.remove("check_first")
         found.insert(0, "check_first")
     if s.safety and s.safety_kind == "goods":  # after food or goods harmed someone, "the kitchen did it" tempts
