@@ -199,7 +199,7 @@ def test_a_bad_setting_is_named(tmp_path: Path) -> None:
 
 def test_serve_refuses_the_example_policy_that_would_tell_nobody(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "OWABI_POLICY"}
+    env |= {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s", "OWABI_DB": str(tmp_path / "o.db")}
     result = subprocess.run([sys.executable, "-m", "bot", "serve", "--port", "0"], capture_output=True, text=True,
-                            timeout=60, cwd=tmp_path, env={**env, "SLACK_BOT_TOKEN": "xoxb-x",
-                                                          "SLACK_SIGNING_SECRET": "s", "OWABI_DB": str(tmp_path / "o.db")})
+                            timeout=60, cwd=tmp_path, env=env)
     assert result.returncode == 2 and "no policy file" in result.stderr and "Traceback" not in result.stderr
