@@ -19,7 +19,6 @@ from bot.domain.model import Triage
 from bot.domain.triage import Lexicon, Triager
 from bot.domain.triage.lexicon import normalise
 from bot.learning import corpus
-from bot.learning.triage_model import load_or_train
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +98,12 @@ class WarmingTriager:
 
 @cache
 def default_triager() -> Triager:
-    """Built once per process (the model is read from the cache, or trained and cached)."""
+    """Built once per process (the model is read from the cache, or trained and cached).
+
+    scikit-learn is imported here, in the loading thread, so starting the server does not wait for it.
+    """
+    from bot.learning.triage_model import load_or_train
+
     lexicons = load_lexicons()
     model = load_or_train(lexicons, lambda: corpus.load("reports"))
     return Triager(lexicons, model)

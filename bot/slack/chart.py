@@ -10,12 +10,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 from slack_sdk import WebClient
 
 METHOD = "files.upload_v2"  # our outbox name for slack_sdk's three-step external upload
@@ -24,7 +18,17 @@ COLOURS = {"low": "#9ecae1", "medium": "#fdd49e", "high": "#fc8d59", "critical":
 
 
 def render_png(per_day: dict[str, dict[str, int]], *, title: str, labels: dict[str, str]) -> bytes:
-    """A stacked bar per day. Figure() (not pyplot) keeps no global state between calls."""
+    """A stacked bar per day. Figure() (not pyplot) keeps no global state between calls.
+
+    matplotlib is imported here, not at start-up: it is most of the server's import time and
+    memory, and only the weekly summary's chart needs it.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     fig = Figure(figsize=(7, 3.2), dpi=100)
     ax = fig.subplots()
     days = sorted(per_day)
