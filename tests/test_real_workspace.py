@@ -104,3 +104,19 @@ def test_the_manifest_asks_for_what_the_app_uses() -> None:
     scopes = manifest()["oauth_config"]["scopes"]["bot"]
     assert scopes == SCOPES and "chat:write.public" in scopes
     assert len(scopes) == len(set(scopes))
+
+
+def test_a_home_click_refreshes_the_home_and_answers_by_dm(owabi: Harness) -> None:
+    owabi.slack.command(STAFF, "gave the wrong change to a customer")
+    assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD))
+    owabi.slack.click(LEAD, "oops_ack", "1")
+    before = len(owabi.standin.calls("views.publish"))
+    reply = owabi.slack.click(STAFF, "oops_contacted", "1", home=True)
+    assert reply.status == 200
+    assert owabi.wait_for(lambda: len(owabi.standin.calls("views.publish")) > before)
+    home = json.dumps(owabi.standin.calls("views.publish")[-1].args, ensure_ascii=False)
+    assert "U0STAFF01" in home
+    assert owabi.wait_for(lambda: any("OOPS-0001" in json.dumps(c.args) and "contacted" in json.dumps(c.args).lower()
+                                      for c in owabi.standin.dms_to(STAFF)[1:]))
+    events = [e.kind for e in owabi.store.events.for_incident(1)]
+    assert "contacted" in events and "home_answer_queued" in events

@@ -103,7 +103,8 @@ class SlackSide:
         return self.form({"payload": json.dumps(payload)}, **kw)
 
     def click(self, user: str, action_id: str, value: str, *, message: dict[str, Any] | None = None,
-              channel: str = "", **kw: Any) -> Reply:
+              channel: str = "", home: bool = False, **kw: Any) -> Reply:
+        """A button press; `home=True` presses it on the App Home, where Slack sends no response_url."""
         n = next(self._n)
         payload: dict[str, Any] = {
             "type": "block_actions", "team": {"id": TEAM}, "user": {"id": user, "team_id": TEAM},
@@ -113,6 +114,10 @@ class SlackSide:
                          "action_ts": f"{time.time():.6f}"}],
             "container": {"type": "message", "message_ts": (message or {}).get("ts", ""), "channel_id": channel},
         }
+        if home:
+            del payload["response_url"]
+            payload["container"] = {"type": "view", "view_id": f"V0HOME{n}"}
+            payload["view"] = {"id": f"V0HOME{n}", "type": "home"}
         if message is not None:
             payload["message"] = message
             payload["channel"] = {"id": channel}

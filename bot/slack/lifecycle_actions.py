@@ -13,6 +13,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.domain.lifecycle import Move, Refused
 from bot.domain.model import Incident
@@ -44,16 +45,29 @@ def register(app: App, service: Owabi) -> None:
     _register_home(app, service, compose)
 
 
-def _private(respond: Respond, payload: dict[str, Any]) -> None:
-    """Answer the clicker privately; a click on the App Home has no response_url to answer."""
+def _answer(service: Owabi, compose: LifecycleComposer, respond: Respond, client: WebClient,
+            body: dict[str, Any], incident: Incident, payload: dict[str, Any]) -> None:
+    """A click in a message is answered in place. A click on the App Home has no response_url:
+    the Home is published again (so no stale button stays) and the answer comes as a DM."""
     if respond.response_url:
         respond(response_type="ephemeral", replace_original=False, **payload)
+        return
+    user = body["user"]["id"]
+    now = service.clock()
+    with service.store.transaction():
+        service.notify(incident, key=f"home_answer:{user}:{body.get('trigger_id') or now}", purpose="home_answer",
+                       recipient=user, at=now, event="home_answer_queued", payload={"channel": user, **payload})
+    service.wake()
+    try:
+        client.views_publish(user_id=user, view=home_view(service, compose, Summaries(service), user))
+    except SlackApiError as exc:  # the DM still says what happened; the Home refreshes when next opened
+        log.warning("App Home not republished for %s: %s", user, exc.response.get("error"))
 
 
 def _register_moves(app: App, service: Owabi, life: Lifecycle, compose: LifecycleComposer) -> None:
     def handler(move: Move) -> Callable[..., None]:
         def on_click(
-            ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond
+            ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
         ) -> None:
             ack()
             incident_id, user = int(action["value"]), body["user"]["id"]
@@ -64,9 +78,9 @@ def _register_moves(app: App, service: Owabi, life: Lifecycle, compose: Lifecycl
                 else:
                     updated = life.follow_up(incident_id, actor=user)
             except Refused as refusal:
-                _private(respond, compose.refused(incident, refusal))
+                _answer(service, compose, respond, client, body, incident, compose.refused(incident, refusal))
                 return
-            _private(respond, compose.done(updated))
+            _answer(service, compose, respond, client, body, updated, compose.done(updated))
 
         return on_click
 
@@ -86,7 +100,7 @@ def _register_resolve(
         try:
             life.allowed(incident, actor=body["user"]["id"], move=Move.RESOLVE)
         except Refused as refusal:
-            _private(respond, compose.refused(incident, refusal))
+            _answer(service, compose, respond, client, body, incident, compose.refused(incident, refusal))
             return
         client.views_open(
             trigger_id=body["trigger_id"],
