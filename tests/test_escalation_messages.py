@@ -24,6 +24,8 @@ def test_escalation_messages_render(locale: str) -> None:
     assert "<@U0LEAD01>" in dm["blocks"][1]["text"]["text"] and "<!channel>" not in str(dm)
     updated = esc.acknowledged(dm, INCIDENT)
     assert "channel" not in updated and "<@U0MGR01>" in updated["blocks"][-2]["text"]["text"]
+    head = dm["blocks"][1]["text"]["text"]
+    assert head not in str(updated)  # "nobody has acknowledged yet" is gone once someone has
     for template in ("esc_reporter_acked", "esc_reporter_taken", "esc_reporter_waiting"):
         assert esc.to_reporter(INCIDENT, template, by="x", at="09:00", owner="y", who="z", round=1)["text"]
     for template in ("esc_not_allowed", "esc_ack_done", "esc_ack_already", "esc_take_done", "esc_take_already",

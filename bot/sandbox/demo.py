@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tempfile
 import time
+from datetime import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,10 +135,12 @@ def _show_acknowledged(stage: Stage) -> None:
     standin = stage.standin
     standin.wait_for(lambda: len(standin.calls("chat.update")) >= 2, 10)
     standin.wait_for(lambda: any("has your report" in str(c.args.get("text")) for c in standin.dms_to(STAFF)), 10)
+    stage.say("\n== 6. Every boss DM about it is updated in place (chat.update): who has it now, and the next buttons")
     for call in standin.calls("chat.update"):
         who = next((u for u in NAMES if call.args.get("channel") == "D" + u[1:]), "?")
-        stage.say(f"\n== 6. {NAMES.get(who, who)}'s DM is updated in place (chat.update)")
-        stage.show(who, "\n".join(block_texts(call.args.get("blocks") or [])[-2:]))
+        texts = block_texts(call.args.get("blocks") or [])
+        note = next((k for k, t in enumerate(texts) if "acknowledged" in t.lower() or "has it" in t.lower()), 0)
+        stage.show(who, "… (the report and what to do, as before)\n" + "\n".join(texts[note:]))
     told = [c for c in standin.dms_to(STAFF) if "has your report" in str(c.args.get("text"))]
     if told:
         stage.say("\n== 7. Aiko is told who has it")
@@ -189,7 +192,8 @@ def act_log(stage: Stage) -> None:
         who = NAMES.get(event.actor or "", event.actor or "owabi")
         detail = {k: v for k, v in event.data.items() if k in ("recipient", "purpose", "category", "severity",
                                                                 "level", "by", "state")}
-        stage.say(f"   #{event.id:<3} {time.strftime('%H:%M:%S', time.localtime(event.at))} "
+        at = datetime.fromtimestamp(event.at, stage.runtime.policy.zone).strftime("%H:%M:%S")  # one clock: the policy's
+        stage.say(f"   #{event.id:<3} {at} "
                   f"{event.kind:<16} {who:<24} {detail if detail else ''}")
     checked, broken = stage.runtime.store.events.verify()
     stage.say(f"   hash chain: {checked} events, {'intact' if broken is None else f'BROKEN at {broken}'}")

@@ -19,6 +19,9 @@ from bot.slack.compose import FALLBACK_MAX, Composer, dump, mention, section
 from bot.slack.lifecycle_compose import LifecycleComposer
 
 
+ESCALATION_HEAD = "esc_head:"  # block id of the escalation DM's "nobody has acknowledged" head
+
+
 class EscalationComposer:
     def __init__(self, composer: Composer, *, zone: tzinfo) -> None:
         self.c = composer
@@ -39,13 +42,15 @@ class EscalationComposer:
         payload = self.c.boss_dm(incident, boss=boss)
         rows = [{"who": mention(u), "at": self.clock(at)} for u, at in history]
         head = self._render("esc_dm", history=rows, round=round_, **self.c._common(incident))
-        payload["blocks"].insert(1, section(head).to_dict())
+        payload["blocks"].insert(1, {**section(head).to_dict(), "block_id": f"{ESCALATION_HEAD}{incident.id}"})
         text = self._render("esc_fallback", **self._common(incident))
         return {**payload, "text": shorten(text, FALLBACK_MAX)}
 
     def acknowledged(self, original: dict[str, Any], incident: Incident) -> dict[str, Any]:
         """chat.update body for an earlier DM: buttons give way to who has it, and when."""
-        blocks = [b for b in original.get("blocks", []) if b.get("type") != "actions"]
+        # "Nobody has acknowledged yet" is no longer true: that head goes with the old buttons.
+        blocks = [b for b in original.get("blocks", []) if b.get("type") != "actions"
+                  and not str(b.get("block_id", "")).startswith(ESCALATION_HEAD)]
         by = incident.acknowledged_by or incident.owner or ""
         at = incident.acknowledged_at or 0.0
         note = self._render("esc_acked", by=mention(by), at=self.clock(at),
