@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 import tempfile
 import time
-from datetime import datetime
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TextIO
 

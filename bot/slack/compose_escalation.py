@@ -18,7 +18,6 @@ from bot.slack import ids
 from bot.slack.compose import FALLBACK_MAX, Composer, dump, mention, section
 from bot.slack.lifecycle_compose import LifecycleComposer
 
-
 ESCALATION_HEAD = "esc_head:"  # block id of the escalation DM's "nobody has acknowledged" head
 
 
