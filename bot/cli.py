@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from bot import resources
 from bot.config import PolicyError, Settings
@@ -31,21 +32,32 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from bot.runtime import build
     from bot.server import HttpServer
 
-    runtime = build(_settings())
+    runtime = build(_settings(), socket=args.socket)
     if args.socket:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
-        token = runtime.settings.slack_app_token
-        if token is None:
-            print("--socket needs SLACK_APP_TOKEN (an xapp-… app-level token)", file=sys.stderr)
-            return 2
-        runtime.start_workers()
-        try:
-            SocketModeHandler(runtime.app, token.get_secret_value()).start()  # type: ignore[no-untyped-call]
-        finally:
-            runtime.stop()
-        return 0
+        return _serve_socket(runtime)
     HttpServer(runtime, host=args.host, port=args.port, threads=args.threads).serve_forever()
+    return 0
+
+
+def _serve_socket(runtime: Any) -> int:
+    """Socket Mode until SIGTERM or Ctrl-C, then a clean stop: the socket closes, workers finish."""
+    import signal
+    import threading
+
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    handler = SocketModeHandler(runtime.app, runtime.settings.slack_app_token.get_secret_value())
+    runtime.start_workers()
+    try:
+        handler.connect()  # type: ignore[no-untyped-call]
+        log.info("Socket Mode connected; SIGTERM stops it cleanly")
+        stop.wait()
+    finally:
+        handler.close()  # type: ignore[no-untyped-call]
+        runtime.stop()
     return 0
 
 
@@ -56,7 +68,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_manifest(args: argparse.Namespace) -> int:
+    from urllib.parse import urlparse
+
     from bot.manifest import manifest_yaml
+
+    url = urlparse(args.url)
+    if not args.socket and (url.scheme != "https" or not url.netloc or " " in args.url):
+        print(f"owabi: --url must be the app's public https address (e.g. https://owabi.example.com); "
+              f"got {args.url!r}", file=sys.stderr)
+        return 2
 
     sys.stdout.write(manifest_yaml(base_url=args.url, socket=args.socket))
     return 0

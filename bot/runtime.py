@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -92,10 +93,13 @@ def load_checked_policy(path: Path) -> tuple[Policy, Renderer]:
     return policy, renderer
 
 
-def build(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runtime:
+def build(settings: Settings, *, clock: Callable[[], float] = time.time, socket: bool = False) -> Runtime:
+    """Socket Mode receives over the app-level token's WebSocket: no signed HTTP, no signing secret."""
     if settings.slack_bot_token is None:
         raise NotConfigured("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
-    if settings.slack_signing_secret is None:
+    if socket and settings.slack_app_token is None:
+        raise NotConfigured("--socket needs SLACK_APP_TOKEN (an xapp-… app-level token with connections:write)")
+    if settings.slack_signing_secret is None and not socket:
         raise NotConfigured("SLACK_SIGNING_SECRET is not set (Basic Information → Signing Secret)")
     path = settings.policy_path()
     if path == resources.example_policy() and not settings.owabi_allow_example_policy:
@@ -122,7 +126,9 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time) -> Runt
     install_lifecycle_jobs(scheduler, service)
     service.wake = _both(dispatcher.wake, scheduler.wake)
     identity = BotIdentity(client, settings.slack_bot_token.get_secret_value())
-    secret = settings.slack_signing_secret.get_secret_value()
+    # Socket Mode never checks a signature; an unguessable secret keeps the HTTP edge closed all the same.
+    secret = (settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret
+              else secrets.token_hex(32))
     app = build_app(service=service, client=client, identity=identity, signing_secret=secret,
                     workers=settings.owabi_workers)
     spool_drain = SpoolDrain(service, clock=clock)

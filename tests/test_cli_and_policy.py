@@ -203,3 +203,18 @@ def test_serve_refuses_the_example_policy_that_would_tell_nobody(tmp_path: Path)
     result = subprocess.run([sys.executable, "-m", "bot", "serve", "--port", "0"], capture_output=True, text=True,
                             timeout=60, cwd=tmp_path, env=env)
     assert result.returncode == 2 and "no policy file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_manifest_for_a_url_slack_would_refuse_is_refused() -> None:
+    result = run("manifest", "--url", "not a url")
+    assert result.returncode == 2 and "public https address" in result.stderr and not result.stdout
+
+
+def test_socket_mode_asks_for_the_app_token_not_the_signing_secret(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(MINIMAL_POLICY)
+    env = {k: v for k, v in os.environ.items() if k not in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")}
+    result = subprocess.run([sys.executable, "-m", "bot", "serve", "--socket"], capture_output=True, text=True,
+                            timeout=60, env={**env, "OWABI_POLICY": str(path), "SLACK_BOT_TOKEN": "xoxb-x",
+                                             "OWABI_DB": str(tmp_path / "o.db")})
+    assert result.returncode == 2 and "SLACK_APP_TOKEN" in result.stderr and "SIGNING" not in result.stderr
