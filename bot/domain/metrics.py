@@ -108,12 +108,19 @@ def durations(rows: Iterable[Row], stage: str) -> list[float]:
     return out
 
 
-def per_day(rows: Iterable[Row], zone: ZoneInfo) -> dict[str, dict[str, int]]:
-    """Incidents per local day and severity: the weekly chart's data."""
+def per_day(rows: Iterable[Row], zone: ZoneInfo, *, start: float | None = None,
+            end: float | None = None) -> dict[str, dict[str, int]]:
+    """Incidents per local day and severity: the weekly chart's data. Every day of the window is
+    there, quiet days as {} (a chart whose empty days vanish reads as if they never happened)."""
     days: dict[str, Counter[str]] = {}
+    if start is not None and end is not None:
+        day, last = datetime.fromtimestamp(start, zone).date(), datetime.fromtimestamp(end, zone).date()
+        while day <= last:
+            days[day.isoformat()] = Counter()
+            day += timedelta(days=1)
     for row in rows:
-        day = datetime.fromtimestamp(row.created_at, zone).date().isoformat()
-        days.setdefault(day, Counter())[row.severity] += 1
+        day_key = datetime.fromtimestamp(row.created_at, zone).date().isoformat()
+        days.setdefault(day_key, Counter())[row.severity] += 1
     return {d: dict(c) for d, c in sorted(days.items())}
 
 
@@ -141,7 +148,7 @@ def summarise(
         oldest_open=oldest_open,
         escalations=escalations,
         lessons=lessons,
-        per_day=per_day(rows, zone),
+        per_day=per_day(rows, zone, start=start, end=end),
     )
 
 

@@ -29,6 +29,23 @@ def render_png(per_day: dict[str, dict[str, int]], *, title: str, labels: dict[s
     from matplotlib.figure import Figure
     from matplotlib.ticker import MaxNLocator
 
+    with matplotlib.rc_context({"font.family": [_japanese_font(), "DejaVu Sans"]}):
+        return _render(Figure, MaxNLocator, per_day, title=title, labels=labels)
+
+
+def _japanese_font() -> str:
+    """IPAexGothic, shipped by matplotlib-fontja: Japanese labels render on any machine or container."""
+    from matplotlib import font_manager
+    from matplotlib_fontja import get_font_ttf_path  # type: ignore[import-untyped]
+
+    path = get_font_ttf_path()
+    if path not in {f.fname for f in font_manager.fontManager.ttflist}:
+        font_manager.fontManager.addfont(path)
+    return font_manager.FontProperties(fname=path).get_name()
+
+
+def _render(Figure: Any, MaxNLocator: Any, per_day: dict[str, dict[str, int]], *, title: str,
+            labels: dict[str, str]) -> bytes:
     fig = Figure(figsize=(7, 3.2), dpi=100)
     ax = fig.subplots()
     days = sorted(per_day)
@@ -42,7 +59,8 @@ def render_png(per_day: dict[str, dict[str, int]], *, title: str, labels: dict[s
     ax.set_xticks(range(len(days)), [d[5:] for d in days])  # positions, so no unit guessing
     ax.set_title(title)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="upper left", fontsize="small", frameon=False)
+    handles, names = ax.get_legend_handles_labels()  # top of the stack first, beside the bars, not on them
+    ax.legend(handles[::-1], names[::-1], loc="upper left", bbox_to_anchor=(1.01, 1), fontsize="small", frameon=False)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
     return buf.getvalue()
