@@ -120,3 +120,17 @@ def test_a_home_click_refreshes_the_home_and_answers_by_dm(owabi: Harness) -> No
                                       for c in owabi.standin.dms_to(STAFF)[1:]))
     events = [e.kind for e in owabi.store.events.for_incident(1)]
     assert "contacted" in events and "home_answer_queued" in events
+
+
+def test_an_answer_missing_its_fields_never_wedges_the_outbox(harness: Callable[..., Harness]) -> None:
+    """Slack answered ok:true without the channel a lookup needs: the message is retried and
+    delivered, and the messages behind it are not held up."""
+    h = harness(owabi_slack_timeout=1.0)
+    h.standin.fault("chat.postMessage", delay=1.6, channel=LEAD, times=1)  # the client gives up: maybe sent
+    h.standin.fault("conversations.open", body={"ok": True}, times=1)  # the lookup's answer lacks "channel"
+    h.slack.command(STAFF, "customer got the wrong size shoes")
+    h.slack.command(STAFF, "gave a customer the wrong change")
+    assert h.wait_for(lambda: len(h.store.outbox.rows(purpose="boss_dm", status="sent")) == 2, timeout=30)
+    assert len(h.standin.messages_in("D0LEAD01")) == 2  # each boss DM once, none lost, none doubled
+    first = h.store.outbox.rows(purpose="boss_dm")[0]
+    assert first["attempts"] >= 2 and "unexpected answer" in (first["last_error"] or "")

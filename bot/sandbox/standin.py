@@ -45,6 +45,7 @@ class Fault:
     delay: float = 0.0
     html: bool = False
     channel: str = ""
+    body: dict[str, Any] | None = None  # answer 200 with exactly this (e.g. {"ok": True} missing fields)
 
 
 # What a token from the app's manifest is granted (the stand-in answers with these scopes).
@@ -112,10 +113,11 @@ class StandIn:
         return f"{self.url}hooks/{name}"
 
     def fault(self, method: str, *, status: int = 429, retry_after: float = 1.0, error: str = "ratelimited",
-              times: int = 1, delay: float = 0.0, html: bool = False, channel: str = "") -> None:
+              times: int = 1, delay: float = 0.0, html: bool = False, channel: str = "",
+              body: dict[str, Any] | None = None) -> None:
         with self._lock:
             self._state.faults.append(Fault(method, int(status), float(retry_after), error, int(times),
-                                            float(delay), bool(html), channel))
+                                            float(delay), bool(html), channel, body))
 
     def revoke_token(self, error: str = "token_revoked") -> None:
         """From now on every call answers as Slack does for a revoked token ("" restores it)."""
@@ -199,6 +201,8 @@ class StandIn:
                 answer = (200, {"x-oauth-scopes": ",".join(sorted(self._state.scopes))}, self._dispatch(method, args))
             elif fault.html:
                 answer = (200, {}, "<html><body><h1>502 Bad Gateway</h1></body></html>")
+            elif fault.body is not None:
+                answer = (200, {}, dict(fault.body))
             else:
                 headers = {"Retry-After": str(int(fault.retry_after))} if fault.status == 429 else {}
                 answer = (fault.status, headers, {"ok": False, "error": fault.error})

@@ -131,6 +131,15 @@ class Dispatcher(PollingWorker):
         except Permanent as exc:
             self._give_up(item, exc.error)
             return
+        except Exception as exc:  # an answer we did not expect (ok:true without a field): counted, never a wedge
+            error = f"unexpected answer from Slack: {type(exc).__name__}"
+            if item.attempts + 1 >= MAX_ATTEMPTS:
+                self._give_up(item, error)
+                return
+            self.store.outbox.mark_retry(item.id, worker=self.worker, at=self.clock() + backoff(item.attempts),
+                                         error=error, counts=True, maybe_sent=True)
+            log.error("message %s: %s; retrying", item.id, error)
+            return
         self.health.delivery_ok()
         if self.store.outbox.mark_sent(item.id, worker=self.worker, at=self.clock(), channel=channel, ts=ts):
             self.hooks.delivered(incident_id=item.incident_id, purpose=item.purpose, recipient=item.recipient,
