@@ -212,7 +212,7 @@ def _donts(s: Situation) -> tuple[str, ...]:
         "no_data_claim": s.category == "outage",
         "blame_partner": s.category in PARTNER_CATEGORIES and not s.personal_data,
         "argue_public": s.public,
-        "check_first": not spoken and (s.serious or s.personal_data),
+        "check_first": not spoken and (s.serious or s.personal_data or s.safety),
         "excuse": s.category == "rude_service",
         "interrupt": spoken and (s.has(Facet.CUSTOMER_ANGRY) or s.found_by == "customer"),
         "promise_unapproved": True,
@@ -221,7 +221,7 @@ def _donts(s: Situation) -> tuple[str, ...]:
         "make_small": True,
     }
     found = [d for d in DONT_ORDER if applies[d]]
-    if "check_first" in found and (s.personal_data or s.b2b):  # forwarded to a regulator or a boss: read first
+    if "check_first" in found and (s.personal_data or s.b2b or s.safety):  # forwarded, or an insurer involved
         found.remove("check_first")
         found.insert(0, "check_first")
     if s.safety and s.safety_kind == "goods":  # after food or goods harmed someone, "the kitchen did it" tempts
