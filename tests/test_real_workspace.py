@@ -134,3 +134,17 @@ def test_an_answer_missing_its_fields_never_wedges_the_outbox(harness: Callable[
     assert len(h.standin.messages_in("D0LEAD01")) == 2  # each boss DM once, none lost, none doubled
     first = h.store.outbox.rows(purpose="boss_dm")[0]
     assert first["attempts"] >= 2 and "unexpected answer" in (first["last_error"] or "")
+
+
+def test_a_message_stays_within_slacks_text_limit_after_escaping(owabi: Harness) -> None:
+    """Lessons full of < > & grow four- or fivefold when escaped; the list still reaches Slack."""
+    from bot.slack.blocks_text import MESSAGE_TEXT_MAX, blocks_to_text
+
+    for n in range(6):
+        owabi.slack.command(STAFF, f"gave the wrong change to customer number {n}")
+        owabi.store.reports.add_lesson(incident_id=n + 1, at=owabi.runtime.service.clock(), category="other",
+                                       severity="low", lesson="<&>" * 900, what_changes="<>" * 500, author=LEAD)
+    reply = owabi.slack.command(LEAD, "lessons")
+    blocks = reply.json()["blocks"]
+    assert len(blocks_to_text(blocks)) <= MESSAGE_TEXT_MAX
+    assert "shortened to fit Slack" in json.dumps(blocks)

@@ -32,6 +32,7 @@ from bot.domain.triage.engine import IMPORTANCE
 from bot.guidance_text import Guidance, PolicyFacts, ScriptContext
 from bot.scripts import Renderer
 from bot.slack import ids
+from bot.slack.blocks_text import SHORTENED_NOTE, fit_blocks
 
 SUMMARY_MAX = 600
 FALLBACK_MAX = 300
@@ -71,7 +72,8 @@ def context(text: str) -> ContextBlock:
 
 
 def dump(blocks: list[Block]) -> list[dict[str, Any]]:
-    return [b.to_dict() for b in blocks]
+    """Blocks as Slack takes them: within its per-message text limit, counted after escaping."""
+    return fit_blocks([b.to_dict() for b in blocks], SHORTENED_NOTE)
 
 
 class Composer:

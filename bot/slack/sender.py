@@ -31,6 +31,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
 from bot.health import ACTIONS, Health
+from bot.slack.blocks_text import SHORTENED_NOTE, fit_blocks
 from bot.store import Store
 from bot.store.outbox import Outgoing
 from bot.worker import PollingWorker, backoff
@@ -181,6 +182,8 @@ class Dispatcher(PollingWorker):
             # Messages carry staff's own words; a photo link in a report must never unfurl into a DM.
             payload.setdefault("unfurl_links", False)
             payload.setdefault("unfurl_media", False)
+        if item.method in ("chat.postMessage", "chat.update", "response_url") and payload.get("blocks"):
+            payload["blocks"] = fit_blocks(payload["blocks"], SHORTENED_NOTE)
         return payload
 
     def _already_posted(self, item: Outgoing, payload: dict[str, Any]) -> tuple[str, str] | None:
