@@ -273,13 +273,14 @@ class Owabi:
         remaining = [q for q in incident.questions if q != question]
         details = {**incident.details, "questions": ",".join(remaining)}
         now = self.clock()
-        with self.store.transaction():
+        with self.store.transaction():  # the answer and what it changes land together, or not at all
             self.store.incidents.update(incident.id, at=now, facets=facets, details=details)
+            if (category, severity) != (incident.category, incident.severity):
+                self.edit(incident.id, actor=actor, category=category, severity=severity,
+                          contact=incident.contact, locale=incident.locale)
             self.store.events.append(at=now, kind="answered", incident_id=incident.id, actor=actor,
                                      question=question, answer=value, facets=facets)
-        if (category, severity) != (incident.category, incident.severity):
-            return self.edit(incident.id, actor=actor, category=category, severity=severity,
-                             contact=incident.contact, locale=incident.locale)
+        self.wake()
         return self.get(incident.id)
 
     # --- make-good approval ---------------------------------------------------------------
