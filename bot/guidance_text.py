@@ -110,16 +110,21 @@ class PolicyFacts:
     emergency: str = ""
 
 
+def plan_for(facts: ScriptContext) -> Plan:
+    """The plan alone (who, when, which modules, which don'ts): no wording is read or rendered."""
+    situation = Situation(
+        category=facts.category, severity=Severity(facts.severity), contact=Contact(facts.contact),
+        facets=frozenset(facts.facets), found_by=facts.found_by)
+    return plan(situation, follow_up_within=facts.follow_up_within)
+
+
 class GuidanceWriter:
     def __init__(self, wording: Any) -> None:
         """`wording(locale)` returns the merged `guidance` table for a locale."""
         self._wording = wording
 
     def plan(self, facts: ScriptContext) -> Plan:
-        situation = Situation(
-            category=facts.category, severity=Severity(facts.severity), contact=Contact(facts.contact),
-            facets=frozenset(facts.facets), found_by=facts.found_by)
-        return plan(situation, follow_up_within=facts.follow_up_within)
+        return plan_for(facts)
 
     def when(self, locale: str, within: timedelta | None) -> str:
         """A next-contact time in words: "within 2 hours", 「明日までに」."""
@@ -256,8 +261,6 @@ class GuidanceWriter:
             if s.safety_kind == "person":
                 return g("loss.safety_person")
             return g("loss.safety_harmed" if s.harmed else "loss.safety_risk")
-        if s.personal_data:
-            return g("loss.privacy")
         if category == "rude_service":
             return g("loss.rude")
         return g(f"loss.default_{s.severity.value}")

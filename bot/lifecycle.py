@@ -136,7 +136,7 @@ class Lifecycle:
         the job key is per incident, so a later move never pushes an earlier promise back.
         A low slip settled face to face promised no later contact, so it gets no reminder.
         """
-        within = self.s.compose.guidance(incident).plan.next_contact.within
+        within = self.s.compose.plan(incident).next_contact.within
         if within is None:
             return
         self.store.jobs.schedule(
@@ -151,7 +151,7 @@ class Lifecycle:
     def who_follows_up(self, incident: Incident) -> str:
         """Whoever the card said contacts the customer next: the reporter for low and medium,
         else the owner if someone took it, else the first boss (no chain: the reporter)."""
-        if self.s.compose.guidance(incident).plan.next_contact.who == "you":
+        if self.s.compose.plan(incident).next_contact.who == "you":
             return incident.reporter
         return incident.owner or (incident.chain[0] if incident.chain else incident.reporter)
 

@@ -33,7 +33,6 @@ from bot.domain.model import Category, Contact, Severity
 from bot.domain.text import escape_mrkdwn, one_line
 from bot.domain.wording import deep_merge as _deep_merge
 from bot.guidance_text import Guidance, GuidanceWriter, ScriptContext, WordingMissing, sama
-from bot.guidance_text import amount as amount_words
 
 log = logging.getLogger(__name__)
 
@@ -193,11 +192,6 @@ class Renderer:
             return GuidanceWriter(lambda loc: self.data(loc, "guidance")).when(locale, within)
         except WordingMissing as exc:
             raise TemplateProblem(str(exc)) from exc
-
-    @staticmethod
-    def amount(authority: Authority, value: int | None, locale: str) -> str:
-        """A make-good limit as written in `locale` (3,000円 in Japanese, ¥3,000 otherwise)."""
-        return amount_words(authority, value, locale)
 
     def script_text(self, ctx: ScriptContext) -> str:
         """The whole guidance as plain text (for `owabi script` and the demo)."""

@@ -26,10 +26,11 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.guidance import Plan
 from bot.domain.model import Contact, Facet, Incident, Severity
 from bot.domain.text import SECTION_TEXT_MAX, escape_mrkdwn, one_line, shorten
 from bot.domain.triage.engine import IMPORTANCE
-from bot.guidance_text import Guidance, PolicyFacts, ScriptContext
+from bot.guidance_text import Guidance, PolicyFacts, ScriptContext, amount, plan_for
 from bot.scripts import Renderer
 from bot.slack import ids
 from bot.slack.blocks_text import SHORTENED_NOTE, fit_blocks
@@ -119,6 +120,10 @@ class Composer:
     def guidance(self, incident: Incident) -> Guidance:
         return self.r.guidance(self.script_context(incident))
 
+    def plan(self, incident: Incident) -> Plan:
+        """What the guidance decides for this incident, without rendering its words."""
+        return plan_for(self.script_context(incident))
+
     def script_blocks(self, incident: Incident) -> list[Block]:
         """The 30-second card first; the details fold under a divider."""
         g = self.guidance(incident)
@@ -206,7 +211,7 @@ class Composer:
 
     def boss_todo(self, incident: Incident) -> dict[str, Any]:
         """What the boss's to-do list is chosen from: the same plan as the reporter's card."""
-        plan = self.guidance(incident).plan
+        plan = self.plan(incident)
         s = plan.situation
         a = self.policy.authority
         return {"safety": s.safety, "safety_kind": s.safety_kind, "personal_data": s.personal_data, "b2b": s.b2b,
@@ -214,7 +219,7 @@ class Composer:
                 "lead": plan.lead, "visit": plan.next_contact.visit, "found_by": s.found_by, "public": s.public,
                 "when": self.r.when(self.ui, plan.next_contact.within),
                 "reporter_name": mention(incident.reporter),
-                "staff_limit": self.r.amount(a, a.staff, self.ui), "boss_limit": self.r.amount(a, a.boss, self.ui)}
+                "staff_limit": amount(a, a.staff, self.ui), "boss_limit": amount(a, a.boss, self.ui)}
 
     def boss_buttons(self, incident: Incident, *, only: tuple[str, ...] = (ids.ACK, ids.TAKE, ids.ESCALATE, ids.APPROVE)
                      ) -> ActionsBlock:
@@ -229,9 +234,9 @@ class Composer:
     def approve_button(self, incident: Incident) -> ButtonElement | None:
         """"Approve up to ¥10,000": only when the policy sets what a boss may approve."""
         a = self.policy.authority
-        if a.boss is None or not self.guidance(incident).plan.approvable:
+        if a.boss is None or not self.plan(incident).approvable:
             return None
-        text = self._label("button.approve").replace("{amount}", self.r.amount(a, a.boss, self.ui))
+        text = self._label("button.approve").replace("{amount}", amount(a, a.boss, self.ui))
         return ButtonElement(text=shorten(text, 75), action_id=ids.APPROVE, value=str(incident.id))
 
     def boss_edited(self, incident: Incident, *, boss: str) -> dict[str, Any]:

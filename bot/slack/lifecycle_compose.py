@@ -145,7 +145,7 @@ class LifecycleComposer:
             customer=one_line(incident.customer, 200),
             category=self._label("category." + incident.category),
             ago=ago,
-            when=self.r.when(self.ui, self.base.guidance(incident).plan.next_contact.within),
+            when=self.r.when(self.ui, self.base.plan(incident).next_contact.within),
         )
         blocks: list[Block] = [
             section(head),

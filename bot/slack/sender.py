@@ -132,15 +132,6 @@ class Dispatcher(PollingWorker):
         except Permanent as exc:
             self._give_up(item, exc.error)
             return
-        except Exception as exc:  # an answer we did not expect (ok:true without a field): counted, never a wedge
-            error = f"unexpected answer from Slack: {type(exc).__name__}"
-            if item.attempts + 1 >= MAX_ATTEMPTS:
-                self._give_up(item, error)
-                return
-            self.store.outbox.mark_retry(item.id, worker=self.worker, at=self.clock() + backoff(item.attempts),
-                                         error=error, counts=True, maybe_sent=True)
-            log.error("message %s: %s; retrying", item.id, error)
-            return
         self.health.delivery_ok()
         if self.store.outbox.mark_sent(item.id, worker=self.worker, at=self.clock(), channel=channel, ts=ts):
             self.hooks.delivered(incident_id=item.incident_id, purpose=item.purpose, recipient=item.recipient,
@@ -154,6 +145,15 @@ class Dispatcher(PollingWorker):
                                          recipient=item.recipient, error=error, outbox_id=item.id)
 
     def _send_once(self, item: Outgoing) -> tuple[str, str]:
+        try:
+            return self._attempt(item)
+        except (Retry, TokenRefused, Permanent):
+            raise
+        except Exception as exc:  # an answer we did not expect (ok:true without a field): counted, never a wedge
+            raise Retry(f"unexpected answer from Slack: {type(exc).__name__}", backoff(item.attempts),
+                        maybe_sent=True) from exc
+
+    def _attempt(self, item: Outgoing) -> tuple[str, str]:
         payload = self._payload(item)
         if item.maybe_sent and item.method == "chat.postMessage" and _is_dm(payload):
             found = self._already_posted(item, payload)
