@@ -62,9 +62,12 @@ def _serve_socket(runtime: Any) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from bot.sandbox.demo import run_demo
+    from bot.sandbox.demo import CASTS, run_demo
 
-    return run_demo(keep_db=args.db, out=sys.stdout)
+    if args.locale not in CASTS:
+        print(f"owabi: no demo for locale {args.locale!r}; have: {', '.join(CASTS)}", file=sys.stderr)
+        return 2
+    return run_demo(keep_db=args.db, out=sys.stdout, locale=args.locale)
 
 
 def cmd_manifest(args: argparse.Namespace) -> int:
