@@ -200,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = verb("demo", cmd_demo, "Play a whole incident through the real app against a local stand-in for Slack.")
     p.add_argument("--db", type=Path, default=None, help="keep the demo database at this path")
+    p.add_argument("--locale", default="en", help="the team's language: en or ja")
 
     p = verb("manifest", cmd_manifest, "Print the Slack app manifest (YAML).")
     p.add_argument("--url", default="https://owabi.example.com", help="public base URL of `owabi serve`")
@@ -250,7 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(exc.render(), file=sys.stderr)
     except ValidationError as exc:  # a setting from the environment (OWABI_WORKERS=abc)
         for err in exc.errors():
-            print(f"owabi: setting {str(err['loc'][0]).upper()}: {err['msg']}", file=sys.stderr)
+            msg = err["msg"].removeprefix("Value error, ")
+            print(f"owabi: setting {str(err['loc'][0]).upper()}: {msg}", file=sys.stderr)
     except (StoreUnavailable, TemplateProblem, FileExistsError, UsageError) as exc:
         print(f"owabi: {exc}", file=sys.stderr)
     except NotConfigured as exc:

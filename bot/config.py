@@ -20,6 +20,7 @@ from pydantic import (
     Field,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -28,6 +29,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from bot import resources
 from bot.domain.durations import parse_duration
 from bot.domain.guidance import NEXT_CONTACT, Authority
+from bot.domain.metrics import ScheduleError, Spec, parse_spec
 from bot.domain.model import Category, Severity
 from bot.guidance_text import PolicyFacts
 
@@ -58,7 +60,9 @@ DEFAULT_REMIND = {"low": "24h", "medium": "24h", "high": "2h", "critical": "2h"}
 class Settings(BaseSettings):
     """Process settings. Only the entry point builds this; everything else gets values."""
 
-    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
+    # An empty variable (`OWABI_DB=` in a unit file) means "not set", as in the shell: it must not
+    # become Path("."), a blank token that reads as "set", or an empty API URL.
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True, env_ignore_empty=True)
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -70,7 +74,7 @@ class Settings(BaseSettings):
     owabi_connection_limit: int = Field(default=1000, ge=10, le=10_000)
     owabi_allow_example_policy: bool = False  # serve with the bundled example policy (demos only)
     owabi_channel_timeout: int = Field(default=20, ge=2, le=600)
-    owabi_slack_timeout: float = Field(default=10.0, gt=0, le=120)
+    owabi_slack_timeout: float = Field(default=10.0, gt=0, le=120, allow_inf_nan=False)
     owabi_audit_key: SecretStr | None = None  # HMAC key of the event log; keep it apart from Slack's secrets
     owabi_anchor: Path | None = None  # anchor file outside the database's folder (count + head hash + MAC)
 
@@ -80,7 +84,29 @@ class Settings(BaseSettings):
     @field_validator("slack_api_url")
     @classmethod
     def _trailing_slash(cls, value: str) -> str:
+        # Every Web API call is joined to this base; anything but an http(s) address fails only
+        # later, on the first report, as an opaque connection error.
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", value):
+            raise ValueError("must be the Web API's base URL, like https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    # The values themselves are never echoed: they are secrets. Pasting one token into the other's
+    # variable is the usual mistake, and Slack would only answer invalid_auth once serving.
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xoxb-"):
+            raise ValueError("must be the Bot User OAuth Token, which starts with xoxb- (OAuth & Permissions)")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not value.get_secret_value().startswith("xapp-"):
+            raise ValueError(
+                "must be an app-level token, which starts with xapp- (Basic Information → App-Level Tokens)"
+            )
+        return value
 
     def policy_path(self) -> Path:
         if self.owabi_policy is not None:
@@ -130,8 +156,40 @@ class DefaultChain(_Strict):
 
 
 class SummarySchedule(_Strict):
+    """When summaries post; read by the scheduler's own parser, so what passes here runs there."""
+
     daily: str | None = None
     weekly: str | None = None
+
+    @field_validator("daily")
+    @classmethod
+    def _daily(cls, value: str | None) -> str | None:
+        spec = _schedule(value, 'daily = "18:00"')
+        if spec is not None and spec.weekday is not None:  # would post once a week, not daily
+            raise ValueError(f'{value!r} names a day, but a daily summary runs every day: write daily = "18:00"')
+        return value
+
+    @field_validator("weekly")
+    @classmethod
+    def _weekly(cls, value: str | None) -> str | None:
+        spec = _schedule(value, 'weekly = "MON 09:00"')
+        if spec is not None and spec.weekday is None:  # would post every day, not weekly
+            raise ValueError(f'{value!r} has no day, so it would run every day: write weekly = "MON 09:00"')
+        return value
+
+
+def _schedule(value: str | None, example: str) -> Spec | None:
+    """The scheduler's reading of a `[summary]` time; an empty one means no summary, as there."""
+    if not value:
+        return None
+    try:
+        return parse_spec(value)
+    except ScheduleError as exc:
+        # Keep the parser's reason when it names the part at fault (an unknown day); its general
+        # hint covers both keys, so say the form for this one.
+        _, _, reason = str(exc).partition(": ")
+        said = f"{value!r}: {reason}" if reason.startswith("the day") else f"{value!r} is not a 24-hour time"
+        raise ValueError(f"{said}; write it like {example}") from None
 
 
 class Policy(_Strict):
@@ -158,6 +216,21 @@ class Policy(_Strict):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}; use a name like 'Asia/Tokyo'") from None
         return value
+
+    @field_validator("responses")
+    @classmethod
+    def _responses_folder(cls, value: Path | None, info: ValidationInfo) -> Path | None:
+        """A relative folder is read next to the policy file; a missing one would silently override nothing."""
+        if value is None:
+            return None
+        base = (info.context or {}).get("policy_dir")
+        folder = (Path(base) / value).resolve() if base is not None and not value.is_absolute() else value
+        if not folder.is_dir():
+            raise ValueError(
+                f'no folder {folder} (template overrides, e.g. responses = "responses-local", '
+                f"a folder next to the policy file with one subfolder per locale)"
+            )
+        return folder
 
     @field_validator("quiet_hours")
     @classmethod
@@ -327,7 +400,7 @@ def load_policy(path: Path) -> Policy:
     except tomllib.TOMLDecodeError as exc:
         raise PolicyError(path, [f"is not valid TOML: {exc}"]) from None
     try:
-        policy = Policy.model_validate(data)
+        policy = Policy.model_validate(data, context={"policy_dir": path.parent})
     except ValidationError as exc:
         problems = []
         for err in exc.errors():
@@ -339,6 +412,4 @@ def load_policy(path: Path) -> Policy:
                 msg = "unknown key; check the spelling (see data/policy.example.toml)"
             problems.append(f"{where}key '{_key_path(loc)}': {msg}")
         raise PolicyError(path, problems) from None
-    if policy.responses is not None and not policy.responses.is_absolute():
-        object.__setattr__(policy, "responses", (path.parent / policy.responses).resolve())
     return policy

@@ -40,7 +40,9 @@ def manifest(*, base_url: str = "https://owabi.example.com", socket: bool = Fals
             "background_color": "#2c2d30",
         },
         "features": {
-            "bot_user": {"display_name": "Owabi", "always_online": True},
+            # Slack's manifest reference allows only a-z, 0-9, '-', '_' and '.' here; the app's
+            # name above is what carries the capital.
+            "bot_user": {"display_name": "owabi", "always_online": True},
             "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
                          "messages_tab_read_only_enabled": True},
             "slash_commands": [command],

@@ -218,3 +218,103 @@ def test_socket_mode_asks_for_the_app_token_not_the_signing_secret(tmp_path: Pat
                             timeout=60, env={**env, "OWABI_POLICY": str(path), "SLACK_BOT_TOKEN": "xoxb-x",
                                              "OWABI_DB": str(tmp_path / "o.db")})
     assert result.returncode == 2 and "SLACK_APP_TOKEN" in result.stderr and "SIGNING" not in result.stderr
+
+
+def _policy_problems(result: subprocess.CompletedProcess[str]) -> list[str]:
+    return [line for line in result.stderr.splitlines() if line.startswith("  - ")]
+
+
+@pytest.mark.parametrize(
+    ("summary", "key", "expected"),
+    [
+        ('daily = "6pm"', "summary.daily", "'6pm' is not a 24-hour time; write it like daily = \"18:00\""),
+        ('daily = "25:00"', "summary.daily", 'write it like daily = "18:00"'),
+        ('daily = "MON 18:00"', "summary.daily", 'a daily summary runs every day: write daily = "18:00"'),
+        ('weekly = "monday 9am"', "summary.weekly", 'write it like weekly = "MON 09:00"'),
+        ('weekly = "XYZ 09:00"', "summary.weekly", "the day must be one of MON"),
+        ('weekly = "09:00"', "summary.weekly", 'it would run every day: write weekly = "MON 09:00"'),
+    ],
+)
+def test_check_refuses_a_summary_time_the_scheduler_cannot_read(
+    tmp_path: Path, summary: str, key: str, expected: str
+) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(MINIMAL_POLICY + f"\n[summary]\n{summary}\n")
+    result = run("check", env={"OWABI_POLICY": str(path)})
+    assert result.returncode == 2, result.stdout
+    assert "Traceback" not in result.stderr
+    problems = _policy_problems(result)
+    assert len(problems) == 1 and f"key '{key}'" in problems[0] and expected in problems[0], result.stderr
+    line = next(n for n, text in enumerate(path.read_text().splitlines(), 1) if text == summary)
+    assert f"line {line}," in problems[0]
+
+
+@pytest.mark.parametrize(("daily", "weekly"), [("18:00", "MON 09:00"), ("7:05", "fri 17:30"), ("", "")])
+def test_summary_times_the_policy_accepts_are_the_ones_the_scheduler_reads(
+    tmp_path: Path, daily: str, weekly: str
+) -> None:
+    from bot.domain.metrics import parse_spec
+
+    path = tmp_path / "policy.toml"
+    path.write_text(MINIMAL_POLICY + f'\n[summary]\ndaily = "{daily}"\nweekly = "{weekly}"\n')
+    schedule = load_policy(path).summary
+    for text in (schedule.daily, schedule.weekly):
+        if text:  # empty means no scheduled summary, as the scheduler reads it
+            parse_spec(text)
+
+
+def test_check_refuses_a_responses_folder_that_does_not_exist(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text('responses = "my-wording"\n' + MINIMAL_POLICY)
+    result = run("check", env={"OWABI_POLICY": str(path)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    problems = _policy_problems(result)
+    assert len(problems) == 1, result.stderr
+    assert "line 1, key 'responses': no folder" in problems[0] and str(tmp_path / "my-wording") in problems[0]
+
+
+def test_a_responses_folder_is_read_next_to_the_policy_file(tmp_path: Path) -> None:
+    (tmp_path / "my-wording").mkdir()
+    path = tmp_path / "policy.toml"
+    path.write_text('responses = "my-wording"\n' + MINIMAL_POLICY)
+    result = run("check", env={"OWABI_POLICY": str(path)}, cwd=Path("/"))
+    assert result.returncode == 0, result.stderr
+    assert f"(overrides from {tmp_path / 'my-wording'})" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("OWABI_WORKERS", "-4", "greater than or equal to 1"),
+        ("OWABI_WORKERS", "0", "greater than or equal to 1"),
+        ("OWABI_WORKERS", "1.5", "valid integer"),
+        ("OWABI_CONNECTION_LIMIT", "lots", "valid integer"),
+        ("OWABI_CHANNEL_TIMEOUT", "-1", "greater than or equal to 2"),
+        ("OWABI_SLACK_TIMEOUT", "nan", "finite number"),
+        ("OWABI_ALLOW_EXAMPLE_POLICY", "maybe", "valid boolean"),
+        ("SLACK_API_URL", "slack.com/api", "like https://slack.com/api/"),
+        ("SLACK_BOT_TOKEN", "xapp-1-A0-secretvalue", "starts with xoxb-"),
+        ("SLACK_APP_TOKEN", "xoxb-secretvalue", "starts with xapp-"),
+    ],
+)
+def test_a_bad_setting_is_one_line_and_a_non_zero_exit(tmp_path: Path, name: str, value: str, expected: str) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(MINIMAL_POLICY)
+    result = run("check", env={"OWABI_POLICY": str(path), "OWABI_DB": str(tmp_path / "x.db"), name: value})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"owabi: setting {name}: ") and expected in lines[0], lines
+    assert "Value error" not in lines[0] and "secretvalue" not in result.stderr  # tokens are never echoed
+
+
+def test_an_empty_setting_counts_as_unset(tmp_path: Path) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(MINIMAL_POLICY)
+    result = run(
+        "check",
+        env={"OWABI_POLICY": str(path), "OWABI_DB": "", "SLACK_BOT_TOKEN": "", "SLACK_API_URL": ""},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Database: data/owabi.db" in result.stdout and "bot token NOT set" in result.stdout
+    assert "Slack API: https://slack.com/api/;" in result.stdout
