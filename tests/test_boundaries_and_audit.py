@@ -87,7 +87,7 @@ def test_home_figures_are_the_askers_teams(harness: Callable[..., Harness]) -> N
 
 
 def test_raising_severity_replans_escalation_and_pings_more_levels(owabi: Harness) -> None:
-    owabi.slack.command(STAFF, "the chair at table 2 is a bit wobbly")
+    owabi.slack.command(STAFF, "served a latte instead of a flat white, remade it")
     assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD))
     incident = owabi.store.incidents.get(1)
     assert incident is not None and incident.severity.value == "low"

@@ -1,7 +1,8 @@
 """The learnt half of triage: scikit-learn models over character n-grams and lexicon concepts.
 
 Two experts per question, multiplied (a product of experts):
-- character 1–4-grams with TF-IDF (no tokenizer needed for Japanese, robust to typos), and
+- character 1–4-grams with TF-IDF (robust to typos and to unsegmented Japanese), side by side
+  with dictionary words and word pairs (bot.learning.words: lemmas, stems), and
 - counts of the lexicon's concepts ("late", "money", "safety", …), which carry general words
   the corpus never used.
 Each expert is a logistic regression; their log-probabilities are added, the concept expert
@@ -21,17 +22,18 @@ from typing import Any
 
 import numpy as np
 import sklearn
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
 from bot.domain.triage.lexicon import Lexicon, normalise
 from bot.learning.cache import cached
 from bot.learning.corpus import Item, fingerprint
+from bot.learning.words import words
 
 log = logging.getLogger(__name__)
 
-VERSION = "2"
+VERSION = "3"
 SINGLE = ("category", "severity", "situation", "found_by")
 FACETS = ("safety_risk", "harmed", "personal_data", "b2b", "repeat_failure", "public_exposure",
           "vulnerable_customer", "vip", "financial_loss", "legal_risk", "many_customers", "customer_angry")
@@ -45,6 +47,7 @@ class TriageModel:
         self.concepts = sorted({c for lex in lexicons.values() for c in lex.concepts})
         self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 4), sublinear_tf=True, min_df=2,
                                           dtype=np.float32)
+        self.words = TfidfVectorizer(analyzer=words, sublinear_tf=True, min_df=2, dtype=np.float32)
         self.text: dict[str, LogisticRegression] = {}
         self.concept: dict[str, LogisticRegression] = {}
 
@@ -62,7 +65,7 @@ class TriageModel:
     def fit(self, items: Sequence[Item]) -> TriageModel:
         texts = [normalise(i.text) for i in items]
         locales = [i.locale for i in items]
-        grams = self.vectorizer.fit_transform(texts)
+        grams = hstack([self.vectorizer.fit_transform(texts), self.words.fit_transform(texts)]).tocsr()
         concepts = self.concept_counts(texts, locales)
         targets: dict[str, list[str]] = {task: [str(i.labels[task]) for i in items] for task in SINGLE}
         for facet in FACETS:
@@ -98,7 +101,7 @@ class TriageModel:
 
     def probabilities(self, text: str, locale: str) -> Probabilities:
         """Question → answer → probability, for one report (its text already normalised)."""
-        grams = self.vectorizer.transform([text])
+        grams = hstack([self.vectorizer.transform([text]), self.words.transform([text])]).tocsr()
         concepts = self.concept_counts([text], [locale])
         text_scores = np.asarray(grams @ self._w_text).ravel() + self._b[0]
         concept_scores = np.asarray(concepts @ self._w_concept).ravel() + self._b[1]

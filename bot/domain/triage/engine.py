@@ -53,17 +53,27 @@ class TextModel(Protocol):
 
 @dataclass(frozen=True)
 class Tuning:
-    """Decision thresholds. Chosen on the development writers only (see bench/triage_eval.py)."""
+    """Decision thresholds, chosen on the development writers only (see bench/triage_eval.py).
+
+    The safety and personal-data thresholds are low on purpose: they were set so that ≥ 95% of
+    such reports are caught when training on one round of writers and reading the other, in both
+    directions; the price is over-calling, which `sure` softens (high, not critical, on a hunch).
+    """
 
     facet: float = 0.5
     facet_low: Mapping[str, float] = field(default_factory=lambda: {
-        Facet.SAFETY_RISK: 0.2, Facet.PERSONAL_DATA: 0.2, Facet.LEGAL_RISK: 0.35, Facet.HARMED: 0.4})
+        Facet.SAFETY_RISK: 0.05, Facet.PERSONAL_DATA: 0.1, Facet.LEGAL_RISK: 0.35, Facet.HARMED: 0.4})
     safety_word_support: float = 0.1  # a safety word counts once the model gives safety this much
-    err_higher: float = 0.5  # torn between two levels: the higher one if it has this share of the top
+    err_higher: float = 0.3  # torn between two levels: the higher one if it has this share of the top
     max_jump: float = 1.0  # never further than this from the expected level (low 0 … critical 3)
     # The severity definitions make these facets critical by themselves (LABELLING.md).
     critical_facets: tuple[str, ...] = (Facet.SAFETY_RISK, Facet.PERSONAL_DATA, Facet.MANY_CUSTOMERS,
                                         Facet.LEGAL_RISK)
+    # A safety or personal-data facet the model gives less than this probability, with no words
+    # of harm in the report, floors severity at high, not critical: it still reaches a
+    # manager fast, but a hunch does not page the whole chain.
+    sure: float = 0.15
+    confirm_below: float = 0.5  # below this, a safety or data facet is also asked about
     ask_below: float = 0.55  # ask about the category below this confidence
     ask_gap: float = 0.15  # or when the second category is this close
 
@@ -98,8 +108,14 @@ class Triager:
         ranked = sorted(p["category"].items(), key=lambda kv: -kv[1])
         category, confidence = ranked[0]
         second = ranked[1] if len(ranked) > 1 else ("", 0.0)
-        severity, reasons = self._severity(p["severity"], facets, situation)
-        questions = self._questions(confidence, second[1], p, facets, hits)
+        unsure = {f for f in (Facet.SAFETY_RISK, Facet.PERSONAL_DATA)
+                  if f.value in facets and p.get(f.value, {}).get("yes", 0) < self.tuning.sure and not hits.get("harm")}
+        severity, reasons = self._severity(p["severity"], facets, situation, unsure)
+        # A safety or data reading without words of harm is confirmed with the reporter in one tap.
+        confirm = {f.value for f in (Facet.SAFETY_RISK, Facet.PERSONAL_DATA)
+                   if p.get(f.value, {}).get("yes", 0) < self.tuning.confirm_below and not hits.get("harm")}
+        settled = {f: v for f, v in facets.items() if f not in confirm}
+        questions = self._questions(confidence, second[1], p, settled, hits)
         signals = tuple(dict.fromkeys(reasons + [f for f in IMPORTANCE if f in facets]))
         why = f"{severity.value}: " + " · ".join(_reason_words(facets)) if facets else severity.value
         return Triage(
@@ -134,7 +150,7 @@ class Triager:
         return found
 
     def _severity(self, probs: dict[str, float], facets: dict[str, tuple[str, ...]],
-                  situation: str) -> tuple[Severity, list[str]]:
+                  situation: str, unsure: frozenset[Facet] | set[Facet] = frozenset()) -> tuple[Severity, list[str]]:
         ordered = [probs.get(s.value, 0.0) for s in SEVERITIES]
         level = max(range(len(ordered)), key=lambda i: ordered[i])
         if level + 1 < len(ordered) and ordered[level + 1] >= self.tuning.err_higher * ordered[level]:
@@ -156,12 +172,13 @@ class Triager:
         if has(Facet.SAFETY_RISK) and has(Facet.HARMED):
             floor(Severity.CRITICAL, "someone was harmed")
         for facet in self.tuning.critical_facets:
-            if has(facet):
+            if has(facet) and facet not in unsure:
                 floor(Severity.CRITICAL, facet.replace("_", " "))
         if has(Facet.SAFETY_RISK):
             floor(Severity.HIGH, "a safety risk")
         if has(Facet.PERSONAL_DATA):
-            floor(Severity.CRITICAL if has(Facet.MANY_CUSTOMERS) else Severity.HIGH, "personal data")
+            many = has(Facet.MANY_CUSTOMERS) and Facet.PERSONAL_DATA not in unsure
+            floor(Severity.CRITICAL if many else Severity.HIGH, "personal data")
         for facet, why in ((Facet.LEGAL_RISK, "a legal threat"), (Facet.REPEAT_FAILURE, "a repeat failure"),
                            (Facet.PUBLIC_EXPOSURE, "it is public"), (Facet.MANY_CUSTOMERS, "many customers")):
             if has(facet):

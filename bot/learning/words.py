@@ -1,0 +1,43 @@
+"""Words as a dictionary sees them: lemmas for Japanese, stems for English.
+
+Character n-grams already read typos and unsegmented Japanese; lemmas add what they cannot:
+「届いていません」 and 「届かない」 are one word (届く), "refunded" and "refunds" one stem.
+The dictionaries ship inside their packages (unidic-lite, snowballstemmer): nothing is
+downloaded. Module-level functions, so a trained vectorizer pickles by reference.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from itertools import pairwise
+from typing import Any
+
+_JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+_LATIN = re.compile(r"[a-z0-9][a-z0-9']*")
+# Particles, auxiliaries and punctuation carry grammar, not what happened.
+_SKIP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白"})
+
+
+@cache
+def _tagger() -> Any:
+    import fugashi  # the tagger loads its dictionary once, on first Japanese text
+
+    return fugashi.Tagger()
+
+
+@cache
+def _stemmer() -> Any:
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("english")
+
+
+def words(text: str) -> list[str]:
+    """Content words of normalised text, unigrams then adjacent pairs."""
+    if _JAPANESE.search(text):
+        tokens = [str(w.feature.lemma or w.surface) for w in _tagger()(text) if w.feature.pos1 not in _SKIP_POS]
+        tokens += [t for t in _LATIN.findall(text) if t not in tokens]
+    else:
+        tokens = list(_stemmer().stemWords(_LATIN.findall(text)))
+    return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]
