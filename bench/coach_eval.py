@@ -2,9 +2,10 @@
 
     .venv/bin/python bench/coach_eval.py [--mode writers|batches|heldout] [--folds 7] [--no-situation]
 
-Drafts come from six writers (den, dja, then dfe, dge, dfj, dgj), each in several batches (voices).
-`writers` (the default) leaves one writer out at a time; `batches` is group k-fold by batch;
-`heldout` trains on the first two writers only and judges the four later ones, once. In every
+Drafts come from eight writers in three rounds (den, dja; then dfe, dge, dfj, dgj; then dhe, dhj),
+each in several batches (voices). `writers` (the default) leaves one writer out at a time;
+`batches` is group k-fold by batch; `heldout` trains on the earlier rounds and judges the latest
+round (`--round`, default 3), once: the coach was tuned with rounds 1–2 only (`--only`). In every
 mode the coach is trained on the rest and judges every draft of the held-out part, with the draft's
 situation (category, severity, contact, b2b, the incident summary), as `/oops check` on an
 incident does. Printed: good drafts wrongly flagged, bad drafts whose real problem is named
@@ -26,7 +27,9 @@ from bot.learning.coach_model import CoachModel
 from bot.learning.coaching import load_wording
 from bot.learning.corpus import Item, load
 
-DEV_WRITERS = {"den", "dja"}  # the drafts the coach was first built and tuned on
+# Rounds of writers, in the order they were written; each later round was written and labelled
+# blind after the coach had been tuned on the rounds before it.
+ROUNDS = {"den": 1, "dja": 1, "dfe": 2, "dge": 2, "dfj": 2, "dgj": 2, "dhe": 3, "dhj": 3}
 
 
 def main() -> None:
@@ -34,7 +37,8 @@ def main() -> None:
     parser.add_argument("--folds", type=int, default=7)
     parser.add_argument("--mode", choices=("batches", "writers", "heldout"), default="writers",
                         help="batches: group k-fold by batch; writers: leave one writer out; heldout: train on "
-                             "the first two writers (den, dja), judge the four later ones once")
+                             "the rounds before --round, judge that round once")
+    parser.add_argument("--round", type=int, default=3, help="the held-out round (heldout mode)")
     parser.add_argument("--no-situation", action="store_true", help="judge drafts without their situation")
     parser.add_argument("--only", default="", help="comma-separated writers to use (e.g. den,dja for development)")
     args = parser.parse_args()
@@ -49,7 +53,8 @@ def main() -> None:
         folds = [{w} for w in sorted({i.writer for i in items})]
         group = lambda i: i.writer  # noqa: E731
     else:
-        folds = [{w for w in {i.writer for i in items} if w not in DEV_WRITERS}]
+        items = [i for i in items if ROUNDS.get(i.writer, 99) <= args.round]
+        folds = [{w for w in {i.writer for i in items} if ROUNDS.get(w, 99) == args.round}]
         group = lambda i: i.writer  # noqa: E731
     wording = load_wording()
     results: list[tuple[Item, object]] = []

@@ -68,6 +68,32 @@ _ASSERTS = {"en": re.compile(r"(caused by|was due to|the cause (was|is)|turned o
             "ja": re.compile(r"(原因は|と判明|が原因|分かっております|判明しております|確認できました|"
                              r"によるものでございます|"
                              r"軽微|影響はございません|問題はございません|と思います|だと思)")}
+# Someone outside the team named as the cause: blame passed on, unless the same sentence owns it
+# ("we chose that courier, so it is on us").
+_THIRD_PARTY = {"en": re.compile(r"\b(courier|carrier|haulier|haulage|driver|rider|delivery (company|firm|partner)|"
+                                 r"post office|royal mail|ups|fedex|dhl|supplier|wholesaler|vendor|manufacturer|maker|"
+                                 r"factory|distributor|contractor|subcontractor|agency|provider|partner|"
+                                 r"bank(?! fees| charges| account)|"
+                                 r"payment (processor|provider|gateway)|third[- ]party|the (airline|hotel|lab|"
+                                 r"landlord|council|insurer))\b"),
+                "ja": re.compile(r"(運送会社|配送業者|配送会社|宅配便|宅配業者|運送業者|ドライバー|配達員|"
+                                 r"仕入先|仕入れ先|"
+                                 r"問屋|卸|(?<![ァ-ヶー])メーカー|委託先|代行会社|運営会社|協力会社|(?<!作)業者|提携先|取引銀行|"
+                                 r"システム会社|ベンダー|先方の)")}
+_CAUSED = {"en": re.compile(r"(\b(was|were) (unable|late|delayed)|\bdidn'?t\b|\bfailed\b|\bcouldn'?t\b|"
+                            r"\bmust have\b|\bdelayed\b|\bmixed up\b|\blost\b|\bdamaged\b|\bcaused\b|"
+                            r"\bdue to\b|\bbecause of\b|\b(their|its) (error|mistake|fault|system|side)\b|"
+                            r"\bhaven'?t\b|\bon their end\b|\bout of our hands\b)"),
+           "ja": re.compile(r"(原因|によるもの|のせい|都合で|遅れ|障害|不具合|ミス|取り違え|手違い|"
+                            r"破損|ございまして|ため|ので|みたい|だと思|かもしれ|と考えられ)")}
+_OWNS = {"en": re.compile(r"(\bon us\b|\bour (mistake|error|fault|responsibility|failure)\b|\bwe should have\b|"
+                          r"\bwe chose\b|\bwe take (full )?responsibility\b|\bthat'?s on me\b|\bmy (mistake|error|"
+                          r"fault)\b|\bwe('re| are) responsible\b|\bnot an excuse\b|\bno excuse\b)"),
+         "ja": re.compile(r"(弊社の(責任|不手際|確認不足|落ち度|ミス)|当社の(責任|不手際)|"
+                          r"私どもの(責任|不手際|確認不足|落ち度)|"
+                          r"こちらの(責任|ミス|確認不足|落ち度|不手際)|当店の(責任|ミス|不手際|確認不足)|"
+                          r"言い訳|責任は(弊社|当社|私ども|当店)|選んだ|弊社(の|が|から|工場|倉庫)|当社(の|が|倉庫)|うちの店|"
+                          r"ではなく)")}
 _COMMITMENT = re.compile(r"(\bwill\b|\bby\b|\bwithin\b|\bbefore\b|\bcall you\b|までに|いたします"
                          r"|させていただきます|ご連絡します|予定です)")
 
@@ -197,6 +223,12 @@ class Coach:
                 if CASUAL[locale].search(low):
                     self._keep(found, self._finding("wrong_register", sentence, locale, 0.9))
                     break
+        for k, low in enumerate(folded):
+            near = " ".join(folded[k:k + 2])  # ownership may follow in the next sentence
+            if (_THIRD_PARTY[locale].search(low) and _CAUSED[locale].search(low) and not _OWNS[locale].search(near)
+                    and not REGRET[locale].search(low)):
+                self._keep(found, self._finding("blame_third_party", parts[k], locale, 0.6))
+                break
         summary = str(situation.get("summary") or "")
         if summary and _UNKNOWN[locale].search(normalise(summary)):
             for sentence, low in zip(parts, folded, strict=True):
