@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -152,18 +152,22 @@ def summarise(
     )
 
 
-def human(seconds: float | None) -> str:
-    """Short durations for people: 45s, 12m, 3h 20m, 2d 4h; '—' when there is none."""
+UNITS = {"s": "s", "m": "m", "h": "h", "d": "d", "sep": " "}
+
+
+def human(seconds: float | None, units: Mapping[str, str] = UNITS) -> str:
+    """Short durations for people: 45s, 12m, 3h 20m, 2d 4h ('3時間20分' with Japanese units); '—' for none."""
     if seconds is None:
         return "—"
+    u = {**UNITS, **units}
     s = round(seconds)
     if s < 60:
-        return f"{s}s"
+        return f"{s}{u['s']}"
     if s < 3600:
-        return f"{s // 60}m"
+        return f"{s // 60}{u['m']}"
     if s < 86400:
-        return f"{s // 3600}h {s % 3600 // 60:02d}m"
-    return f"{s // 86400}d {s % 86400 // 3600}h"
+        return f"{s // 3600}{u['h']}{u['sep']}{s % 3600 // 60:02d}{u['m']}"
+    return f"{s // 86400}{u['d']}{u['sep']}{s % 86400 // 3600}{u['h']}"
 
 
 # --- blamelessness ---------------------------------------------------------------------

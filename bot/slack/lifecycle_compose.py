@@ -52,6 +52,11 @@ class LifecycleComposer:
     def _label(self, dotted: str) -> str:
         return self.r.label(self.ui, dotted)
 
+    def _human(self, seconds: float | None) -> str:
+        """A duration in the reader's units (a responses folder without them falls back to 45s, 3h 20m)."""
+        units = {k: self._label(f"duration.{k}") for k in ("s", "m", "h", "d", "sep")}
+        return human(seconds, {k: v for k, v in units.items() if v != k})
+
     def _note(self, template: str, **ctx: Any) -> dict[str, Any]:
         return self.base.note(template, **ctx)
 
@@ -137,7 +142,7 @@ class LifecycleComposer:
         self, incident: Incident, *, to: str, now: float | None = None
     ) -> dict[str, Any]:
         since = incident.contacted_at or incident.resolved_at or incident.created_at
-        ago = human(None if now is None else now - since)
+        ago = self._human(None if now is None else now - since)
         head = self.r.render(
             "messages/follow_up_reminder.j2",
             self.ui,
@@ -221,13 +226,13 @@ class LifecycleComposer:
             else {
                 "ref": oldest.ref,
                 "state": self._label("state." + oldest.state),
-                "age": human(summary.end - oldest.created_at),
+                "age": self._human(summary.end - oldest.created_at),
             },
             timings=[
                 {
                     "label": self._label("summary." + s),
-                    "median": human(summary.timings[s].median),
-                    "p90": human(summary.timings[s].p90),
+                    "median": self._human(summary.timings[s].median),
+                    "p90": self._human(summary.timings[s].p90),
                     "count": summary.timings[s].count,
                 }
                 for s in STAGES
@@ -265,7 +270,7 @@ class LifecycleComposer:
                 category=self._label("category." + row["category"]),
                 severity=self._label("severity." + row["severity"]),
                 state=self._label("state." + row["state"]),
-                age=human(now - row["created_at"]),
+                age=self._human(now - row["created_at"]),
                 summary=one_line(row["text"], 150),
                 next=self.move_label(next_move) if next_move else "",
             )
