@@ -67,7 +67,7 @@ _ASSERTS = {"en": re.compile(r"(caused by|was due to|the cause (was|is)|turned o
                              r"(is|was) (minimal|negligible|minor)|no (impact|effect|risk))"),
             "ja": re.compile(r"(原因は|と判明|が原因|分かっております|判明しております|確認できました|"
                              r"によるものでございます|"
-                             r"軽微|影響はございません|問題はございません|と思います|だと思)")}
+                             r"軽微|影響はございません|問題はございません)")}
 # Someone outside the team named as the cause: blame passed on, unless the same sentence owns it
 # ("we chose that courier, so it is on us").
 _THIRD_PARTY = {"en": re.compile(r"\b(courier|carrier|haulier|haulage|driver|rider|delivery (company|firm|partner)|"
@@ -88,13 +88,18 @@ _CAUSED = {"en": re.compile(r"(\b(was|were) (unable|late|delayed)|\bdidn'?t\b|\b
                             r"破損|ございまして|ため|ので|みたい|だと思|かもしれ|と考えられ)")}
 _OWNS = {"en": re.compile(r"(\bon us\b|\bour (mistake|error|fault|responsibility|failure)\b|\bwe should have\b|"
                           r"\bwe chose\b|\bwe take (full )?responsibility\b|\bthat'?s on me\b|\bmy (mistake|error|"
-                          r"fault)\b|\bwe('re| are) responsible\b|\bnot an excuse\b|\bno excuse\b)"),
+                          r"fault)\b|\bwe('re| are) responsible\b|\bnot an excuse\b|\bno excuse\b|\bby us\b|"
+                          r"\bour (own )?(driver|rider|van|warehouse|team|staff|factory|engineer|software|system|"
+                          r"portal|app|website|site|booking (page|system)|scanner|yard|depot)s?\b|"
+                          r"\bnot (anything|something) you\b|"
+                          r"\bwe (moved|sent|dispatched|changed|left|picked)\b)"),
          "ja": re.compile(r"(弊社の(責任|不手際|確認不足|落ち度|ミス)|当社の(責任|不手際)|"
                           r"私どもの(責任|不手際|確認不足|落ち度)|"
                           r"こちらの(責任|ミス|確認不足|落ち度|不手際)|当店の(責任|ミス|不手際|確認不足)|"
                           r"言い訳|責任は(弊社|当社|私ども|当店)|選んだ|弊社(の|が|から|工場|倉庫)|当社(の|が|倉庫)|うちの店|"
-                          r"ではなく)")}
-_COMMITMENT = re.compile(r"(\bwill\b|\bby\b|\bwithin\b|\bbefore\b|\bcall you\b|までに|いたします"
+                          r"ではなく|弊社システム|当社システム|弊社の(システム|配送センター|倉庫))")}
+_COMMITMENT = re.compile(r"(\bwill\b|\bby\b|\bwithin\b|\bbefore\b|\bcall you\b|\btomorrow\b|\bevery\b|"
+                         r"\bfrom (now|today|this|next)\b|までに|いたします|今後|明日|毎朝|以降"
                          r"|させていただきます|ご連絡します|予定です)")
 
 
@@ -163,7 +168,10 @@ class Verdict:
 @dataclass(frozen=True)
 class Tuning:
     problem: float = 0.5
-    per_problem: Mapping[str, float] = field(default_factory=dict)
+    # Problems the model ranks cleanly (almost no good draft scores high) count from a lower score;
+    # chosen on rounds 1–2, leaving one writer out (bench/coach_eval.py).
+    per_problem: Mapping[str, float] = field(default_factory=lambda: {
+        "bribe": 0.3, "review_request": 0.3, "over_promise": 0.3, "policy_shield": 0.3})
     element: float = 0.35  # an element counts as there from this probability: doubt favours the staffer
     cue: float = 0.75  # the score of a finding set by a cue phrase
 
@@ -199,6 +207,9 @@ class Coach:
                 if not any(c.search(folded[k]) for c in patterns):
                     continue
                 if problem == "excuse_first" and (regret_at is None or k >= regret_at):
+                    continue
+                owned = _OWNS[locale].search(" ".join(folded[k:k + 2]))
+                if problem in ("blame_third_party", "blame_customer") and owned:
                     continue
                 self._keep(found, self._finding(problem, sentence, locale, self.tuning.cue))
             for problem, score in p.items():
