@@ -38,7 +38,7 @@ def report(h: Harness, text: str = MEDIUM_TEXT) -> int:
 def click(h: Harness, user: str, action: str = ids.ACK, incident: int = 1) -> None:
     dm = h.standin.dms_to(user)
     message = {"ts": "1.000001", "text": "x"} if not dm else {"ts": "0", "text": "dm"}
-    reply = h.slack.click(user, action, str(incident), message=message, channel="D" + user[1:])
+    reply = h.slack.click(user, action, str(incident), message=message, channel=h.standin.dm_channel(user))
     assert reply.status == 200
 
 

@@ -193,7 +193,7 @@ def test_a_dm_slack_took_after_the_client_gave_up_is_not_sent_twice(harness: Cal
     h.standin.fault("chat.postMessage", delay=1.6, channel=LEAD, times=1)
     h.slack.command(STAFF, "customer got the wrong size shoes")
     assert h.wait_for(lambda: h.store.outbox.rows(purpose="boss_dm", status="sent"), timeout=15)
-    stored = h.standin.messages_in("D0LEAD01")
+    stored = h.standin.messages_in(h.standin.dm_channel(LEAD))
     assert len(stored) == 1
     assert h.store.outbox.rows(purpose="boss_dm")[0]["result_ts"] == stored[0]["ts"]
 

@@ -131,7 +131,7 @@ def test_an_answer_missing_its_fields_never_wedges_the_outbox(harness: Callable[
     h.slack.command(STAFF, "customer got the wrong size shoes")
     h.slack.command(STAFF, "gave a customer the wrong change, 5 pounds short")
     assert h.wait_for(lambda: len(h.store.outbox.rows(purpose="boss_dm", status="sent")) == 2, timeout=30)
-    assert len(h.standin.messages_in("D0LEAD01")) == 2  # each boss DM once, none lost, none doubled
+    assert len(h.standin.messages_in(h.standin.dm_channel(LEAD))) == 2  # each boss DM once, none lost, none doubled
     first = h.store.outbox.rows(purpose="boss_dm")[0]
     assert first["attempts"] >= 2 and "unexpected answer" in (first["last_error"] or "")
 

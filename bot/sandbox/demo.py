@@ -300,7 +300,7 @@ def _show_acknowledged(stage: Stage) -> None:
     standin.wait_for(lambda: any(_tells_reporter_who_has_it(c) for c in standin.dms_to(STAFF)), 10)
     stage.tell("updated")
     for call in standin.calls("chat.update"):
-        who = next((u for u in stage.cast.people if call.args.get("channel") == "D" + u[1:]), "?")
+        who = next((u for u in stage.cast.people if call.args.get("channel") == stage.standin.dm_channel(u)), "?")
         blocks = call.args.get("blocks") or []
         # The update keeps the DM's sections and appends who has it as the last one, then buttons.
         note = max((k for k, b in enumerate(blocks) if b.get("type") == "section"), default=0)

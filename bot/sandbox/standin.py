@@ -9,13 +9,16 @@ Retry-After, 5xx, or a Slack error, so tests see exactly what an outage looks li
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import json
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
@@ -72,7 +75,10 @@ class _State:
 
 
 class StandIn:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, documented: bool = False) -> None:
+        """`documented`: every success answer carries all the fields of Slack's documented example
+        for the method (bot/sandbox/slack_examples.json), laid under the stand-in's own values."""
+        self._examples = _examples() if documented else {}
         self._state = _State()
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
@@ -151,6 +157,10 @@ class StandIn:
             return [c for c in self._state.calls
                     if (method is None or c.method == method) and (attempts or c.ok)]
 
+    def dm_channel(self, user: str) -> str:
+        """The DM channel Slack opens with `user`: its id says nothing about the user's id."""
+        return _dm(user)
+
     def dms_to(self, user: str) -> list[Call]:
         return [c for c in self.calls("chat.postMessage") if c.args.get("channel") in (user, _dm(user))]
 
@@ -225,7 +235,8 @@ class StandIn:
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
         result: dict[str, Any] = handler(args)
-        return result
+        example = self._examples.get(method)
+        return _under(example, result) if example and result.get("ok") else result
 
     def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": "https://owabi-sandbox.slack.com/", "team": "Owabi Sandbox",
@@ -400,7 +411,23 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 def _dm(user: str) -> str:
-    return "D" + user[1:]
+    # Like Slack's, a DM id has no relation to the user's id: code that derives one from the other breaks here.
+    return "D" + hashlib.sha1(user.encode()).hexdigest()[:10].upper()
+
+
+@cache
+def _examples() -> dict[str, dict[str, Any]]:
+    raw = json.loads((Path(__file__).parent / "slack_examples.json").read_text(encoding="utf-8"))
+    return {k: v for k, v in raw.items() if not k.startswith("_")}
+
+
+def _under(example: dict[str, Any], actual: dict[str, Any]) -> dict[str, Any]:
+    """`actual` laid over `example`: the example's fields fill in what `actual` does not say."""
+    merged = dict(example)
+    for key, value in actual.items():
+        below = merged.get(key)
+        merged[key] = _under(below, value) if isinstance(below, dict) and isinstance(value, dict) else value
+    return merged
 
 
 def _parse(raw: bytes, content_type: str) -> dict[str, Any]:
