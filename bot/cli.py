@@ -113,8 +113,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"Database: {settings.owabi_db}")
     print(f"Slack API: {settings.slack_api_url}; bot token {'set' if settings.slack_bot_token else 'NOT set'}; "
           f"signing secret {'set' if settings.slack_signing_secret else 'NOT set'}")
+    refused = _serve_would_refuse(settings, path)
+    for line in refused:
+        print(f"FIX {line}")
     if not getattr(args, "online", False):
-        return 0
+        return 1 if refused else 0
     if not settings.slack_bot_token:
         print("owabi: --online needs SLACK_BOT_TOKEN", file=sys.stderr)
         return 2
@@ -127,7 +130,20 @@ def cmd_check(args: argparse.Namespace) -> int:
     print("Online:")
     for proof in proofs:
         print(f"  {'ok ' if proof.ok else 'FIX'} {proof.line}")
-    return 0 if all(p.ok for p in proofs) else 1
+    return 0 if all(p.ok for p in proofs) and not refused else 1
+
+
+def _serve_would_refuse(settings: Any, path: Path) -> list[str]:
+    """What `owabi serve` would refuse to start with, said before anyone tries."""
+    from bot import resources
+
+    lines = []
+    if path == resources.example_policy() and not settings.owabi_allow_example_policy:
+        lines.append("policy: this is the bundled example, with placeholder people; serve refuses it. Write "
+                     "data/policy.toml (or set OWABI_POLICY) with your team's Slack ids")
+    if settings.owabi_anchor is not None and settings.audit_key() is None:
+        lines.append("OWABI_ANCHOR is set but OWABI_AUDIT_KEY is not: the anchor is signed with that key")
+    return lines
 
 
 def cmd_triage(args: argparse.Namespace) -> int:

@@ -318,3 +318,19 @@ def test_an_empty_setting_counts_as_unset(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "Database: data/owabi.db" in result.stdout and "bot token NOT set" in result.stdout
     assert "Slack API: https://slack.com/api/;" in result.stdout
+
+
+def test_check_fails_on_what_serve_would_refuse(tmp_path: Path) -> None:
+    from bot import resources
+
+    example = run("check", env={"OWABI_POLICY": str(resources.example_policy()), "OWABI_DB": str(tmp_path / "x.db")})
+    assert example.returncode == 1 and "FIX policy: this is the bundled example" in example.stdout
+    allowed = run("check", env={"OWABI_POLICY": str(resources.example_policy()), "OWABI_ALLOW_EXAMPLE_POLICY": "1",
+                                "OWABI_DB": str(tmp_path / "x.db")})
+    assert allowed.returncode == 0, allowed.stdout
+    path = tmp_path / "policy.toml"
+    path.write_text(MINIMAL_POLICY)
+    anchor = run("check", env={"OWABI_POLICY": str(path), "OWABI_ANCHOR": str(tmp_path / "anchor"),
+                               "OWABI_AUDIT_KEY": "", "OWABI_DB": str(tmp_path / "x.db")})
+    assert anchor.returncode == 1 and "FIX OWABI_ANCHOR is set but OWABI_AUDIT_KEY is not" in anchor.stdout
+    assert "Traceback" not in example.stderr + anchor.stderr
