@@ -1,5 +1,6 @@
 # Owabi: the Slack app over HTTP. Build: docker build -t owabi .
 # Run:   docker run -p 3000:3000 -v owabi-data:/app/data \
+#          -v "$PWD/policy.toml:/etc/owabi/policy.toml:ro" -e OWABI_POLICY=/etc/owabi/policy.toml \
 #          -e SLACK_BOT_TOKEN=xoxb-… -e SLACK_SIGNING_SECRET=… owabi
 FROM python:3.12-slim
 
@@ -18,10 +19,11 @@ COPY bot ./bot
 COPY responses ./responses
 COPY data/policy.example.toml ./data/policy.example.toml
 COPY data/corpus ./data/corpus
-# The triage model is trained from the bundled corpus at build time, so the container never
-# trains (or downloads) anything at start.
+# The triage and coach models are trained from the bundled corpus at build time, so the
+# container never trains (or downloads) anything at start.
 RUN pip install . && mkdir -p /app/data && chown -R 10001:10001 /app/data \
-    && owabi triage "warm-up: the order arrived late" > /dev/null
+    && owabi triage "warm-up: the order arrived late" > /dev/null \
+    && owabi coach "I'm sorry, that was our mistake." > /dev/null
 
 USER 10001:10001
 VOLUME ["/app/data"]
