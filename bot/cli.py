@@ -35,7 +35,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     runtime = build(_settings(), socket=args.socket)
     if args.socket:
         return _serve_socket(runtime)
-    HttpServer(runtime, host=args.host, port=args.port, threads=args.threads).serve_forever()
+    try:
+        server = HttpServer(runtime, host=args.host, port=args.port, threads=args.threads)
+    except (OSError, ValueError) as exc:  # an unknown host, a port in use or not ours to take
+        runtime.stop()
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        print(f"owabi: cannot listen on {args.host}:{args.port}: {reason}", file=sys.stderr)
+        return 2
+    server.serve_forever()
     return 0
 
 
@@ -45,19 +52,26 @@ def _serve_socket(runtime: Any) -> int:
     import threading
 
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from slack_sdk.errors import SlackClientError
 
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     handler = SocketModeHandler(runtime.app, runtime.settings.slack_app_token.get_secret_value())
     runtime.start_workers()
+    failed = ""
     try:
         handler.connect()  # type: ignore[no-untyped-call]
         log.info("Socket Mode connected; SIGTERM stops it cleanly")
         stop.wait()
+    except (OSError, SlackClientError) as exc:  # Slack unreachable, or the app token refused
+        failed = str(exc)
     finally:
         handler.close()  # type: ignore[no-untyped-call]
         runtime.stop()
+    if failed:  # said last, after the workers' own goodbye lines
+        print(f"owabi: cannot open Socket Mode with Slack: {failed}", file=sys.stderr)
+        return 2
     return 0
 
 

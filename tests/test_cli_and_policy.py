@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -334,3 +335,27 @@ def test_check_fails_on_what_serve_would_refuse(tmp_path: Path) -> None:
                                "OWABI_AUDIT_KEY": "", "OWABI_DB": str(tmp_path / "x.db")})
     assert anchor.returncode == 1 and "FIX OWABI_ANCHOR is set but OWABI_AUDIT_KEY is not" in anchor.stdout
     assert "Traceback" not in example.stderr + anchor.stderr
+
+
+@pytest.mark.parametrize("case", ["unknown host", "port in use", "socket mode, Slack unreachable"])
+def test_serve_that_cannot_start_says_why_in_one_line(tmp_path: Path, case: str) -> None:
+    path = tmp_path / "policy.toml"
+    path.write_text(MINIMAL_POLICY)
+    env = {"OWABI_POLICY": str(path), "OWABI_DB": str(tmp_path / "x.db"), "SLACK_BOT_TOKEN": "xoxb-test",
+           "SLACK_SIGNING_SECRET": "s"}
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        if case == "unknown host":
+            result = run("serve", "--host", "nosuchhost.invalid", "--port", "3999", env=env)
+        elif case == "port in use":
+            result = run("serve", "--host", "127.0.0.1", "--port", str(port), env=env)
+        else:  # nothing answers on the taken-then-closed port below
+            env |= {"SLACK_APP_TOKEN": "xapp-test", "SLACK_API_URL": f"http://127.0.0.1:{port}/api/"}
+            taken.close()
+            result = run("serve", "--socket", env=env)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("owabi: cannot "), result.stderr
