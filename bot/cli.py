@@ -161,9 +161,12 @@ def _serve_would_refuse(settings: Any, path: Path) -> list[str]:
 
 
 def cmd_triage(args: argparse.Namespace) -> int:
+    from bot.cli_more import UsageError
     from bot.config import load_policy
     from bot.learning.reader import default_triager
 
+    if not args.text.strip():
+        raise UsageError("the report is empty: give the words the staffer typed, e.g. \"the order was late\"")
     default = load_policy(_settings().policy_path()).locale
     print(json.dumps(default_triager().read(args.text, default_locale=default).as_json(), ensure_ascii=False))
     return 0

@@ -109,6 +109,8 @@ def cmd_coach(args: argparse.Namespace) -> int:
     """Without a situation, the draft is judged as for a medium, in-person slip."""
     from bot.learning.coaching import default_coach
 
+    if not args.draft.strip():
+        raise UsageError("the draft is empty: give the apology you plan to say or send")
     situation = {"category": args.category, "severity": args.severity, "contact": args.contact,
                  "b2b": args.b2b, "summary": args.summary or ""}
     print(json.dumps(default_coach().review(args.draft, situation).as_json(), ensure_ascii=False))

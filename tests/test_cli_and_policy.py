@@ -359,3 +359,10 @@ def test_serve_that_cannot_start_says_why_in_one_line(tmp_path: Path, case: str)
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("owabi: cannot "), result.stderr
+
+
+@pytest.mark.parametrize("verb", ["triage", "coach"])
+def test_an_empty_text_is_refused_in_one_line(verb: str) -> None:
+    result = run(verb, "  ")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().startswith("owabi: the ") and "empty" in result.stderr
