@@ -119,12 +119,14 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time, socket:
     composer = Composer(renderer, ui_locale=policy.locale, policy=policy.guidance_facts())
     service = Owabi(store=store, policy=policy, composer=composer, clock=clock, triager=WarmingTriager())
     health = Health()
-    dispatcher = Dispatcher(store, client, service, clock=clock, threads=4, health=health)
-    scheduler = Scheduler(store, clock=clock, threads=2)
+    dispatcher = Dispatcher(store, client, service, clock=clock, threads=settings.owabi_senders, health=health)
+    scheduler = Scheduler(store, clock=clock, threads=2, idle_poll=0.5)
     scheduler.after_run = dispatcher.wake
     Escalations(service).install(scheduler)
     install_lifecycle_jobs(scheduler, service)
-    service.wake = _both(dispatcher.wake, scheduler.wake)
+    # A report queues messages now and jobs for minutes or hours later: it wakes a sender, and the
+    # scheduler finds the new jobs on its next look (at most `idle_poll` away).
+    service.wake = dispatcher.wake
     identity = BotIdentity(client, settings.slack_bot_token.get_secret_value())
     # Socket Mode never checks a signature; an unguessable secret keeps the HTTP edge closed all the same.
     secret = (settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret
@@ -140,11 +142,3 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time, socket:
                    health, secret, spool_drain, anchor)
 
 
-def _both(*wakes: Callable[[], None]) -> Callable[[], None]:
-    """New work may be a message (dispatcher) or a job (scheduler): wake both."""
-
-    def wake() -> None:
-        for w in wakes:
-            w()
-
-    return wake

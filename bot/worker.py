@@ -36,7 +36,10 @@ class PollingWorker:
         self.idle_poll = idle_poll
         self.threads = threads
         self.worker = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self._wake = threading.Event()
+        # Wakes are counted: a new message wakes one idle thread, not all of them at once (each
+        # woken thread opens a write transaction to claim, and all but one would find nothing).
+        self._wake = threading.Condition()
+        self._wakes = 0
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -57,14 +60,18 @@ class PollingWorker:
     def stop(self, timeout: float = 10.0) -> None:
         """Ask every thread to stop and wait for them, `timeout` seconds in all (not per thread)."""
         self._stop.set()
-        self._wake.set()
+        with self._wake:
+            self._wake.notify_all()
         deadline = time.monotonic() + timeout
         for thread in self._threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         self._threads.clear()
 
-    def wake(self) -> None:
-        self._wake.set()
+    def wake(self, n: int = 1) -> None:
+        """`n` new items of work: wake up to `n` idle threads."""
+        with self._wake:
+            self._wakes = min(self._wakes + n, self.threads)
+            self._wake.notify(n)
 
     @property
     def stopping(self) -> bool:
@@ -89,8 +96,10 @@ class PollingWorker:
                     return
                 log.error("%s pass failed with %s; retrying", self.name, type(exc).__name__, exc_info=exc)
                 wait = self.idle_poll
-            self._wake.wait(wait)
-            self._wake.clear()
+            with self._wake:
+                if not self._wakes and not self._stop.is_set():
+                    self._wake.wait(wait)
+                self._wakes = max(0, self._wakes - 1)
 
     def _idle_wait(self) -> float:
         due = self.next_due()

@@ -80,7 +80,7 @@ class Dispatcher(PollingWorker):
     name = "dispatcher"
 
     def __init__(self, store: Store, client: WebClient, hooks: DeliveryHooks, *,
-                 clock: Callable[[], float] = time.time, lease: float = 30.0, batch: int = 2,
+                 clock: Callable[[], float] = time.time, lease: float = 30.0, batch: int = 1,
                  idle_poll: float = 1.0, threads: int = 1, health: Health | None = None) -> None:
         super().__init__(clock=clock, idle_poll=idle_poll, threads=threads)
         self.store = store
@@ -102,15 +102,17 @@ class Dispatcher(PollingWorker):
     # --- one pass ---------------------------------------------------------------------
 
     def run_once(self) -> int:
-        claimed = self.store.outbox.claim(worker=self.worker, now=self.clock(), lease=self.lease, limit=self.batch)
+        claimed_at = self.clock()
+        claimed = self.store.outbox.claim(worker=self.worker, now=claimed_at, lease=self.lease, limit=self.batch)
         for item in claimed:
-            self._deliver(item)
+            self._deliver(item, claimed_at)
         return len(claimed)
 
-    def _deliver(self, item: Outgoing) -> None:
-        # Each send renews the claim first: a message whose lease ran out while earlier ones
-        # were slow belongs to whoever holds it now, and is not sent from here.
-        if not self.store.outbox.renew(item.id, worker=self.worker, until=self.clock() + self.lease):
+    def _deliver(self, item: Outgoing, claimed_at: float) -> None:
+        # A send after a slow one renews the claim first: a message whose lease ran out while
+        # earlier ones were slow belongs to whoever holds it now, and is not sent from here.
+        fresh = self.clock() - claimed_at < self.lease / 2
+        if not fresh and not self.store.outbox.renew(item.id, worker=self.worker, until=self.clock() + self.lease):
             return
         try:
             channel, ts = self._send_once(item)
@@ -133,9 +135,10 @@ class Dispatcher(PollingWorker):
             self._give_up(item, exc.error)
             return
         self.health.delivery_ok()
-        if self.store.outbox.mark_sent(item.id, worker=self.worker, at=self.clock(), channel=channel, ts=ts):
-            self.hooks.delivered(incident_id=item.incident_id, purpose=item.purpose, recipient=item.recipient,
-                                 method=item.method, channel=channel, ts=ts, outbox_id=item.id)
+        with self.store.transaction():  # sent and logged in one commit
+            if self.store.outbox.mark_sent(item.id, worker=self.worker, at=self.clock(), channel=channel, ts=ts):
+                self.hooks.delivered(incident_id=item.incident_id, purpose=item.purpose, recipient=item.recipient,
+                                     method=item.method, channel=channel, ts=ts, outbox_id=item.id)
 
     def _give_up(self, item: Outgoing, error: str) -> None:
         """Failed and handed to a person in one transaction: never failed with nobody told."""

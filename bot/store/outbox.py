@@ -66,7 +66,9 @@ class Outbox:
                 " AND (o.claimed_until IS NULL OR o.claimed_until < ?)"
                 " AND (o.depends_on IS NULL OR EXISTS (SELECT 1 FROM outbox d"
                 "      WHERE d.id = o.depends_on AND d.status IN ('sent', 'failed')))"
-                " ORDER BY o.next_attempt_at, o.id LIMIT ?) RETURNING *",
+                # A boss's DM goes before the reporter's copy of a script they already have.
+                " ORDER BY CASE WHEN o.purpose = 'boss_dm' THEN 0 ELSE 1 END, o.next_attempt_at, o.id LIMIT ?)"
+                " RETURNING *",
                 (worker, now + lease, now, now, limit),
             )
             cols = [c[0] for c in rows.description]
