@@ -128,6 +128,30 @@ class Lifecycle:
             )
         self.store.jobs.cancel(incident_id=incident.id, kinds=ESCALATION_JOBS)
         self._promise_follow_up(incident, at=at)  # resolved without "contacted": the promise starts now
+        self._ask_supported(incident, at=at)
+
+    def _ask_supported(self, incident: Incident, *, at: float) -> None:
+        """One tap for the reporter: did they feel supported? Only the team's share is ever shown."""
+        from bot.slack.lifecycle_compose import LifecycleComposer
+
+        self.s.notify(incident, key=f"supported_ask:{incident.id}", purpose="supported_ask",
+                      recipient=incident.reporter, at=at, event="supported_asked",
+                      payload=LifecycleComposer(self.s.compose).supported_ask(incident))
+
+    def felt_supported(self, incident_id: int, *, actor: str, answer: str) -> bool:
+        """The reporter's answer, once; anyone else's is refused. True if it was recorded now."""
+        incident = self.s.get(incident_id)
+        now = self.s.clock()
+        if actor != incident.reporter or answer not in ("yes", "no"):
+            self.store.events.append(at=now, kind="refused", incident_id=incident.id, actor=actor,
+                                     action="felt_supported")
+            return False
+        with self.store.transaction():
+            if any(e.kind == "felt_supported" for e in self.store.events.for_incident(incident.id)):
+                return False
+            self.store.events.append(at=now, kind="felt_supported", incident_id=incident.id, actor=None,
+                                     answer=answer)
+        return True
 
     def _promise_follow_up(self, incident: Incident, *, at: float) -> None:
         """The reminder fires when the card promised the customer would hear from us next.

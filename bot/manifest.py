@@ -14,6 +14,9 @@ SCOPES = ["commands", "chat:write", "chat:write.public", "im:write", "im:history
           "groups:read", "files:write"]
 
 
+REPORT_MESSAGE = "oops_report_message"  # bot.slack.ids.REPORT_MESSAGE
+
+
 def manifest(*, base_url: str = "https://owabi.example.com", socket: bool = False) -> dict[str, Any]:
     url = base_url.rstrip("/") + "/slack/events"
     command: dict[str, Any] = {
@@ -46,6 +49,10 @@ def manifest(*, base_url: str = "https://owabi.example.com", socket: bool = Fals
             "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
                          "messages_tab_read_only_enabled": True},
             "slash_commands": [command],
+            # A complaint already in Slack (pasted in a channel, a colleague's heads-up) is
+            # reported from the message itself: the form opens with its text and its link.
+            "shortcuts": [{"name": "Report with Owabi", "type": "message", "callback_id": REPORT_MESSAGE,
+                           "description": "Report this message as a mistake, near miss or abusive customer"}],
         },
         "oauth_config": {"scopes": {"bot": SCOPES}},
         "settings": settings,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from bot.config import Policy
-from bot.domain.model import Contact, Incident, Report, Severity, State, Triage
+from bot.domain.model import Contact, Incident, Report, Severity, Situation, State, Triage
 from bot.domain.text import clean
 from bot.slack.compose import Composer, mention
 from bot.store import Store, StoreBusy
@@ -41,6 +41,7 @@ class Outcome:
     incident: Incident
     duplicate: bool = False
     spooled: bool = False  # kept on disk while the database is busy; `incident` is provisional (id 0)
+    answer: dict[str, Any] | None = None  # the reporter's answer, composed once for the ack and the DM copy
 
 
 class RecordHook(Protocol):
@@ -85,9 +86,11 @@ class Owabi:
     def report(self, *, reporter: str, text: str, key: str, channel_id: str = "",
                category: str | None = None, severity: Severity | None = None,
                contact: Contact | None = None, locale: str | None = None, customer: str = "",
-               copy_to_dm: bool = True) -> Outcome:
+               copy_to_dm: bool = True, situation: str | None = None, source_link: str = "") -> Outcome:
         """Record a report and queue the boss's DM; the reporter's script also goes to them as a
-        DM (`copy_to_dm`), because an ephemeral answer vanishes on reload and on another device."""
+        DM (`copy_to_dm`), because an ephemeral answer vanishes on reload and on another device.
+        `situation` chosen on the form (a near miss, an abusive customer) is kept over triage's;
+        an abusive customer is at least high, as triage would make it."""
         text = clean(text)[:MAX_TEXT]
         if not text:
             raise EmptyReport
@@ -105,19 +108,23 @@ class Owabi:
         guess = self.triager.read(text, default_locale=self.policy.locale)
         # A severity chosen on the form is kept unless the report itself reads as more serious.
         chosen = severity if severity is not None and severity.rank >= guess.severity.rank else guess.severity
+        kind = situation or guess.situation
+        if kind == Situation.CUSTOMER_HARASSMENT.value and chosen.rank < Severity.HIGH.rank:
+            chosen = Severity.HIGH
         report = Report(
             reporter=reporter, text=text, channel_id=channel_id, customer=clean(customer)[:200],
             category=category if category in self.policy.all_categories else guess.category,
             severity=chosen, locale=locale or guess.locale,
-            contact=contact or Contact.IN_PERSON, signals=guess.signals, situation=guess.situation,
+            contact=contact or Contact.IN_PERSON, signals=guess.signals, situation=kind,
             facets={k: list(v) for k, v in guess.facets.items()},
             questions=tuple(q for q in guess.questions if q != "category" or category is None),
             alternatives=tuple(c for c in (guess.category, *guess.alternatives) if c)[:3],
-            found_by=guess.found_by,
+            found_by=guess.found_by, source_link=source_link[:500],
         )
         try:
-            return Outcome(self._record(report, key=key, guess=guess.as_json(), at=now, wait=REPORT_WAIT,
-                                        copy_to_dm=copy_to_dm))
+            incident, answer = self._record(report, key=key, guess=guess.as_json(), at=now, wait=REPORT_WAIT,
+                                            copy_to_dm=copy_to_dm)
+            return Outcome(incident, answer=answer)
         except StoreBusy:
             self.store.spool.put(key, {"report": _report_json(report), "guess": guess.as_json()}, at=now)
             log.warning("database busy: a report from %s was spooled and will be stored when the lock frees",
@@ -142,7 +149,7 @@ class Owabi:
                 key = str(record["key"])
                 if self.store.incidents.by_key(key) is None:
                     report = _report_from_json(record["report"])
-                    incident = self._record(report, key=key, guess=record.get("guess") or {},
+                    incident, _ = self._record(report, key=key, guess=record.get("guess") or {},
                                             at=float(record["at"]), wait=REPORT_WAIT, spooled=True)
                     stored += 1
                     log.info("spooled report stored as %s", incident.ref)
@@ -156,7 +163,8 @@ class Owabi:
         return stored
 
     def _record(self, report: Report, *, key: str, guess: dict[str, object], at: float,
-                wait: float | None = None, spooled: bool = False, copy_to_dm: bool = True) -> Incident:
+                wait: float | None = None, spooled: bool = False,
+                copy_to_dm: bool = True) -> tuple[Incident, dict[str, Any] | None]:
         chain = self.policy.chain_for(report.reporter)
         team = self.policy.team_of(report.reporter)
         with self.store.transaction(wait=wait):
@@ -168,22 +176,29 @@ class Owabi:
                 severity=report.severity.value, contact=report.contact.value, locale=report.locale,
                 situation=report.situation, facets=report.facets,
                 triage=guess, chain=chain, channel_id=report.channel_id)
-            send_at = max([at, *(h.first_ping_at(incident, at) for h in self.record_hooks)])
+            # A near miss reached nobody: the direct boss hears quietly, and nothing escalates.
+            hooks = [] if incident.situation == Situation.NEAR_MISS.value else self.record_hooks
+            send_at = max([at, *(h.first_ping_at(incident, at) for h in hooks)])
             for boss in self.first_recipients(incident):
                 self.queue_boss_dm(incident, boss=boss, level=incident.chain.index(boss), at=at,
                                    not_before=send_at if send_at > at else None)
-            for hook in self.record_hooks:
+            for hook in hooks:
                 hook.recorded(incident, at)
+            answer = None
             if spooled or copy_to_dm:  # a copy they can find again (a spooled answer had no reference)
+                answer = self.compose.reporter(incident)
                 self.notify(incident, key=f"script_dm:{incident.id}", purpose="script_dm",
                             recipient=report.reporter, at=self.clock(), event="script_dm_queued",
                             payload={"channel": report.reporter, "unfurl_links": False, "unfurl_media": False,
-                                     **self.compose.reporter(incident)})
+                                     **answer})
         self.wake()
-        return incident
+        return incident, answer
 
     def first_recipients(self, incident: Incident) -> list[str]:
-        """High and critical reach several levels at once (policy `notify_levels`)."""
+        """High and critical reach several levels at once (policy `notify_levels`); a near miss
+        only the direct boss."""
+        if incident.situation == Situation.NEAR_MISS.value:
+            return list(incident.chain[:1])
         return list(incident.chain[: self.policy.notify_levels(incident.severity)])
 
     def queue_boss_dm(self, incident: Incident, *, boss: str, level: int, at: float, round_: int = 0,

@@ -8,6 +8,7 @@ the job key contains the run time, so a restart or a second process never double
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from typing import Any
 
 from bot.domain.metrics import Spec, Summary, next_run, parse_spec, period_bounds, summarise
@@ -34,7 +35,7 @@ class Summaries:
         zone = self.s.policy.zone
         start, end = period_bounds(period, now, zone)
         reports = self.s.store.reports
-        return summarise(
+        summary = summarise(
             period=period,
             start=start,
             end=end,
@@ -45,6 +46,7 @@ class Summaries:
             lessons=reports.lessons(start=start, end=end, teams=teams),
             zone=zone,
         )
+        return replace(summary, felt_supported=reports.felt_supported(start, end, teams=teams))
 
     def text(self, period: str, *, now: float | None = None) -> str:
         """What `owabi summary` prints: the channel post, as terminal text."""

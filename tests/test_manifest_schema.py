@@ -582,6 +582,7 @@ METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "chat.postMessage": ("chat:write", "chat:write.public"),
     "chat.update": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),
+    "chat.getPermalink": (),  # Slack: no scope required
     "conversations.open": ("im:write",),
     "conversations.history": ("im:history",),
     "conversations.info": ("channels:read", "groups:read"),

@@ -33,6 +33,7 @@ class Row:
     acknowledged: float | None = None
     contacted: float | None = None
     resolved: float | None = None
+    situation: str = "mistake"
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,11 @@ class Summary:
     escalations: int
     lessons: list[Lesson] = field(default_factory=list)
     per_day: dict[str, dict[str, int]] = field(default_factory=dict)
+    # Counted apart, never as incidents against the team: slips caught in time (by category, for
+    # trends), and customers who abused staff.
+    near_misses: dict[str, int] = field(default_factory=dict)
+    harassment: int = 0
+    felt_supported: tuple[int, int] = (0, 0)  # (said yes, answered): a speak-up health figure, never per person
 
 
 # --- statistics ------------------------------------------------------------------------
@@ -136,19 +142,24 @@ def summarise(
     lessons: list[Lesson],
     zone: ZoneInfo,
 ) -> Summary:
+    near = [r for r in rows if r.situation == "near_miss"]
+    abuse = [r for r in rows if r.situation == "customer_harassment"]
+    mistakes = [r for r in rows if r.situation not in ("near_miss", "customer_harassment")]
     return Summary(
         period=period,
         start=start,
         end=end,
-        total=len(rows),
-        by_category=dict(Counter(r.category for r in rows).most_common()),
-        by_severity=dict(Counter(r.severity for r in rows)),
-        timings={s: timing(durations(rows, s)) for s in STAGES},
+        total=len(mistakes),
+        by_category=dict(Counter(r.category for r in mistakes).most_common()),
+        by_severity=dict(Counter(r.severity for r in mistakes)),
+        timings={s: timing(durations([*mistakes, *abuse], s)) for s in STAGES},
         open_count=open_count,
         oldest_open=oldest_open,
         escalations=escalations,
         lessons=lessons,
-        per_day=per_day(rows, zone, start=start, end=end),
+        per_day=per_day(mistakes, zone, start=start, end=end),
+        near_misses=dict(Counter(r.category for r in near).most_common()),
+        harassment=len(abuse),
     )
 
 

@@ -123,6 +123,7 @@ class Report:
     questions: tuple[str, ...] = ()  # what to ask the reporter in one tap
     alternatives: tuple[str, ...] = ()  # the next likeliest categories
     found_by: str = "customer"  # us / customer / public
+    source_link: str = ""  # the Slack message it was reported from (the message shortcut)
 
 
 @dataclass(frozen=True, slots=True)

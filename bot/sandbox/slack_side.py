@@ -123,6 +123,19 @@ class SlackSide:
             payload["channel"] = {"id": channel}
         return self.interact(payload, **kw)
 
+    def message_shortcut(self, user: str, callback_id: str, *, text: str, channel: str, ts: str,
+                         author: str = "U0CUSTOMERX", **kw: Any) -> Reply:
+        """A message shortcut chosen from a message's menu, as Slack sends it (`message_action`)."""
+        n = next(self._n)
+        payload = {
+            "type": "message_action", "callback_id": callback_id, "team": {"id": TEAM},
+            "user": {"id": user, "team_id": TEAM}, "api_app_id": "A0OWABI",
+            "trigger_id": f"{n}.{int(time.time())}.trigger", "response_url": self.standin.response_url(f"sc-{n}"),
+            "channel": {"id": channel, "name": channel.lower()}, "message_ts": ts,
+            "message": {"type": "message", "user": author, "ts": ts, "text": text},
+        }
+        return self.interact(payload, **kw)
+
     def submit(self, user: str, view: dict[str, Any], values: dict[str, str], **kw: Any) -> Reply:
         """Submit a modal that the app opened, filling its inputs by block id."""
         state: dict[str, Any] = {}

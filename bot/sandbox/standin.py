@@ -75,10 +75,14 @@ class _State:
 
 
 class StandIn:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, documented: bool = False) -> None:
+    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, documented: bool = False,
+                 latency: float = 0.0) -> None:
         """`documented`: every success answer carries all the fields of Slack's documented example
-        for the method (bot/sandbox/slack_examples.json), laid under the stand-in's own values."""
+        for the method (bot/sandbox/slack_examples.json), laid under the stand-in's own values.
+        `latency`: every answer (Web API, response_url, upload) comes that many seconds late, as
+        Slack's do (0.1–0.3 s); a call is recorded when it is answered."""
         self._examples = _examples() if documented else {}
+        self._latency = max(0.0, float(latency))
         self._state = _State()
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
@@ -201,8 +205,10 @@ class StandIn:
     def _answer(self, method: str, args: dict[str, Any]) -> tuple[int, dict[str, str], dict[str, Any] | str]:
         with self._lock:
             fault = self._take_fault(method, args)
-        if fault is not None and fault.delay > 0:
-            time.sleep(fault.delay)  # the stand-in plays a slow Slack; nobody waits on this sleep
+        # Outside the lock: concurrent calls each wait their own round trip, as with Slack.
+        wait = self._latency + (fault.delay if fault is not None and fault.delay > 0 else 0.0)
+        if wait > 0:
+            time.sleep(wait)  # the stand-in plays a slow Slack; nobody waits on this sleep
         with self._lock:
             answer: tuple[int, dict[str, str], dict[str, Any] | str]
             if self._state.revoked and method != "response_url":
@@ -285,6 +291,15 @@ class StandIn:
         self._state.messages[(channel, ts)] = message
         shown = {k: v for k, v in message.items() if k != "metadata"}
         return {"ok": True, "channel": channel, "ts": ts, "message": shown}
+
+    def _api_chat_getPermalink(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = str(args.get("channel", "")), str(args.get("message_ts", ""))
+        if channel[:1] not in ("C", "D", "G") or channel in self._state.missing_channels:
+            return {"ok": False, "error": "channel_not_found"}
+        if not ts:
+            return {"ok": False, "error": "message_not_found"}
+        return {"ok": True, "channel": channel,
+                "permalink": f"https://owabi-sandbox.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
 
     def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))

@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.guidance import Plan
-from bot.domain.model import Contact, Facet, Incident, Severity
+from bot.domain.model import Contact, Facet, Incident, Severity, Situation
 from bot.domain.text import SECTION_TEXT_MAX, escape_mrkdwn, one_line, shorten
 from bot.domain.triage.engine import IMPORTANCE
 from bot.guidance_text import Guidance, PolicyFacts, ScriptContext, amount, plan_for
@@ -93,7 +93,8 @@ class Composer:
             "ref": incident.ref, "category": incident.category, "severity": incident.severity.value,
             "contact": incident.contact.value, "customer": one_line(incident.customer, 200),
             "summary": shorten(incident.text, SUMMARY_MAX), "script_locale": incident.locale,
-            "why": self.why(incident),
+            "why": self.why(incident), "situation": incident.situation,
+            "source_link": str(incident.details.get("source_link") or ""),
         }
 
     def why(self, incident: Incident) -> str:
@@ -125,7 +126,13 @@ class Composer:
         return plan_for(self.script_context(incident))
 
     def script_blocks(self, incident: Incident) -> list[Block]:
-        """The 30-second card first; the details fold under a divider."""
+        """The 30-second card first; the details fold under a divider.
+
+        A near miss reached nobody: no customer script, a thank-you and what to check. An abusive
+        customer is not answered with an apology: the staffer gets a card that protects them.
+        """
+        if incident.situation in (Situation.NEAR_MISS.value, Situation.CUSTOMER_HARASSMENT.value):
+            return [DividerBlock(), *sections(self.situation_card(incident))]
         g = self.guidance(incident)
         blocks: list[Block] = [DividerBlock()]
         for text in g.mrkdwn()[: len(g.card)]:
@@ -192,18 +199,39 @@ class Composer:
 
     # --- the boss ---------------------------------------------------------------------
 
+    def situation_card(self, incident: Incident) -> str:
+        boss = incident.chain[0] if incident.chain else None
+        template = ("messages/near_miss_card.j2" if incident.situation == Situation.NEAR_MISS.value
+                    else "messages/staff_protection.j2")
+        # In the staffer's language: this card is for them, not a script for the customer.
+        return self.r.render(template, self.ui, boss=boss, boss_mention=mention(boss) if boss else "",
+                             could_be=self._label("severity." + incident.severity.value),
+                             emergency=self.policy.emergency, **self._common(incident))
+
     def boss_dm(self, incident: Incident, *, boss: str) -> dict[str, Any]:
         common = self._common(incident)
-        blocks: list[Block] = [
-            HeaderBlock(text=PlainTextObject(text=shorten(
-                f"{self._label('severity.' + incident.severity.value)} · {incident.ref}", 150))),
-            section(self.r.render("messages/boss_dm.j2", self.ui, reporter_mention=mention(incident.reporter),
-                                  **common)),
-            section(self.r.render("messages/boss_todo.j2", self.ui, **self.boss_todo(incident), **common)),
-            context(self.r.render("messages/boss_coach.j2", self.ui, reporter_name=mention(incident.reporter),
-                                  found_by=incident.found_by)),
-            self.boss_buttons(incident),
-        ]
+        reporter = mention(incident.reporter)
+        if incident.situation in (Situation.NEAR_MISS.value, Situation.CUSTOMER_HARASSMENT.value):
+            # Not a customer to win back: a near miss to learn from, or a staffer to protect.
+            template = ("messages/boss_near_miss.j2" if incident.situation == Situation.NEAR_MISS.value
+                        else "messages/boss_harassment.j2")
+            could_be = self._label("severity." + incident.severity.value)
+            blocks: list[Block] = [
+                HeaderBlock(text=PlainTextObject(text=shorten(
+                    f"{self._label('situation.' + incident.situation)} · {incident.ref}", 150))),
+                section(self.r.render(template, self.ui, reporter_mention=reporter, could_be=could_be, **common)),
+                self.boss_buttons(incident),
+            ]
+        else:
+            blocks = [
+                HeaderBlock(text=PlainTextObject(text=shorten(
+                    f"{self._label('severity.' + incident.severity.value)} · {incident.ref}", 150))),
+                section(self.r.render("messages/boss_dm.j2", self.ui, reporter_mention=reporter, **common)),
+                section(self.r.render("messages/boss_todo.j2", self.ui, **self.boss_todo(incident), **common)),
+                context(self.r.render("messages/boss_coach.j2", self.ui, reporter_name=reporter,
+                                      found_by=incident.found_by)),
+                self.boss_buttons(incident),
+            ]
         short = {**common, "summary": one_line(incident.text, 120)}
         text = self.r.render("messages/boss_fallback.j2", self.ui, **short)
         return {"channel": boss, "text": shorten(text, FALLBACK_MAX), "blocks": dump(blocks),
@@ -278,10 +306,15 @@ class Composer:
                           element=StaticSelectElement(action_id=block_id, options=options, initial_option=chosen))
 
     def report_form(self, *, categories: list[str], locales: list[str], channel_id: str,
-                    default_locale: str) -> dict[str, Any]:
+                    default_locale: str, text: str = "", source_link: str = "") -> dict[str, Any]:
+        """`text` and `source_link` prefill the form when it is opened from a message."""
         blocks: list[Block] = [
+            # What kind of report, in one tap; "let Owabi read it" leaves it to triage.
+            self._select("situation", "form_situation", ["auto", *(x.value for x in Situation)], "auto",
+                         "form.situation"),
             InputBlock(block_id="what", label=self._label("form.what"), hint=self._label("form.what_hint"),
-                       element=PlainTextInputElement(action_id="what", multiline=True, max_length=3000)),
+                       element=PlainTextInputElement(action_id="what", multiline=True, max_length=3000,
+                                                     initial_value=text[:3000] or None)),
             InputBlock(block_id="customer", label=self._label("form.customer"), optional=True,
                        hint=self._label("form.customer_hint"),
                        element=PlainTextInputElement(action_id="customer", max_length=200)),
@@ -292,7 +325,8 @@ class Composer:
         ]
         view = View(type="modal", callback_id=ids.REPORT_VIEW, title=shorten(self._label("form.title"), 24),
                     submit=shorten(self._label("form.submit"), 24), close=shorten(self._label("form.close"), 24),
-                    private_metadata=json.dumps({"channel_id": channel_id}), blocks=blocks)
+                    private_metadata=json.dumps({"channel_id": channel_id, "source_link": source_link[:500]}),
+                    blocks=blocks)
         return view.to_dict()
 
     def edit_form(self, incident: Incident, *, categories: list[str], locales: list[str],

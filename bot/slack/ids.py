@@ -14,3 +14,7 @@ FOLLOWED_UP = "oops_followed_up"
 RESOLVE_VIEW = "oops_resolve_view"
 # one-tap answers to what triage was unsure about; the action id carries the question and answer
 ANSWER = "oops_answer"
+# after a resolve, the reporter's one-tap "did you feel supported?" (never shown to the boss)
+SUPPORTED = "oops_supported"
+# the message shortcut "Report with Owabi" (declared in the manifest)
+REPORT_MESSAGE = "oops_report_message"

@@ -9,8 +9,9 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
-from bot.domain.model import Contact, Incident, Severity
+from bot.domain.model import Contact, Incident, Severity, Situation
 from bot.domain.text import clean
 from bot.service import EmptyReport, NotAllowed, Owabi
 from bot.slack import ids
@@ -23,6 +24,9 @@ def _value(state: dict[str, Any], block: str) -> str:
     if element.get("type") == "static_select":
         return str((element.get("selected_option") or {}).get("value") or "")
     return str(element.get("value") or "")
+
+
+SITUATIONS = frozenset(s.value for s in Situation)
 
 
 def register(app: App, service: Owabi) -> None:
@@ -38,11 +42,31 @@ def register(app: App, service: Owabi) -> None:
                 category=_value(state, "category") or None,
                 severity=Severity(_value(state, "severity") or "medium"),
                 contact=Contact(_value(state, "contact") or "in_person"),
-                locale=_value(state, "locale") or None)
+                locale=_value(state, "locale") or None,
+                situation=_value(state, "situation") if _value(state, "situation") in SITUATIONS else None,
+                source_link=str(meta.get("source_link") or ""))
         except EmptyReport:
             ack(response_action="errors", errors={"what": service.compose.note("empty_report")["text"][:150]})
             return
         ack(response_action="update", view=service.compose.script_view(outcome.incident, spooled=outcome.spooled))
+
+    @app.shortcut(ids.REPORT_MESSAGE)
+    def report_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """"Report with Owabi" on a message: the form, prefilled with its text and its link."""
+        ack()
+        message = body.get("message") or {}
+        channel = str((body.get("channel") or {}).get("id") or "")
+        link = ""
+        try:
+            found = client.chat_getPermalink(channel=channel, message_ts=str(message.get("ts") or ""))
+            link = str(found.get("permalink") or "")
+        except SlackApiError as exc:  # a message the bot cannot see: the report still opens, without the link
+            log.info("no permalink for a reported message: %s", exc.response.get("error"))
+        view = service.compose.report_form(categories=service.policy.all_categories,
+                                           locales=service.compose.r.locales(), channel_id=channel,
+                                           default_locale=service.policy.locale,
+                                           text=clean(str(message.get("text") or "")), source_link=link)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
 
     @app.action(ids.CORRECT)
     def correct(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient,

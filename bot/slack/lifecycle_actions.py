@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -43,6 +44,20 @@ def register(app: App, service: Owabi) -> None:
     _register_moves(app, service, life, compose)
     _register_resolve(app, service, life, compose)
     _register_home(app, service, compose)
+    _register_supported(app, service, life, compose)
+
+
+def _register_supported(app: App, service: Owabi, life: Lifecycle, compose: LifecycleComposer) -> None:
+    @app.action(re.compile(f"^{ids.SUPPORTED}:"))
+    def supported(ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        ack()
+        answer = str(action["action_id"]).rsplit(":", 1)[-1]
+        recorded = life.felt_supported(int(action["value"]), actor=body["user"]["id"], answer=answer)
+        if respond.response_url:  # the question turns into the thanks (or stays, for someone else's tap)
+            if recorded:
+                respond(replace_original=True, **service.compose.note("supported_thanks", answer=answer))
+            else:
+                respond(response_type="ephemeral", replace_original=False, **service.compose.note("not_allowed"))
 
 
 def _answer(service: Owabi, compose: LifecycleComposer, respond: Respond, client: WebClient,

@@ -138,6 +138,18 @@ class LifecycleComposer:
             what_changes=d.get("what_changes", ""),
         )
 
+    def supported_ask(self, incident: Incident) -> dict[str, Any]:
+        text = self.r.render("messages/supported_ask.j2", self.ui, ref=incident.ref)
+        return {
+            "channel": incident.reporter, "text": shorten(text, 300), "unfurl_links": False, "unfurl_media": False,
+            "blocks": dump([section(text), ActionsBlock(block_id=f"supported:{incident.id}", elements=[
+                ButtonElement(text=self._label("button.supported_yes"), action_id=f"{ids.SUPPORTED}:yes",
+                              value=str(incident.id)),
+                ButtonElement(text=self._label("button.supported_no"), action_id=f"{ids.SUPPORTED}:no",
+                              value=str(incident.id)),
+            ])]),
+        }
+
     def follow_up_reminder(
         self, incident: Incident, *, to: str, now: float | None = None
     ) -> dict[str, Any]:
@@ -238,6 +250,12 @@ class LifecycleComposer:
                 for s in STAGES
             ],
             escalations=summary.escalations,
+            near_misses=sum(summary.near_misses.values()),
+            near_miss_categories=" · ".join(
+                f"{self._label('category.' + k)} {v}" for k, v in summary.near_misses.items()),
+            harassment=summary.harassment,
+            supported_yes=summary.felt_supported[0],
+            supported_answers=summary.felt_supported[1],
             lessons=[
                 {
                     "ref": lesson.ref,

@@ -30,6 +30,8 @@ def ref_for(incident_id: int) -> str:
 
 def _details(report: Report) -> dict[str, str]:
     details = {"found_by": report.found_by}
+    if report.source_link:
+        details["source_link"] = report.source_link
     if report.questions:
         details |= {"questions": ",".join(report.questions), "alternatives": ",".join(report.alternatives)}
     return details

@@ -58,7 +58,7 @@ class Reports:
         scope, args = _teams(teams)
         cur = self._c.db.execute(
             "SELECT created_at, category, severity, boss_notified_at, acknowledged_at, "
-            "contacted_at, resolved_at FROM incidents "
+            "contacted_at, resolved_at, situation FROM incidents "
             f"WHERE created_at >= ? AND created_at < ? AND practice = 0{scope}",
             (start, end, *args),
         )
@@ -88,6 +88,17 @@ class Reports:
                 (start, end, *args),
             ).fetchone()[0]
         )
+
+    def felt_supported(self, start: float, end: float, *, teams: list[str] | None = None) -> tuple[int, int]:
+        """(said yes, answered) among reporters whose incidents were answered for in the period."""
+        scope, args = _teams(teams, "i.team")
+        row = self._c.db.execute(
+            "SELECT sum(json_extract(e.data, '$.answer') = 'yes'), count(*) FROM events e "
+            "JOIN incidents i ON i.id = e.incident_id "
+            f"WHERE e.kind = 'felt_supported' AND e.at >= ? AND e.at < ?{scope}",
+            (start, end, *args),
+        ).fetchone()
+        return int(row[0] or 0), int(row[1] or 0)
 
     def lessons(
         self,

@@ -1,0 +1,128 @@
+"""Not every report is a mistake to apologise for: a slip caught in time, and a customer who
+abuses staff, each get their own answer, their own boss DM and their own line in the summary."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+from tests.conftest import ADMIN, GM, LEAD, MANAGER, POLICY, STAFF, Harness
+from tests.escalation_helpers import call_text
+
+NEAR_MISS = "nearly sent the Tanaka order to the wrong address, caught it at the packing bench before it went out"
+ABUSE = "a customer at the counter screamed at me, called me stupid and threatened to wait for me after my shift"
+
+
+def test_a_near_miss_is_thanked_and_the_boss_told_quietly(owabi: Harness) -> None:
+    reply = owabi.slack.command(STAFF, NEAR_MISS)
+    assert "Thank you for catching it" in reply.text and "near miss" in reply.text
+    assert "Say now:" not in reply.text and "No customer needs an apology" in reply.text
+    assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD))
+    dm = call_text(owabi.standin.dms_to(LEAD)[0])
+    assert "Near miss · OOPS-0001" in dm and "what let this through?" in dm and "Thank them first" in dm
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None and incident.situation == "near_miss"
+    assert not owabi.store.jobs.rows(kind="escalate")  # nothing escalates
+    assert not owabi.standin.dms_to(MANAGER) and not owabi.standin.dms_to(GM)
+
+
+def test_an_abusive_customer_gets_the_staffer_protection_not_an_apology(owabi: Harness) -> None:
+    reply = owabi.slack.command(STAFF, ABUSE)
+    assert "Your safety comes first" in reply.text and "ask my manager to take over" in reply.text
+    assert "Say now:" not in reply.text
+    assert "apologise for what isn't ours" in reply.text
+    assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD))
+    dm = call_text(owabi.standin.dms_to(LEAD)[0])
+    assert "Staff protection · OOPS-0001" in dm and "Take over now" in dm and "do not ask what they did wrong" in dm
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None and incident.situation == "customer_harassment"
+    assert incident.severity.rank >= 2  # escalates as a high incident does
+    assert owabi.store.jobs.rows(kind="escalate")
+
+
+def test_the_summary_counts_near_misses_and_abuse_apart(harness: Callable[..., Harness]) -> None:
+    h = harness(POLICY)
+    h.slack.command(STAFF, "the Tanaka order went out a day late")
+    h.slack.command(STAFF, NEAR_MISS)
+    h.slack.command(STAFF, ABUSE)
+    h.slack.command(ADMIN, "summary today", channel="C0TEAMCHAN")
+    assert h.wait_for(lambda: h.standin.messages_in("C0TEAMCHAN"), timeout=10)
+    text = json.dumps(h.standin.messages_in("C0TEAMCHAN"), ensure_ascii=False)
+    assert "*1* reported" in text
+    assert "Near misses caught:* 1" in text and "not counted as incidents" in text
+    assert "Customers who abused or threatened staff:* 1" in text
+    assert STAFF not in text  # no summary names the staffer
+
+
+def test_the_form_lets_the_staffer_say_it_was_a_near_miss(owabi: Harness) -> None:
+    owabi.slack.command(STAFF, "")
+    assert owabi.wait_for(lambda: owabi.standin.calls("views.open"))
+    view = next(iter(owabi.standin._state.views.values()))
+    labels = json.dumps(view, ensure_ascii=False)
+    assert "What kind of report?" in labels and "A near miss: caught before it reached anyone" in labels
+    reply = owabi.slack.submit(STAFF, view, {"situation": "near_miss", "what": "Wrong dose on the label, fixed",
+                                             "category": "wrong_item", "severity": "high",
+                                             "contact": "in_person", "locale": "en"})
+    assert reply.status == 200 and "Thank you for catching it" in reply.text
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None and incident.situation == "near_miss"
+    assert not owabi.store.jobs.rows(kind="escalate")
+
+
+def test_the_reporter_is_asked_if_they_felt_supported_and_only_the_share_is_shown(
+        harness: Callable[..., Harness]) -> None:
+    from bot.slack import ids
+    from tests.lifecycle_helpers import resolve
+
+    h = harness(POLICY)
+    h.slack.command(STAFF, "the Tanaka order went out a day late")
+    assert h.wait_for(lambda: h.standin.dms_to(LEAD))
+    h.slack.click(LEAD, ids.ACK, "1")
+    done = resolve(h, LEAD, what_happened="packed late", what_we_did="called and refunded postage",
+                   what_changes="cut-off moved to 3pm", lesson="check the cut-off board")
+    assert done.status == 200
+    asked = h.wait_for(lambda: [c for c in h.standin.dms_to(STAFF) if "did you feel supported" in call_text(c)])
+    assert asked and "never shown to your boss" in call_text(asked[0])  # type: ignore[index]
+    assert not any("did you feel supported" in call_text(c) for c in h.standin.dms_to(LEAD))
+    h.slack.click(LEAD, f"{ids.SUPPORTED}:no", "1")  # only the reporter may answer
+    h.slack.click(STAFF, f"{ids.SUPPORTED}:yes", "1")
+    assert h.wait_event("felt_supported")
+    refused = [e for e in h.store.events.for_incident(1) if e.kind == "refused"]
+    assert refused and refused[-1].data["action"] == "felt_supported"
+    h.slack.click(STAFF, f"{ids.SUPPORTED}:no", "1")  # a second tap changes nothing
+    answers = [e.data["answer"] for e in h.store.events.for_incident(1) if e.kind == "felt_supported"]
+    assert answers == ["yes"]
+    h.slack.command(ADMIN, "summary today", channel="C0TEAMCHAN")
+    assert h.wait_for(lambda: h.standin.messages_in("C0TEAMCHAN"), timeout=10)
+    text = json.dumps(h.standin.messages_in("C0TEAMCHAN"), ensure_ascii=False)
+    assert "Felt supported:* 1 of 1" in text and STAFF not in text
+
+
+def test_a_message_is_reported_from_its_menu_and_the_incident_keeps_its_link(owabi: Harness) -> None:
+    complaint = "From the guest in 412: you charged my card twice for one night!!"
+    reply = owabi.slack.message_shortcut(STAFF, "oops_report_message", text=complaint, channel="C0TEAMCHAN",
+                                         ts="1700000000.000100")
+    assert reply.status == 200
+    assert owabi.wait_for(lambda: owabi.standin.calls("views.open"))
+    view = owabi.standin.calls("views.open")[-1].args["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    what = next(b for b in view["blocks"] if b.get("block_id") == "what")
+    assert what["element"]["initial_value"] == complaint
+    link = "https://owabi-sandbox.slack.com/archives/C0TEAMCHAN/p1700000000000100"
+    assert json.loads(view["private_metadata"])["source_link"] == link
+    done = owabi.slack.submit(STAFF, view, {"what": complaint, "category": "billing_error", "severity": "medium",
+                                            "contact": "in_person", "locale": "en"})
+    assert done.status == 200
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None and incident.details["source_link"] == link
+    assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD))
+    dm = call_text(owabi.standin.dms_to(LEAD)[0])
+    assert "Reported from:" in dm and link in dm
+
+
+def test_the_manifest_declares_the_message_shortcut() -> None:
+    from bot.manifest import manifest
+    from bot.slack import ids
+
+    shortcut = manifest()["features"]["shortcuts"][0]
+    assert shortcut["type"] == "message" and shortcut["callback_id"] == ids.REPORT_MESSAGE
