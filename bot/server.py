@@ -42,8 +42,11 @@ def wsgi_app(runtime: Runtime) -> Callable[[dict[str, Any], StartResponse], Iter
         path = environ.get("PATH_INFO")
         if path == "/healthz" and environ.get("REQUEST_METHOD") in ("GET", "HEAD"):
             status = runtime.health.status(database_ok=runtime.store.ping())
-            body = (json.dumps({"status": "ok"}) if status.ok else json.dumps(
-                {"status": "degraded", "reason": status.reason, "action": status.action})).encode() + b"\n"
+            # How reports are read right now: "lexicon" for the first seconds after a start.
+            reading = str(getattr(runtime.service.triager, "reading_by", "model"))
+            body = (json.dumps({"status": "ok", "triage": reading}) if status.ok else json.dumps(
+                {"status": "degraded", "reason": status.reason, "action": status.action,
+                 "triage": reading})).encode() + b"\n"
             start_response("200 OK" if status.ok else "503 Service Unavailable",
                            [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
             return [body]

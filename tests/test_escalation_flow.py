@@ -3,6 +3,7 @@ SQLite file, and windows of a couple of seconds."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -230,7 +231,7 @@ def test_kill_9_loses_no_pending_escalation(harness: Make, standin: StandIn, tmp
     proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        assert wait_until(lambda: healthy(port), timeout=15)
+        assert wait_until(lambda: healthy(port, reading="model"), timeout=30)  # read by the model, not the lexicon
         side = SlackSide(f"http://127.0.0.1:{port}", SECRET, standin)
         assert side.command(STAFF, MEDIUM_TEXT).status == 200
         assert standin.wait_for(lambda: standin.dms_to(LEAD), 5)
@@ -251,9 +252,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def healthy(port: int) -> bool:
+def healthy(port: int, *, reading: str = "") -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as resp:
-            return bool(resp.status == 200)
+            return bool(resp.status == 200) and (not reading or json.loads(resp.read())["triage"] == reading)
     except OSError:
         return False

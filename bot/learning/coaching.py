@@ -10,7 +10,6 @@ from typing import Any
 from bot import resources
 from bot.domain.coach_engine import Coach
 from bot.learning import corpus
-from bot.learning.coach_model import load_or_train
 
 
 def load_wording(root: Path | None = None, override: Path | None = None) -> dict[str, dict[str, Any]]:
@@ -33,4 +32,7 @@ def load_wording(root: Path | None = None, override: Path | None = None) -> dict
 
 @cache
 def default_coach(override: Path | None = None) -> Coach:
+    # scikit-learn is imported when the coach is first asked, not when the app starts.
+    from bot.learning.coach_model import load_or_train
+
     return Coach(load_or_train(lambda: corpus.load("drafts")), load_wording(override=override))

@@ -90,6 +90,11 @@ class WarmingTriager:
         finally:
             self._ready.set()
 
+    @property
+    def reading_by(self) -> str:
+        """"model" once the learnt model reads reports; "lexicon" while it loads (or if it failed)."""
+        return "model" if self._real is not None else "lexicon"
+
     def read(self, text: str, *, default_locale: str = "en") -> Triage:
         self._ready.wait(MODEL_WAIT)
         reader = self._real or self._fallback

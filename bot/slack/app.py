@@ -28,6 +28,7 @@ def build_app(*, service: Owabi, client: WebClient, identity: BotIdentity, signi
     edge (`bot.slack.edge`) before Bolt sees a request; Socket Mode needs none.
     """
     app = App(
+        name="owabi",  # without a name Bolt walks the call stack for one, which costs a second at start
         client=WebClient(base_url=client.base_url, timeout=client.timeout,
                          retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)]),
         signing_secret=signing_secret,

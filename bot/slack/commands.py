@@ -74,8 +74,9 @@ def _report(service: Owabi, ack: Ack, text: str, *, user: str, body: dict[str, A
         return
     log.info("incident %s reported by %s (duplicate=%s, spooled=%s)", outcome.incident.ref or "-", user,
              outcome.duplicate, outcome.spooled)
-    ack(response_type="ephemeral", **service.compose.reporter(outcome.incident, duplicate=outcome.duplicate,
-                                                              spooled=outcome.spooled))
+    answer = outcome.answer or service.compose.reporter(outcome.incident, duplicate=outcome.duplicate,
+                                                         spooled=outcome.spooled)
+    ack(response_type="ephemeral", **answer)
 
 
 def _open_form(service: Owabi, ack: Ack, client: WebClient, body: dict[str, Any]) -> None:
