@@ -298,12 +298,13 @@ class Server:
         return how
 
 
-def server_env(standin: StandIn, folder: Path) -> dict[str, str]:
-    # Nothing from the caller's shell may change what is measured.
+def server_env(standin: StandIn, folder: Path, senders: int | None = None) -> dict[str, str]:
+    # Nothing from the caller's shell may change what is measured; --owabi-senders is the one knob.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OWABI_"))}
+    extra = {"OWABI_SENDERS": str(senders)} if senders else {}
     return {**env, "SLACK_API_URL": standin.api_url, "SLACK_BOT_TOKEN": "xoxb-bench",
             "SLACK_SIGNING_SECRET": SECRET, "OWABI_DB": str(folder / "owabi.db"),
-            "OWABI_POLICY": str(folder / "policy.toml")}
+            "OWABI_POLICY": str(folder / "policy.toml"), **extra}
 
 
 def owabi_argv(port: int) -> list[str]:
@@ -382,7 +383,7 @@ def summarize(lines: list[str]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: -kv[1])[:10]
 
 
-def run(latency: float, senders: int, reports: int, timeout: float) -> int:
+def run(latency: float, senders: int, reports: int, timeout: float, owabi_senders: int | None = None) -> int:
     # Stopped from outside, the servers are stopped too: no process outlives the run.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     tag = "BX" + secrets.token_hex(3).upper()
@@ -392,7 +393,7 @@ def run(latency: float, senders: int, reports: int, timeout: float) -> int:
         folder = Path(tmp)
         (folder / "policy.toml").write_text(POLICY.format(
             members=", ".join(f'"{u}"' for u in [*users, WARM]), lead=LEAD, manager=MANAGER, gm=GM))
-        env = server_env(standin, folder)
+        env = server_env(standin, folder, owabi_senders)
 
         # The floor first: Bolt acking and nothing else.
         port = free_port()
@@ -496,6 +497,8 @@ def main() -> int:
     parser.add_argument("--senders", type=int, default=40, help="concurrent senders, one staffer each (40)")
     parser.add_argument("--reports", type=int, default=300, help="slash commands in all (300)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the DMs (120)")
+    parser.add_argument("--owabi-senders", type=int, default=None,
+                        help="OWABI_SENDERS for the server (default: the app's own default)")
     # The child processes' roles.
     parser.add_argument("--bare-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--load", metavar="URL", help=argparse.SUPPRESS)
@@ -509,7 +512,7 @@ def main() -> int:
         return bare_server(args.bare_server)
     if args.load:
         return load(args.load, args.hooks, args.senders, args.reports, args.tag, args.out)
-    return run(args.latency, args.senders, args.reports, args.timeout)
+    return run(args.latency, args.senders, args.reports, args.timeout, args.owabi_senders)
 
 
 if __name__ == "__main__":

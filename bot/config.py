@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     owabi_workers: int = Field(default=16, ge=1, le=256)
     # Messages in flight to Slack at once: each waits a whole API round trip (0.1–0.3 s), so a
     # burst of reports needs many; Slack's per-channel limit is honoured through Retry-After.
-    owabi_senders: int = Field(default=16, ge=1, le=64)
+    owabi_senders: int = Field(default=48, ge=1, le=128)
     owabi_connection_limit: int = Field(default=1000, ge=10, le=10_000)
     owabi_allow_example_policy: bool = False  # serve with the bundled example policy (demos only)
     owabi_channel_timeout: int = Field(default=20, ge=2, le=600)

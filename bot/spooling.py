@@ -26,6 +26,6 @@ class SpoolDrain(PollingWorker):
     def next_due(self) -> float | None:
         return self.clock() if self.service.store.spool.count() else None
 
-    def _idle_wait(self) -> float:
+    def _idle_wait(self, n: int = 0) -> float:
         # While reports wait on disk, look again soon; otherwise sleep until woken.
         return self.idle_poll if self.service.store.spool.count() else 3600.0

@@ -53,7 +53,7 @@ class PollingWorker:
     def start(self) -> None:
         self._stop.clear()
         for n in range(self.threads):
-            thread = threading.Thread(target=self._loop, name=f"owabi-{self.name}-{n}", daemon=True)
+            thread = threading.Thread(target=self._loop, args=(n,), name=f"owabi-{self.name}-{n}", daemon=True)
             thread.start()
             self._threads.append(thread)
 
@@ -81,13 +81,13 @@ class PollingWorker:
         """Sleep up to `seconds`, returning early (True) when the worker is being stopped."""
         return self._stop.wait(seconds)
 
-    def _loop(self) -> None:
+    def _loop(self, n: int = 0) -> None:
         while not self._stop.is_set():
             try:
                 handled = self.run_once()
                 if handled:
                     continue
-                wait = self._idle_wait()
+                wait = self._idle_wait(n)
             except StoreBusy:
                 log.warning("%s: the database is locked by another process; trying again shortly", self.name)
                 wait = self.idle_poll
@@ -101,8 +101,10 @@ class PollingWorker:
                     self._wake.wait(wait)
                 self._wakes = max(0, self._wakes - 1)
 
-    def _idle_wait(self) -> float:
+    def _idle_wait(self, n: int = 0) -> float:
         due = self.next_due()
         if due is None:
-            return self.idle_poll
+            # Nothing queued: one thread keeps looking (work from another process); the others
+            # sleep until a wake, so an idle pool of many senders costs one query a poll, not many.
+            return self.idle_poll if n == 0 else self.idle_poll * 30
         return max(0.005, min(self.idle_poll, due - self.clock()))
