@@ -37,11 +37,12 @@ def _two_teams_with_lessons(h: Harness) -> None:
     h.slack.command(STAFF, "double charged the guest in room 12")
     h.slack.command(COOK, "served the wrong dish to table 3")
     for incident_id, boss, lesson in ((1, LEAD, "front desk checks the folio"), (2, CHEF, "kitchen reads tickets")):
-        h.wait_for(lambda b=boss: h.standin.dms_to(b))  # type: ignore[misc]
+        assert h.wait_for(lambda b=boss: h.standin.dms_to(b), timeout=10)  # type: ignore[misc]
         h.slack.click(boss, "oops_ack", str(incident_id))
+        assert h.wait_event("acknowledged", incident_id, timeout=10)
         resolve(h, boss, incident_id, what_happened="slip", what_was_done="fixed", what_changes="check",
                 lesson=lesson)
-    assert h.wait_event("resolved", 2)
+    assert h.wait_event("resolved", 2, timeout=10)
 
 
 def test_lessons_are_scoped_to_the_askers_teams(harness: Callable[..., Harness]) -> None:
