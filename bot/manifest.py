@@ -10,8 +10,9 @@ import yaml
 # posts it again (Slack has no idempotency key); im:write opens that DM; chat:write.public posts
 # summaries to a public channel nobody invited the bot to; users:read, channels:read and
 # groups:read are what `owabi check --online` uses to prove the policy's people and channels.
+# files:read is for the report form's file input (photos, receipts), which Slack allows only with it.
 SCOPES = ["commands", "chat:write", "chat:write.public", "im:write", "im:history", "users:read", "channels:read",
-          "groups:read", "files:write"]
+          "groups:read", "files:write", "files:read"]
 
 
 REPORT_MESSAGE = "oops_report_message"  # bot.slack.ids.REPORT_MESSAGE

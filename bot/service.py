@@ -86,7 +86,8 @@ class Owabi:
     def report(self, *, reporter: str, text: str, key: str, channel_id: str = "",
                category: str | None = None, severity: Severity | None = None,
                contact: Contact | None = None, locale: str | None = None, customer: str = "",
-               copy_to_dm: bool = True, situation: str | None = None, source_link: str = "") -> Outcome:
+               copy_to_dm: bool = True, situation: str | None = None, source_link: str = "",
+               evidence: tuple[tuple[str, str], ...] = ()) -> Outcome:
         """Record a report and queue the boss's DM; the reporter's script also goes to them as a
         DM (`copy_to_dm`), because an ephemeral answer vanishes on reload and on another device.
         `situation` chosen on the form (a near miss, an abusive customer) is kept over triage's;
@@ -120,6 +121,7 @@ class Owabi:
             questions=tuple(q for q in guess.questions if q != "category" or category is None),
             alternatives=tuple(c for c in (guess.category, *guess.alternatives) if c)[:3],
             found_by=guess.found_by, source_link=source_link[:500],
+            evidence=tuple((clean(name)[:200], url[:500]) for name, url in evidence[:10]),
         )
         try:
             incident, answer = self._record(report, key=key, guess=guess.as_json(), at=now, wait=REPORT_WAIT,

@@ -10,6 +10,7 @@ negative tests prove each rule can fail.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import re
 import subprocess
@@ -625,6 +626,21 @@ def test_the_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:
     data = manifest()
     if data["features"].get("slash_commands"):
         needed.add("commands")
+    if '"file_input"' in _report_form_json():  # Slack: a file_input element needs files:read
+        needed.add("files:read")
     requested = set(data["oauth_config"]["scopes"]["bot"])
     assert requested - needed == set(), "requested but never used"
     assert needed - requested == set(), "used but not requested"
+
+
+def _report_form_json() -> str:
+    from bot.config import load_policy
+    from bot.resources import example_policy, responses_dir
+    from bot.scripts import Renderer
+    from bot.slack.compose import Composer
+
+    policy = load_policy(example_policy())
+    composer = Composer(Renderer(responses_dir()), ui_locale="en", policy=policy.guidance_facts())
+    form = composer.report_form(categories=policy.all_categories, locales=["en", "ja"], channel_id="C0X",
+                                default_locale="en")
+    return json.dumps(form)

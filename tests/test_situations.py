@@ -126,3 +126,22 @@ def test_the_manifest_declares_the_message_shortcut() -> None:
 
     shortcut = manifest()["features"]["shortcuts"][0]
     assert shortcut["type"] == "message" and shortcut["callback_id"] == ids.REPORT_MESSAGE
+
+
+def test_evidence_attached_on_the_form_reaches_the_boss_and_stays_with_the_incident(owabi: Harness) -> None:
+    owabi.slack.command(STAFF, "")
+    assert owabi.wait_for(lambda: owabi.standin.calls("views.open"))
+    view = next(iter(owabi.standin._state.views.values()))
+    assert any(b.get("block_id") == "evidence" and b["element"]["type"] == "file_input" for b in view["blocks"])
+    photo = {"id": "F0PHOTO01", "name": "cracked-vase.jpg", "mimetype": "image/jpeg",
+             "permalink": "https://owabi-sandbox.slack.com/files/U0STAFF01/F0PHOTO01/cracked-vase.jpg"}
+    reply = owabi.slack.submit(STAFF, view, {"what": "Vase arrived cracked, photo attached", "evidence": [photo],
+                                             "category": "damaged_item", "severity": "medium",
+                                             "contact": "in_person", "locale": "en"})
+    assert reply.status == 200
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None
+    assert json.loads(incident.details["evidence"]) == [{"name": "cracked-vase.jpg", "permalink": photo["permalink"]}]
+    assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD))
+    dm = call_text(owabi.standin.dms_to(LEAD)[0])
+    assert "Evidence:" in dm and "cracked-vase.jpg" in dm and photo["permalink"] in dm

@@ -124,6 +124,7 @@ class Report:
     alternatives: tuple[str, ...] = ()  # the next likeliest categories
     found_by: str = "customer"  # us / customer / public
     source_link: str = ""  # the Slack message it was reported from (the message shortcut)
+    evidence: tuple[tuple[str, str], ...] = ()  # (file name, Slack permalink) of photos, receipts, screenshots
 
 
 @dataclass(frozen=True, slots=True)

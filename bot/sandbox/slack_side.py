@@ -136,7 +136,7 @@ class SlackSide:
         }
         return self.interact(payload, **kw)
 
-    def submit(self, user: str, view: dict[str, Any], values: dict[str, str], **kw: Any) -> Reply:
+    def submit(self, user: str, view: dict[str, Any], values: dict[str, Any], **kw: Any) -> Reply:
         """Submit a modal that the app opened, filling its inputs by block id."""
         state: dict[str, Any] = {}
         for block in view.get("blocks", []):
@@ -147,6 +147,8 @@ class SlackSide:
                 chosen = values.get(bid)
                 option = next((o for o in element["options"] if o["value"] == chosen), element.get("initial_option"))
                 state[bid] = {bid: {"type": "static_select", "selected_option": option}}
+            elif element["type"] == "file_input":  # what Slack sends: the uploaded files' objects
+                state[bid] = {bid: {"type": "file_input", "files": list(values.get(bid) or [])}}
             else:
                 state[bid] = {bid: {"type": element["type"], "value": values.get(bid, "")}}
         payload = {

@@ -53,7 +53,7 @@ class Fault:
 
 # What a token from the app's manifest is granted (the stand-in answers with these scopes).
 GRANTED: tuple[str, ...] = ("commands", "chat:write", "chat:write.public", "im:write", "im:history", "users:read",
-                            "files:write", "channels:read", "groups:read")
+                            "files:write", "files:read", "channels:read", "groups:read")
 
 
 @dataclass

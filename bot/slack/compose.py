@@ -24,6 +24,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
     StaticSelectElement,
 )
+from slack_sdk.models.blocks.block_elements import FileInputElement
 from slack_sdk.models.views import View
 
 from bot.domain.guidance import Plan
@@ -95,6 +96,7 @@ class Composer:
             "summary": shorten(incident.text, SUMMARY_MAX), "script_locale": incident.locale,
             "why": self.why(incident), "situation": incident.situation,
             "source_link": str(incident.details.get("source_link") or ""),
+            "evidence": _evidence(incident),
         }
 
     def why(self, incident: Incident) -> str:
@@ -320,6 +322,9 @@ class Composer:
                        element=PlainTextInputElement(action_id="customer", max_length=200)),
             self._select("category", "category", categories, "other", "form.category"),
             self._select("severity", "severity", [s.value for s in Severity], "medium", "form.severity"),
+            # Photos, receipts, screenshots: Slack keeps the files; the incident keeps their links.
+            InputBlock(block_id="evidence", label=self._label("form.evidence"), optional=True,
+                       element=FileInputElement(action_id="evidence", max_files=5)),
             self._select("contact", "contact", [c.value for c in Contact], "in_person", "form.contact"),
             self._select("locale", "locale", locales, default_locale, "form.locale"),
         ]
@@ -354,3 +359,13 @@ class Composer:
         return {"type": "modal", "title": {"type": "plain_text", "text": shorten(title, 24)},
                 "close": {"type": "plain_text", "text": shorten(self._label("form.close"), 24)},
                 "blocks": blocks[:100]}
+
+
+def _evidence(incident: Incident) -> list[dict[str, str]]:
+    """The files attached on the form, as stored with the incident (a bad value shows nothing)."""
+    try:
+        found = json.loads(incident.details.get("evidence") or "[]")
+    except ValueError:
+        return []
+    return [{"name": str(f.get("name") or "file"), "permalink": str(f.get("permalink") or "")}
+            for f in found if isinstance(f, dict)] if isinstance(found, list) else []

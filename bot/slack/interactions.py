@@ -29,6 +29,13 @@ def _value(state: dict[str, Any], block: str) -> str:
 SITUATIONS = frozenset(s.value for s in Situation)
 
 
+def _files(state: dict[str, Any]) -> tuple[tuple[str, str], ...]:
+    """(name, permalink) of the files attached on the form; nothing is downloaded."""
+    files = ((state.get("evidence") or {}).get("evidence") or {}).get("files") or []
+    return tuple((str(f.get("name") or f.get("title") or "file"), str(f.get("permalink") or ""))
+                 for f in files if isinstance(f, dict))
+
+
 def register(app: App, service: Owabi) -> None:
     @app.view(ids.REPORT_VIEW)
     def report_form(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
@@ -44,7 +51,7 @@ def register(app: App, service: Owabi) -> None:
                 contact=Contact(_value(state, "contact") or "in_person"),
                 locale=_value(state, "locale") or None,
                 situation=_value(state, "situation") if _value(state, "situation") in SITUATIONS else None,
-                source_link=str(meta.get("source_link") or ""))
+                source_link=str(meta.get("source_link") or ""), evidence=_files(state))
         except EmptyReport:
             ack(response_action="errors", errors={"what": service.compose.note("empty_report")["text"][:150]})
             return

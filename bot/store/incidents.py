@@ -32,6 +32,9 @@ def _details(report: Report) -> dict[str, str]:
     details = {"found_by": report.found_by}
     if report.source_link:
         details["source_link"] = report.source_link
+    if report.evidence:  # details hold text: the list is kept as JSON, and the export shows it as is
+        details["evidence"] = json.dumps([{"name": n, "permalink": u} for n, u in report.evidence],
+                                         ensure_ascii=False)
     if report.questions:
         details |= {"questions": ",".join(report.questions), "alternatives": ",".join(report.alternatives)}
     return details
