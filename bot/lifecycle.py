@@ -17,7 +17,7 @@ from bot.service import Owabi
 from bot.store import Store
 
 FOLLOW_UP_JOB = "follow_up_reminder"
-# Issue 3's job kinds that stop mattering once the incident is resolved.
+# The escalation job kinds that stop mattering once the incident is resolved.
 ESCALATION_JOBS = ("escalate", "escalation", "remind", "reminder", "ack_timeout")
 RESOLUTION_FIELDS = ("what_happened", "what_we_did", "what_changes", "lesson")
 FIELD_MAX = 3000

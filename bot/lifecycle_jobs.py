@@ -1,4 +1,4 @@
-"""Wires issue 5's jobs into the scheduler: follow-up reminders and scheduled summaries."""
+"""Wires the lifecycle's jobs into the scheduler: follow-up reminders and scheduled summaries."""
 
 from __future__ import annotations
 

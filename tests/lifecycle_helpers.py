@@ -1,4 +1,4 @@
-"""Helpers for issue 5's flow tests: pressing lifecycle buttons and reading what came back."""
+"""Helpers for the lifecycle flow tests: pressing lifecycle buttons and reading what came back."""
 
 from __future__ import annotations
 

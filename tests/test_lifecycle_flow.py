@@ -1,4 +1,4 @@
-"""Issue 5 over signed HTTP: lifecycle buttons, the resolve form, refusals, follow-up, lessons."""
+"""The lifecycle over signed HTTP: lifecycle buttons, the resolve form, refusals, follow-up, lessons."""
 
 from __future__ import annotations
 

@@ -194,7 +194,7 @@ class Composer:
         return blocks
 
     def _lifecycle_buttons(self, incident: Incident) -> list[ButtonElement]:
-        """Issue 5: "Customer contacted" / "Resolved" / "Follow-up done", as the state allows."""
+        """"Customer contacted" / "Resolved" / "Follow-up done", as the state allows."""
         from bot.slack.lifecycle_compose import LifecycleComposer
 
         return LifecycleComposer(self).buttons(incident)

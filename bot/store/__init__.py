@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -37,6 +38,11 @@ class Store:
             store.conns.migrate()
         except Exception as exc:  # sqlite3 errors, permissions, a directory in the way
             raise StoreUnavailable(f"cannot open the database at {path}: {exc}") from exc
+        # The planner needs statistics to pick the summary's indexes on a big log; SQLite's own
+        # advice for long-lived connections is to optimize at open (cheap; a no-op when fresh).
+        # A busy database skips it: statistics are never a reason not to start.
+        with contextlib.suppress(sqlite3.Error):
+            store.conns.db.execute("PRAGMA optimize = 0x10002")
         return store
 
     def transaction(self, *, wait: float | None = None) -> AbstractContextManager[Database]:
@@ -65,4 +71,5 @@ class Store:
         return target
 
     def close(self) -> None:
+        self.conns.optimize()  # statistics for the next start; it never fails a stop
         self.conns.close()

@@ -149,3 +149,9 @@ def m_incident_reading(db: Database) -> None:
     """What triage read in the report: the situation and its facets (with their evidence)."""
     db.table("incidents").add_column("situation", str, not_null_default="mistake")
     db.table("incidents").add_column("facets", str, not_null_default="{}")
+
+
+@migrations()
+def m_drop_unused_seen(db: Database) -> None:
+    """The `seen` table of m004 was never read (idempotency rides on unique keys): dropped."""
+    db.table("seen").drop(ignore=True)
