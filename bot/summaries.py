@@ -24,10 +24,24 @@ SUMMARY_JOB = "summary"
 PERIOD_OF = {"daily": "today", "weekly": "week"}
 
 
+HOME_FIGURES_AGE = 60.0  # seconds the App Home's week figures may be reused: opening it never recomputes a week
+
+
 class Summaries:
     def __init__(self, service: Owabi) -> None:
         self.s = service
         self.compose = LifecycleComposer(service.compose)
+        self._recent: dict[tuple[str, tuple[str, ...] | None], tuple[float, Summary]] = {}
+
+    def recent(self, period: str, *, now: float, teams: list[str] | None = None) -> Summary:
+        """`build`, reused for up to HOME_FIGURES_AGE seconds per scope (the App Home's figures)."""
+        key = (period, tuple(teams) if teams is not None else None)
+        found = self._recent.get(key)
+        if found is not None and 0 <= now - found[0] < HOME_FIGURES_AGE:
+            return found[1]
+        summary = self.build(period, now=now, teams=teams)
+        self._recent[key] = (now, summary)
+        return summary
 
     def build(self, period: str, *, now: float | None = None, teams: list[str] | None = None) -> Summary:
         """The figures for a period; `teams` limits them (None = every team)."""

@@ -153,3 +153,15 @@ def test_export_round_trip(
 
     assert main(["export", "--format", "jsonl", "--since", "2999-01-01"]) == 0
     assert capsys.readouterr().out == ""
+
+
+def test_the_home_reuses_its_week_figures_for_a_minute(owabi: Harness) -> None:
+    from bot.summaries import HOME_FIGURES_AGE, Summaries
+
+    summaries = Summaries(owabi.runtime.service)
+    now = owabi.runtime.service.clock()
+    first = summaries.recent("week", now=now)
+    owabi.slack.command(STAFF, "the Tanaka order went out a day late")
+    assert summaries.recent("week", now=now + 1) is first  # the Home does not recompute a week per open
+    later = summaries.recent("week", now=now + HOME_FIGURES_AGE + 1)
+    assert later is not first and later.total == first.total + 1

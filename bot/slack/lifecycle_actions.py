@@ -248,7 +248,7 @@ def home_view(
     return compose.home(
         mine=reports.open_for(reporter=user),
         team=team,
-        summary=summaries.build("week", now=now, teams=policy.visible_teams(user)),
+        summary=summaries.recent("week", now=now, teams=policy.visible_teams(user)),
         now=now,
         zone=policy.zone,
     )
