@@ -281,8 +281,11 @@ def test_the_follow_up_reminder_is_due_when_the_card_promised(harness: Callable[
     incident = h.store.incidents.get(1)
     assert incident is not None and incident.severity.rank >= Severity.HIGH.rank
     press(h, LEAD, ids.ACK)
+    assert h.wait_event("acknowledged")
     now[0] += 600
     press(h, STAFF, ids.CONTACTED)
+    # The click is answered before it is applied: wait for the state, not for the answer.
+    assert h.wait_for(lambda: (i := h.store.incidents.get(1)) is not None and i.state is State.CONTACTED)
     incident = h.store.incidents.get(1)
     assert incident is not None and incident.state is State.CONTACTED
     jobs = h.store.jobs.rows(incident_id=1, kind="follow_up_reminder")

@@ -69,6 +69,7 @@ class SlackSide:
         self.secret = signing_secret
         self.standin = standin
         self._n = _COUNTER  # shared: a restarted app must not see a trigger id again (they key resends)
+        self.last_hook = ""
 
     def post(self, body: bytes, content_type: str, *, timestamp: int | None = None,
              signature: str | None = None, headers: dict[str, str] | None = None) -> Reply:
@@ -106,10 +107,11 @@ class SlackSide:
               channel: str = "", home: bool = False, **kw: Any) -> Reply:
         """A button press; `home=True` presses it on the App Home, where Slack sends no response_url."""
         n = next(self._n)
+        self.last_hook = f"act-{n}"  # the response_url name of this click, to wait for its own answer
         payload: dict[str, Any] = {
             "type": "block_actions", "team": {"id": TEAM}, "user": {"id": user, "team_id": TEAM},
             "api_app_id": "A0OWABI", "trigger_id": f"{n}.{int(time.time())}.trigger",
-            "response_url": self.standin.response_url(f"act-{n}"),
+            "response_url": self.standin.response_url(self.last_hook),
             "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value,
                          "action_ts": f"{time.time():.6f}"}],
             "container": {"type": "message", "message_ts": (message or {}).get("ts", ""), "channel_id": channel},
