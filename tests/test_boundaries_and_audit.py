@@ -134,6 +134,7 @@ def audited(harness: Callable[..., Harness], tmp_path: Path) -> tuple[Harness, P
     h.slack.command(STAFF, "double charged the guest in room 12")
     assert h.wait_for(lambda: h.standin.dms_to(LEAD))
     h.slack.click(LEAD, "oops_ack", "1")
+    assert h.wait_event("acknowledged")
     resolve(h, LEAD, 1, what_happened="slip", what_was_done="refunded", what_changes="check", lesson="check folio")
     assert h.wait_event("resolved", timeout=15) and h.wait_event("message_sent", 3, timeout=15)
     h.stop()  # writes the final anchor

@@ -38,6 +38,7 @@ def test_reporter_contacts_then_resolves_with_a_lesson(owabi: Harness) -> None:
     assert state(owabi) is State.CONTACTED
 
     owabi.slack.click(LEAD, ids.ACK, "1")  # a reporter closes only what a boss has seen
+    assert owabi.wait_event("acknowledged")  # applied after the click is answered
     done = resolve(owabi, STAFF, **RESOLUTION)
     assert done.status == 200 and done.json().get("response_action") is None
     assert state(owabi) is State.RESOLVED

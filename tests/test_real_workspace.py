@@ -110,6 +110,7 @@ def test_a_home_click_refreshes_the_home_and_answers_by_dm(owabi: Harness) -> No
     owabi.slack.command(STAFF, "gave the wrong change to a customer")
     assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD))
     owabi.slack.click(LEAD, "oops_ack", "1")
+    assert owabi.wait_event("acknowledged")  # applied after the click is answered
     before = len(owabi.standin.calls("views.publish"))
     reply = owabi.slack.click(STAFF, "oops_contacted", "1", home=True)
     assert reply.status == 200

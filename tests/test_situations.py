@@ -78,6 +78,7 @@ def test_the_reporter_is_asked_if_they_felt_supported_and_only_the_share_is_show
     h.slack.command(STAFF, "the Tanaka order went out a day late")
     assert h.wait_for(lambda: h.standin.dms_to(LEAD))
     h.slack.click(LEAD, ids.ACK, "1")
+    assert h.wait_event("acknowledged")  # applied after the click is answered
     done = resolve(h, LEAD, what_happened="packed late", what_we_did="called and refunded postage",
                    what_changes="cut-off moved to 3pm", lesson="check the cut-off board")
     assert done.status == 200

@@ -24,7 +24,7 @@ def _incidents(h: Harness) -> None:
     h.slack.command(STAFF, "the parcel for Ms Ito arrived damaged, box crushed")
     assert h.wait_for(lambda: h.store.events.count("message_sent") >= 3)
     h.slack.click(LEAD, ids.ACK, "1")
-    assert h.wait_event("acknowledged")
+    assert h.wait_event("acknowledged")  # applied after the click is answered
     press(h, STAFF, ids.CONTACTED, 1)
     resolve(
         h,
