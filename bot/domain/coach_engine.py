@@ -98,6 +98,16 @@ _OWNS = {"en": re.compile(r"(\bon us\b|\bour (mistake|error|fault|responsibility
                           r"こちらの(責任|ミス|確認不足|落ち度|不手際)|当店の(責任|ミス|不手際|確認不足)|"
                           r"言い訳|責任は(弊社|当社|私ども|当店)|選んだ|弊社(の|が|から|工場|倉庫)|当社(の|が|倉庫)|うちの店|"
                           r"ではなく|弊社システム|当社システム|弊社の(システム|配送センター|倉庫))")}
+# Hedged or agentless accounts of our own failure ("it seems the order was…", 「〜ようです」): passive
+# evasion when nobody in the sentence did it. Hearsay about the customer (「お使いとのことで」) is not one.
+_HEDGE = {"en": re.compile(r"\b(it seems|it appears|it looks like|appears to have|seems to have|may not have been|"
+                           r"might have been|was (apparently|somehow)|mistakes were made|an error (occurred|was made)|"
+                           r"errors? (were|was) made|(were|was) (generated|sent|issued|processed|entered) "
+                           r"(with|in error|incorrectly))"),
+          "ja": re.compile(r"(ようです|ようでして|ようでございます|ものと存じます|と思われます|手違いがあった|"
+                           r"ミスがあった|が判明いたしました)")}
+_AGENT = {"en": re.compile(r"\b(we|i|our team|i've|we've|we're|i'm)\b"),
+          "ja": re.compile(r"(弊社|私ども|当店|当社|私が|わたし|こちらで|こちらの|私の)")}
 _COMMITMENT = re.compile(r"(\bwill\b|\bby\b|\bwithin\b|\bbefore\b|\bcall you\b|\btomorrow\b|\bevery\b|"
                          r"\bfrom (now|today|this|next)\b|までに|いたします|今後|明日|毎朝|以降"
                          r"|させていただきます|ご連絡します|予定です)")
@@ -234,6 +244,10 @@ class Coach:
                 if CASUAL[locale].search(low):
                     self._keep(found, self._finding("wrong_register", sentence, locale, 0.9))
                     break
+        for sentence, low in zip(parts, folded, strict=True):
+            if _HEDGE[locale].search(low) and not _AGENT[locale].search(low) and not REGRET[locale].search(low):
+                self._keep(found, self._finding("passive_evasion", sentence, locale, 0.6))
+                break
         for k, low in enumerate(folded):
             near = " ".join(folded[k:k + 2])  # ownership may follow in the next sentence
             if (_THIRD_PARTY[locale].search(low) and _CAUSED[locale].search(low) and not _OWNS[locale].search(near)
