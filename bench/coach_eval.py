@@ -30,7 +30,8 @@ from bot.learning.corpus import Item, load
 
 # Rounds of writers, in the order they were written; each later round was written and labelled
 # blind after the coach had been tuned on the rounds before it.
-ROUNDS = {"den": 1, "dja": 1, "dfe": 2, "dge": 2, "dfj": 2, "dgj": 2, "dhe": 3, "dhj": 3, "dke": 4, "dkj": 4, "dme": 5, "dmj": 5}
+ROUNDS = {"den": 1, "dja": 1, "dfe": 2, "dge": 2, "dfj": 2, "dgj": 2, "dhe": 3, "dhj": 3, "dke": 4, "dkj": 4,
+          "dme": 5, "dmj": 5}
 
 
 def main() -> None:
