@@ -183,7 +183,8 @@ TAMPERINGS: dict[str, Callable[[Path], None]] = {
         db, "INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash, keyed) SELECT at + 1, 1, "
             "'acknowledged', 'U0GM01', '{}', hash, hash, 1 FROM events ORDER BY id DESC LIMIT 1"),
         _rehash_from(db, 1)),  # type: ignore[func-returns-value]
-    "edit an incident's severity": lambda db: _edit(db, "UPDATE incidents SET severity = 'low' WHERE id = 1"),
+    "edit an incident's severity": lambda db: _edit(  # to another level, whatever triage read
+        db, "UPDATE incidents SET severity = CASE severity WHEN 'low' THEN 'critical' ELSE 'low' END WHERE id = 1"),
     "edit an incident's text": lambda db: _edit(db, "UPDATE incidents SET text = 'nothing happened' WHERE id = 1"),
     "edit who acknowledged": lambda db: _edit(db, "UPDATE incidents SET acknowledged_by = 'U0GM01' WHERE id = 1"),
     "edit a lesson": lambda db: _edit(db, "UPDATE lessons SET lesson = 'blame the guest'"),
