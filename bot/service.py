@@ -243,8 +243,8 @@ class Owabi:
             self.store.events.append(at=now, kind="edited", incident_id=incident.id, actor=actor,
                                      before={k: str(getattr(incident, k)) for k in changes}, after=changes)
             updated = replace(incident, category=category, severity=severity, contact=contact, locale=locale)
-            if "severity" in changes:
-                for hook in self.record_hooks:
+            if "severity" in changes and updated.situation != Situation.NEAR_MISS.value:
+                for hook in self.record_hooks:  # a near miss never escalates, whatever its severity
                     hook.replanned(updated, now)
             if {"category", "severity"} & changes.keys():
                 for boss, _channel, _ts in self.store.outbox.sent_for(incident.id, "boss_dm"):

@@ -146,3 +146,18 @@ def test_evidence_attached_on_the_form_reaches_the_boss_and_stays_with_the_incid
     assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD))
     dm = call_text(owabi.standin.dms_to(LEAD)[0])
     assert "Evidence:" in dm and "cracked-vase.jpg" in dm and photo["permalink"] in dm
+
+
+def test_a_near_miss_whose_severity_is_corrected_still_never_escalates(owabi: Harness) -> None:
+    owabi.slack.command(STAFF, NEAR_MISS)
+    assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD))
+    from bot.domain.model import Contact, Severity
+
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None
+    other = Severity.HIGH if incident.severity is not Severity.HIGH else Severity.CRITICAL
+    owabi.runtime.service.edit(1, actor=STAFF, category=incident.category, severity=other,
+                               contact=Contact.IN_PERSON, locale="en")
+    edited = owabi.store.incidents.get(1)
+    assert edited is not None and edited.severity is other  # the edit happened
+    assert not owabi.store.jobs.rows(kind="escalate")
