@@ -160,6 +160,8 @@ class Lifecycle:
         the job key is per incident, so a later move never pushes an earlier promise back.
         A low slip settled face to face promised no later contact, so it gets no reminder.
         """
+        if incident.situation in ("near_miss", "customer_harassment"):
+            return  # no customer to win back: nothing reached them, or they abused the staffer
         within = self.s.compose.plan(incident).next_contact.within
         if within is None:
             return

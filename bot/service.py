@@ -118,7 +118,8 @@ class Owabi:
             severity=chosen, locale=locale or guess.locale,
             contact=contact or Contact.IN_PERSON, signals=guess.signals, situation=kind,
             facets={k: list(v) for k, v in guess.facets.items()},
-            questions=tuple(q for q in guess.questions if q != "category" or category is None),
+            questions=tuple(q for q in guess.questions if (q != "category" or category is None) and not (
+                kind == Situation.NEAR_MISS.value and q in ("safety", "personal_data"))),
             alternatives=tuple(c for c in (guess.category, *guess.alternatives) if c)[:3],
             found_by=guess.found_by, source_link=source_link[:500],
             evidence=tuple((clean(name)[:200], url[:500]) for name, url in evidence[:10]),
@@ -232,6 +233,8 @@ class Owabi:
             raise NotAllowed
         if category not in self.policy.all_categories:
             category = incident.category
+        if incident.situation == Situation.CUSTOMER_HARASSMENT.value and severity.rank < Severity.HIGH.rank:
+            severity = Severity.HIGH  # staff facing abuse are never a low, slow case
         changes = {k: v for k, v in {"category": category, "severity": severity.value,
                                      "contact": contact.value, "locale": locale}.items()
                    if getattr(incident, k) != v and str(getattr(incident, k)) != v}
@@ -426,7 +429,8 @@ def _report_json(report: Report) -> dict[str, Any]:
             "severity": report.severity.value, "locale": report.locale, "contact": report.contact.value,
             "customer": report.customer, "channel_id": report.channel_id, "signals": list(report.signals),
             "situation": report.situation, "facets": report.facets, "questions": list(report.questions),
-            "alternatives": list(report.alternatives), "found_by": report.found_by}
+            "alternatives": list(report.alternatives), "found_by": report.found_by,
+            "source_link": report.source_link, "evidence": [list(e) for e in report.evidence]}
 
 
 def _report_from_json(data: dict[str, Any]) -> Report:
@@ -435,4 +439,6 @@ def _report_from_json(data: dict[str, Any]) -> Report:
                   customer=data.get("customer", ""), channel_id=data.get("channel_id", ""),
                   signals=tuple(data.get("signals") or ()), situation=data.get("situation", "mistake"),
                   facets=dict(data.get("facets") or {}), questions=tuple(data.get("questions") or ()),
-                  alternatives=tuple(data.get("alternatives") or ()), found_by=data.get("found_by") or "customer")
+                  alternatives=tuple(data.get("alternatives") or ()), found_by=data.get("found_by") or "customer",
+                  source_link=str(data.get("source_link") or ""),
+                  evidence=tuple((str(n), str(u)) for n, u in data.get("evidence") or ()))

@@ -93,3 +93,12 @@ def test_a_failing_handler_is_retried_later_not_lost(tmp_path: Path) -> None:
     clock[0] = 1000.0
     scheduler.run_once()
     assert store.jobs.rows(key="f")[0]["status"] == "done" and calls == [0, 1]
+
+
+def test_a_message_being_sent_is_not_due_for_idle_senders(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "owabi.db")
+    store.outbox.enqueue(key="k1", method="chat.postMessage", payload={"channel": "U1", "text": "x"}, at=100.0)
+    assert store.outbox.next_due(100.0) == 100.0
+    assert store.outbox.claim(worker="w", now=100.0, lease=30.0, limit=1)
+    assert store.outbox.next_due(101.0) == 130.0  # held: due again only if its lease runs out
+    store.close()

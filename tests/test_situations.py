@@ -96,7 +96,37 @@ def test_the_reporter_is_asked_if_they_felt_supported_and_only_the_share_is_show
     h.slack.command(ADMIN, "summary today", channel="C0TEAMCHAN")
     assert h.wait_for(lambda: h.standin.messages_in("C0TEAMCHAN"), timeout=10)
     text = json.dumps(h.standin.messages_in("C0TEAMCHAN"), ensure_ascii=False)
-    assert "Felt supported:* 1 of 1" in text and STAFF not in text
+    assert "Felt supported" not in text and STAFF not in text  # one answer would name the person
+
+
+def test_the_supported_share_shows_only_from_five_answers(owabi: Harness) -> None:
+    from dataclasses import replace
+
+    from bot.slack.lifecycle_compose import LifecycleComposer
+    from bot.summaries import Summaries
+
+    service = owabi.runtime.service
+    summary = Summaries(service).build("week")
+    compose = LifecycleComposer(service.compose)
+    shown = json.dumps(compose.summary_text(replace(summary, felt_supported=(4, 5)), zone=service.policy.zone))
+    hidden = json.dumps(compose.summary_text(replace(summary, felt_supported=(1, 2)), zone=service.policy.zone))
+    assert "Felt supported:* 4 of 5" in shown and "Felt supported" not in hidden
+
+
+def test_no_customer_follow_up_or_make_good_for_abuse_or_a_near_miss(harness: Callable[..., Harness]) -> None:
+    from bot.slack import ids
+    from tests.lifecycle_helpers import resolve
+
+    h = harness(POLICY + "\n[make_good]\ncurrency = \"¥\"\nstaff = 3000\nboss = 10000\n")
+    h.slack.command(STAFF, ABUSE)
+    assert h.wait_for(lambda: h.standin.dms_to(LEAD))
+    assert ids.APPROVE not in json.dumps(h.standin.dms_to(LEAD)[0].args)
+    h.slack.click(LEAD, ids.ACK, "1")
+    assert h.wait_event("acknowledged")
+    done = resolve(h, LEAD, 1, what_happened="abusive caller", what_we_did="took over the call",
+                   what_changes="second person on late shifts", lesson="hand over early")
+    assert done.status == 200 and h.wait_event("resolved")
+    assert not h.store.jobs.rows(incident_id=1, kind="follow_up_reminder")
 
 
 def test_a_message_is_reported_from_its_menu_and_the_incident_keeps_its_link(owabi: Harness) -> None:

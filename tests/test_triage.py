@@ -139,3 +139,16 @@ def test_only_the_reporter_and_their_chain_may_answer(owabi: Harness) -> None:
     incident = owabi.store.incidents.get(1)
     assert incident is not None and "safety" in incident.questions  # the stranger's answer changed nothing
     assert incident.facets.get("safety_risk") != ["the reporter said so"]
+
+
+def test_japanese_words_read_at_once_from_many_threads_are_each_reports_own() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.learning.words import words
+
+    texts = ["お客様のご注文を取り違えてしまいました", "配送が三日遅れてお客様がお怒りです",
+             "アレルギーのあるお子様にナッツ入りのケーキを出してしまいました",
+             "請求書の金額が二重になっていました"] * 1200
+    expected = [words(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert list(pool.map(words, texts)) == expected

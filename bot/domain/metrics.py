@@ -80,6 +80,9 @@ class Summary:
     felt_supported: tuple[int, int] = (0, 0)  # (said yes, answered): a speak-up health figure, never per person
 
 
+SUPPORTED_MIN = 5  # fewer answers than this are not shown: with one or two, the share names a person
+
+
 # --- statistics ------------------------------------------------------------------------
 
 

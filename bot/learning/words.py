@@ -9,6 +9,7 @@ downloaded. Module-level functions, so a trained vectorizer pickles by reference
 from __future__ import annotations
 
 import re
+import threading
 from functools import cache
 from itertools import pairwise
 from typing import Any
@@ -19,11 +20,17 @@ _LATIN = re.compile(r"[a-z0-9][a-z0-9']*")
 _SKIP_POS = frozenset({"助詞", "助動詞", "補助記号", "記号", "空白"})
 
 
-@cache
-def _tagger() -> Any:
-    import fugashi  # the tagger loads its dictionary once, on first Japanese text
+_local = threading.local()
 
-    return fugashi.Tagger()
+
+def _tagger() -> Any:
+    """One tagger per thread: a MeCab tagger is not safe to share (reports read at once mixed words)."""
+    tagger = getattr(_local, "tagger", None)
+    if tagger is None:
+        import fugashi  # the dictionary loads on a thread's first Japanese text
+
+        tagger = _local.tagger = fugashi.Tagger()
+    return tagger
 
 
 @cache

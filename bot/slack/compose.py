@@ -264,7 +264,7 @@ class Composer:
     def approve_button(self, incident: Incident) -> ButtonElement | None:
         """"Approve up to ¥10,000": only when the policy sets what a boss may approve."""
         a = self.policy.authority
-        if a.boss is None or not self.plan(incident).approvable:
+        if a.boss is None or not self.plan(incident).approvable or incident.situation != Situation.MISTAKE.value:
             return None
         text = self._label("button.approve").replace("{amount}", amount(a, a.boss, self.ui))
         return ButtonElement(text=shorten(text, 75), action_id=ids.APPROVE, value=str(incident.id))

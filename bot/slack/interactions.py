@@ -69,6 +69,8 @@ def register(app: App, service: Owabi) -> None:
             link = str(found.get("permalink") or "")
         except SlackApiError as exc:  # a message the bot cannot see: the report still opens, without the link
             log.info("no permalink for a reported message: %s", exc.response.get("error"))
+        except Exception as exc:  # Slack slow or unreachable: the form matters more than the link
+            log.warning("no permalink for a reported message: %s", type(exc).__name__)
         view = service.compose.report_form(categories=service.policy.all_categories,
                                            locales=service.compose.r.locales(), channel_id=channel,
                                            default_locale=service.policy.locale,

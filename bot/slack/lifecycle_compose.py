@@ -22,7 +22,7 @@ from slack_sdk.models.blocks import (
 from slack_sdk.models.views import View
 
 from bot.domain.lifecycle import Move, Refused, Role, next_moves
-from bot.domain.metrics import STAGES, Lesson, Summary, blameless, human
+from bot.domain.metrics import STAGES, SUPPORTED_MIN, Lesson, Summary, blameless, human
 from bot.domain.model import Incident, State
 from bot.domain.text import escape_mrkdwn, one_line, shorten
 from bot.slack import ids
@@ -255,7 +255,7 @@ class LifecycleComposer:
                 f"{self._label('category.' + k)} {v}" for k, v in summary.near_misses.items()),
             harassment=summary.harassment,
             supported_yes=summary.felt_supported[0],
-            supported_answers=summary.felt_supported[1],
+            supported_answers=summary.felt_supported[1] if summary.felt_supported[1] >= SUPPORTED_MIN else 0,
             lessons=[
                 {
                     "ref": lesson.ref,

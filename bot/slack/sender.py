@@ -97,7 +97,7 @@ class Dispatcher(PollingWorker):
         super().start()
 
     def next_due(self) -> float | None:
-        return self.store.outbox.next_due()
+        return self.store.outbox.next_due(self.clock())
 
     # --- one pass ---------------------------------------------------------------------
 

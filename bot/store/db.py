@@ -127,6 +127,8 @@ class Connections:
         with self._lock:
             for conn in self._all:
                 with contextlib.suppress(sqlite3.Error):
+                    conn.execute("PRAGMA busy_timeout = 200")  # never hold up a stop for statistics
+                    conn.execute("PRAGMA analysis_limit = 400")  # sampled: milliseconds on a big log
                     conn.execute("PRAGMA optimize")
 
     def close(self) -> None:

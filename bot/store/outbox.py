@@ -9,6 +9,7 @@ queue the same message twice.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -145,6 +146,13 @@ class Outbox:
         clause = " AND ".join(f"{k} = ?" for k in where) or "1"
         return list(self._c.db.query(f"SELECT * FROM outbox WHERE {clause} ORDER BY id", list(where.values())))
 
-    def next_due(self) -> float | None:
-        row = self._c.db.execute("SELECT min(next_attempt_at) FROM outbox WHERE status = 'pending'").fetchone()
+    def next_due(self, now: float | None = None) -> float | None:
+        """When a sender next has something to claim. A row someone holds counts from its lease's
+        end and a row waiting on another does not count: idle senders must not spin on them."""
+        t = time.time() if now is None else now
+        row = self._c.db.execute(
+            "SELECT min(CASE WHEN o.claimed_until IS NOT NULL AND o.claimed_until >= ? THEN o.claimed_until"
+            " ELSE o.next_attempt_at END) FROM outbox o WHERE o.status = 'pending'"
+            " AND (o.depends_on IS NULL OR EXISTS (SELECT 1 FROM outbox d"
+            "      WHERE d.id = o.depends_on AND d.status IN ('sent', 'failed')))", (t,)).fetchone()
         return row[0] if row else None

@@ -95,7 +95,7 @@ class Reports:
         row = self._c.db.execute(
             "SELECT sum(json_extract(e.data, '$.answer') = 'yes'), count(*) FROM events e "
             "JOIN incidents i ON i.id = e.incident_id "
-            f"WHERE e.kind = 'felt_supported' AND e.at >= ? AND e.at < ?{scope}",
+            f"WHERE e.kind = 'felt_supported' AND i.practice = 0 AND e.at >= ? AND e.at < ?{scope}",
             (start, end, *args),
         ).fetchone()
         return int(row[0] or 0), int(row[1] or 0)
