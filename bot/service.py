@@ -181,7 +181,9 @@ class Owabi:
                 triage=guess, chain=chain, channel_id=report.channel_id)
             # A near miss reached nobody: the direct boss hears quietly, and nothing escalates.
             hooks = [] if incident.situation == Situation.NEAR_MISS.value else self.record_hooks
-            send_at = max([at, *(h.first_ping_at(incident, at) for h in hooks)])
+            # Quiet hours hold a near miss's DM as they hold a low slip's: it is never urgent.
+            timing = replace(incident, severity=Severity.LOW) if not hooks else incident
+            send_at = max([at, *(h.first_ping_at(timing, at) for h in self.record_hooks)])
             for boss in self.first_recipients(incident):
                 self.queue_boss_dm(incident, boss=boss, level=incident.chain.index(boss), at=at,
                                    not_before=send_at if send_at > at else None)

@@ -191,3 +191,11 @@ def test_a_near_miss_whose_severity_is_corrected_still_never_escalates(owabi: Ha
     edited = owabi.store.incidents.get(1)
     assert edited is not None and edited.severity is other  # the edit happened
     assert not owabi.store.jobs.rows(kind="escalate")
+
+
+def test_quiet_hours_hold_a_near_miss_like_a_low_slip(harness: Callable[..., Harness]) -> None:
+    quiet = POLICY.replace('admins = ["U0ADMIN01"]', 'admins = ["U0ADMIN01"]\nquiet_hours = "00:00-23:59"')
+    h = harness(policy=quiet)
+    h.slack.command(STAFF, NEAR_MISS)
+    held = h.store.outbox.rows(purpose="boss_dm", status="pending")
+    assert held and held[0]["next_attempt_at"] > h.clock()  # not a ping in the night
