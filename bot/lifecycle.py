@@ -132,11 +132,9 @@ class Lifecycle:
 
     def _ask_supported(self, incident: Incident, *, at: float) -> None:
         """One tap for the reporter: did they feel supported? Only the team's share is ever shown."""
-        from bot.slack.lifecycle_compose import LifecycleComposer
-
         self.s.notify(incident, key=f"supported_ask:{incident.id}", purpose="supported_ask",
                       recipient=incident.reporter, at=at, event="supported_asked",
-                      payload=LifecycleComposer(self.s.compose).supported_ask(incident))
+                      payload=self.s.compose.supported_ask(incident))
 
     def felt_supported(self, incident_id: int, *, actor: str, answer: str) -> bool:
         """The reporter's answer, once; anyone else's is refused. True if it was recorded now."""
@@ -160,8 +158,8 @@ class Lifecycle:
         the job key is per incident, so a later move never pushes an earlier promise back.
         A low slip settled face to face promised no later contact, so it gets no reminder.
         """
-        if incident.situation in ("near_miss", "customer_harassment"):
-            return  # no customer to win back: nothing reached them, or they abused the staffer
+        if not incident.customer_to_win_back:
+            return
         within = self.s.compose.plan(incident).next_contact.within
         if within is None:
             return

@@ -180,7 +180,7 @@ class Owabi:
                 situation=report.situation, facets=report.facets,
                 triage=guess, chain=chain, channel_id=report.channel_id)
             # A near miss reached nobody: the direct boss hears quietly, and nothing escalates.
-            hooks = [] if incident.situation == Situation.NEAR_MISS.value else self.record_hooks
+            hooks = [] if incident.near_miss else self.record_hooks
             # Quiet hours hold a near miss's DM as they hold a low slip's: it is never urgent.
             timing = replace(incident, severity=Severity.LOW) if not hooks else incident
             send_at = max([at, *(h.first_ping_at(timing, at) for h in self.record_hooks)])
@@ -202,7 +202,7 @@ class Owabi:
     def first_recipients(self, incident: Incident) -> list[str]:
         """High and critical reach several levels at once (policy `notify_levels`); a near miss
         only the direct boss."""
-        if incident.situation == Situation.NEAR_MISS.value:
+        if incident.near_miss:
             return list(incident.chain[:1])
         return list(incident.chain[: self.policy.notify_levels(incident.severity)])
 
@@ -248,7 +248,7 @@ class Owabi:
             self.store.events.append(at=now, kind="edited", incident_id=incident.id, actor=actor,
                                      before={k: str(getattr(incident, k)) for k in changes}, after=changes)
             updated = replace(incident, category=category, severity=severity, contact=contact, locale=locale)
-            if "severity" in changes and updated.situation != Situation.NEAR_MISS.value:
+            if "severity" in changes and not updated.near_miss:
                 for hook in self.record_hooks:  # a near miss never escalates, whatever its severity
                     hook.replanned(updated, now)
             if {"category", "severity"} & changes.keys():

@@ -157,6 +157,16 @@ class Incident:
     situation: str = "mistake"
     facets: dict[str, list[str]] = field(default_factory=dict)  # facet → the words that set it
 
+    @property
+    def customer_to_win_back(self) -> bool:
+        """A mistake that reached a customer: not a near miss (nothing reached them) nor a customer
+        who abused staff. Only these get the apology script, the make-good and the follow-up."""
+        return self.situation == Situation.MISTAKE.value
+
+    @property
+    def near_miss(self) -> bool:
+        return self.situation == Situation.NEAR_MISS.value
+
     def has(self, facet: str) -> bool:
         return facet in self.facets
 

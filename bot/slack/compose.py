@@ -133,7 +133,7 @@ class Composer:
         A near miss reached nobody: no customer script, a thank-you and what to check. An abusive
         customer is not answered with an apology: the staffer gets a card that protects them.
         """
-        if incident.situation in (Situation.NEAR_MISS.value, Situation.CUSTOMER_HARASSMENT.value):
+        if not incident.customer_to_win_back:
             return [DividerBlock(), *sections(self.situation_card(incident))]
         g = self.guidance(incident)
         blocks: list[Block] = [DividerBlock()]
@@ -203,8 +203,7 @@ class Composer:
 
     def situation_card(self, incident: Incident) -> str:
         boss = incident.chain[0] if incident.chain else None
-        template = ("messages/near_miss_card.j2" if incident.situation == Situation.NEAR_MISS.value
-                    else "messages/staff_protection.j2")
+        template = "messages/near_miss_card.j2" if incident.near_miss else "messages/staff_protection.j2"
         # In the staffer's language: this card is for them, not a script for the customer.
         return self.r.render(template, self.ui, boss=boss, boss_mention=mention(boss) if boss else "",
                              could_be=self._label("severity." + incident.severity.value),
@@ -213,10 +212,9 @@ class Composer:
     def boss_dm(self, incident: Incident, *, boss: str) -> dict[str, Any]:
         common = self._common(incident)
         reporter = mention(incident.reporter)
-        if incident.situation in (Situation.NEAR_MISS.value, Situation.CUSTOMER_HARASSMENT.value):
+        if not incident.customer_to_win_back:
             # Not a customer to win back: a near miss to learn from, or a staffer to protect.
-            template = ("messages/boss_near_miss.j2" if incident.situation == Situation.NEAR_MISS.value
-                        else "messages/boss_harassment.j2")
+            template = "messages/boss_near_miss.j2" if incident.near_miss else "messages/boss_harassment.j2"
             could_be = self._label("severity." + incident.severity.value)
             blocks: list[Block] = [
                 HeaderBlock(text=PlainTextObject(text=shorten(
@@ -264,10 +262,22 @@ class Composer:
     def approve_button(self, incident: Incident) -> ButtonElement | None:
         """"Approve up to ¥10,000": only when the policy sets what a boss may approve."""
         a = self.policy.authority
-        if a.boss is None or not self.plan(incident).approvable or incident.situation != Situation.MISTAKE.value:
+        if a.boss is None or not incident.customer_to_win_back or not self.plan(incident).approvable:
             return None
         text = self._label("button.approve").replace("{amount}", amount(a, a.boss, self.ui))
         return ButtonElement(text=shorten(text, 75), action_id=ids.APPROVE, value=str(incident.id))
+
+    def supported_ask(self, incident: Incident) -> dict[str, Any]:
+        text = self.r.render("messages/supported_ask.j2", self.ui, ref=incident.ref)
+        return {
+            "channel": incident.reporter, "text": shorten(text, 300), "unfurl_links": False, "unfurl_media": False,
+            "blocks": dump([section(text), ActionsBlock(block_id=f"supported:{incident.id}", elements=[
+                ButtonElement(text=self._label("button.supported_yes"), action_id=f"{ids.SUPPORTED}:yes",
+                              value=str(incident.id)),
+                ButtonElement(text=self._label("button.supported_no"), action_id=f"{ids.SUPPORTED}:no",
+                              value=str(incident.id)),
+            ])]),
+        }
 
     def boss_edited(self, incident: Incident, *, boss: str) -> dict[str, Any]:
         text = self.r.render("messages/boss_edited.j2", self.ui, **self._common(incident))

@@ -138,18 +138,6 @@ class LifecycleComposer:
             what_changes=d.get("what_changes", ""),
         )
 
-    def supported_ask(self, incident: Incident) -> dict[str, Any]:
-        text = self.r.render("messages/supported_ask.j2", self.ui, ref=incident.ref)
-        return {
-            "channel": incident.reporter, "text": shorten(text, 300), "unfurl_links": False, "unfurl_media": False,
-            "blocks": dump([section(text), ActionsBlock(block_id=f"supported:{incident.id}", elements=[
-                ButtonElement(text=self._label("button.supported_yes"), action_id=f"{ids.SUPPORTED}:yes",
-                              value=str(incident.id)),
-                ButtonElement(text=self._label("button.supported_no"), action_id=f"{ids.SUPPORTED}:no",
-                              value=str(incident.id)),
-            ])]),
-        }
-
     def follow_up_reminder(
         self, incident: Incident, *, to: str, now: float | None = None
     ) -> dict[str, Any]:
