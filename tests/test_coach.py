@@ -107,3 +107,54 @@ def test_check_on_an_incident_is_judged_for_it(owabi: Harness) -> None:
     assert "Judged for OOPS-0001" in reply.text and "Fix" in reply.text
     review = next(e for e in owabi.store.events.all() if e.kind == "coach_review")
     assert review.incident_id == 1 and review.data["verdict"] == "fix"
+
+
+@pytest.mark.parametrize("draft", [
+    # An offer with a cushion before it is not a gift traded for something.
+    "I'm sorry the lunch arrived fifty minutes late — that was our planning. If it is acceptable to you, we would "
+    "like to credit the full cost of the lunch against your next invoice.",
+    # A concrete change is prevention, not a promise nobody can keep.
+    "I'm sorry we sent the allergy list by ordinary email — our mistake. From now on, dietary information will be "
+    "shared only through the secure portal.",
+    # A courier named while the cause is owned in the same breath.
+    "I'm sorry your order was late. We do use a courier on that route, but the dispatch time is ours and we set "
+    "it too late. We'll bring it ourselves this afternoon.",
+    # Asking for a moment of their time does not make their trouble small.
+    "I'm so sorry we gave you the wrong prescription bag — my error. Have you got a few minutes? I'll swap it now.",
+    "申し訳ございません。お客様に非はございません。こちらの確認不足で、別の商品をお渡ししてしまいました。すぐにお取り替えいたします。",
+    "大変申し訳ございません。配達は提携の配送業者ですが、出発の時刻を決めたのは当店です。本日中にお届けいたします。",
+    # Regret for the worry is not "sorry if"; a scheme's name is not a guarantee.
+    "I am sorry for the worry this has caused. We'll pay you the compensation set out in our guaranteed standards.",
+    "I'm sorry you were cut off. Our phone provider had a fault, but it was our job to make sure you could reach "
+    "us, and we didn't. I've added a backup line.",
+    "申し訳ございません。お客様の側に落ち度は一切ございません。当店の確認不足でした。すぐにお取り替えいたします。",
+])
+def test_look_alikes_of_problems_are_not_flagged(coach: Coach, draft: str) -> None:
+    assert not ids(coach, draft, LOW_IN_PERSON), coach.review(draft, LOW_IN_PERSON).as_json()
+
+
+def test_a_time_range_is_not_casual_register_to_a_business(coach: Coach) -> None:
+    draft = ("いつもお世話になっております。ご請求書の金額に誤りがございました。誠に申し訳ございません。"
+             "弊社の入力ミスでございます。本日中に訂正版をお送りいたします。お問い合わせは専用窓口（平日9時〜18時）で承ります。")
+    assert "wrong_register" not in ids(coach, draft, B2B_WRITTEN)
+
+
+def test_a_duration_is_not_read_as_a_clock_time_the_incident_lacks(coach: Coach) -> None:
+    situation = {**B2B_WRITTEN, "summary": "朝7時のパン納品が8時半になった。焼成の段取りが遅れたのが原因。"}
+    draft = "今朝の納品が1時間半も遅れてしまい、大変申し訳ございません。当方の焼成の段取りが遅れたためです。"
+    assert "invented_facts" not in ids(coach, draft, situation)
+
+
+def test_saying_plainly_what_we_did_is_owning_it(coach: Coach) -> None:
+    verdict = coach.review("Oh, I'm so sorry — I've given you the ericaceous, not the multipurpose you paid for. "
+                           "Let me swap it over now.", LOW_IN_PERSON)
+    assert "responsibility" in verdict.present, verdict.as_json()
+
+
+@pytest.mark.parametrize(("draft", "problem"), [
+    ("Sorry about Kyle, he's new and a bit blunt. We'll do better.", "blame_colleague"),
+    ("申し訳ございません。ほんの15分ほどの遅れでしたが、ご迷惑をおかけしました。", "minimising"),
+    ("申し訳ございません。今回のことを口コミに書かないでいただけましたら、次回のお代は無料にいたします。", "bribe"),
+])
+def test_problems_in_other_words_are_still_named(coach: Coach, draft: str, problem: str) -> None:
+    assert problem in ids(coach, draft, LOW_IN_PERSON), coach.review(draft, LOW_IN_PERSON).as_json()

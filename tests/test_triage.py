@@ -152,3 +152,32 @@ def test_japanese_words_read_at_once_from_many_threads_are_each_reports_own() ->
     expected = [words(t) for t in texts]
     with ThreadPoolExecutor(max_workers=16) as pool:
         assert list(pool.map(words, texts)) == expected
+
+
+class _Reading:
+    """A model that reads every report the same way: what the severity rules do with a given reading."""
+
+    def __init__(self, severity: dict[str, float], safety: float) -> None:
+        self.p = {"category": {"quality_defect": 0.9, "other": 0.1}, "severity": severity,
+                  "situation": {"mistake": 1.0}, "found_by": {"customer": 1.0},
+                  "safety_risk": {"yes": safety, "no": 1 - safety}}
+
+    def probabilities(self, text: str, locale: str) -> dict[str, dict[str, float]]:
+        return self.p
+
+
+CLEARLY_LOW = {"low": 0.9, "medium": 0.08, "high": 0.02, "critical": 0.0}
+
+
+@pytest.mark.parametrize(("safety", "severity"), [(0.12, "medium"), (0.6, "critical")])
+def test_a_safety_hunch_raises_one_level_and_asks_a_sure_one_is_critical(safety: float, severity: str) -> None:
+    got = Triager(load_lexicons(), _Reading(CLEARLY_LOW, safety)).read("the pot of basil had a few yellow leaves")
+    assert "safety_risk" in got.facets and got.severity.value == severity
+    assert ("safety" in got.questions) == (safety < 0.5)
+
+
+def test_torn_between_two_levels_the_higher_wins() -> None:
+    torn = {"low": 0.0, "medium": 0.55, "high": 0.45, "critical": 0.0}
+    assert Triager(load_lexicons(), _Reading(torn, 0.0)).read("the order came a day late").severity.value == "high"
+    clear = {"low": 0.0, "medium": 0.8, "high": 0.2, "critical": 0.0}
+    assert Triager(load_lexicons(), _Reading(clear, 0.0)).read("the order came a day late").severity.value == "medium"

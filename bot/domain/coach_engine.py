@@ -38,10 +38,14 @@ _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 REGRET = {"en": re.compile(r"\b(sorry|apologi[sz]e|apologies|apology|regret)"),
           "ja": re.compile(r"(申し訳|お詫び|おわび|すみません|すいません|ごめん|失礼いたしました|陳謝)")}
 CASUAL = {"en": re.compile(r"(\bmy bad\b|\boops\b|\bno worries\b|!!|\blol\b|\bhaha\b|:\)|\bguys\b|\bsuper sorry\b)"),
-          "ja": re.compile(r"(ごめんなさい|ごめんね|すいません|ちゃい(ました|まして)|じゃん|っす|[!！]|w{2,}|〜)")}
-# Money and clock times a draft states as fact; the writer's own commitments ("by 5pm") are not facts.
+          "ja": re.compile(r"(ごめんなさい|ごめんね|すいません|ちゃい(ました|まして)|じゃん|っす|[!！]|w{2,}|"
+                           r"(?<![0-9０-９時分])〜)")}
+# Money, clock times, weekdays and dates a draft states as fact (checked against the incident).
 _FIGURE = re.compile(r"([$£€¥￥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:円|万円|yen|dollars|pounds|euros)"
-                     r"|\d{1,2}:\d{2}|\d{1,2}\s?(?:am|pm)|\d{1,2}時)")
+                     r"|\d{1,2}:\d{2}|\d{1,2}\s?(?:am|pm)|\d{1,2}時(?!間)"
+                     r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|(?:quarter|half) past \w+"
+                     r"|\b\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+                     r"|[月火水木金土日]曜|\d{1,2}月\d{1,2}日)")
 # Circumstances (busy, demand, weather, staffing, a system change): before the apology they read as an
 # excuse. Owning our own mistake first ("we sent it to the wrong address") is not one.
 _REASON = {"en": re.compile(r"\b(busy|busiest|rush|slammed|hectic|swamped|short[- ]staffed|understaffed|"
@@ -60,7 +64,7 @@ _OPENING = {"en": re.compile(r"^(dear|hi|hello|good (morning|afternoon|evening)|
 _UNKNOWN = {"en": re.compile(r"(not (yet )?(known|located|confirmed|clear|established)|still (being )?"
                              r"(investigat|assess|check|confirm|look|calculat)|under investigation|being investigated|"
                              r"unknown|unclear|no cause|cause (is )?(not|un))"),
-            "ja": re.compile(r"(調査中|確認中|未確認|不明|評価中|分からない|わからない|"
+            "ja": re.compile(r"(調査中|確認中|未確認(?!のまま)|不明|評価中|分からない|わからない|"
                              r"分かっていない|特定できていない|検討中)")}
 _ASSERTS = {"en": re.compile(r"(caused by|was due to|the cause (was|is)|turned out|has been (located|found|fixed|"
                              r"resolved)|we('ve| have) (confirmed|established|found)|our records show|"
@@ -86,18 +90,93 @@ _CAUSED = {"en": re.compile(r"(\b(was|were) (unable|late|delayed)|\bdidn'?t\b|\b
                             r"\bhaven'?t\b|\bon their end\b|\bout of our hands\b)"),
            "ja": re.compile(r"(原因|によるもの|のせい|都合で|遅れ|障害|不具合|ミス|取り違え|手違い|"
                             r"破損|ございまして|ため|ので|みたい|だと思|かもしれ|と考えられ)")}
-_OWNS = {"en": re.compile(r"(\bon us\b|\bour (mistake|error|fault|responsibility|failure)\b|\bwe should have\b|"
+_OWNS = {"en": re.compile(r"(\bon us\b|\bour (mistake|error|fault|responsibility|failure)\b|\b(we|i) should have\b|"
                           r"\bwe chose\b|\bwe take (full )?responsibility\b|\bthat'?s on me\b|\bmy (mistake|error|"
                           r"fault)\b|\bwe('re| are) responsible\b|\bnot an excuse\b|\bno excuse\b|\bby us\b|"
                           r"\bour (own )?(driver|rider|van|warehouse|team|staff|factory|engineer|software|system|"
                           r"portal|app|website|site|booking (page|system)|scanner|yard|depot)s?\b|"
                           r"\bnot (anything|something) you\b|"
-                          r"\bwe (moved|sent|dispatched|changed|left|picked)\b)"),
+                          r"\bwe (moved|sent|dispatched|changed|left|picked|set|booked|scheduled|planned|decided)\b|"
+                          r"\b(is|was|were) (all )?ours\b|\bour (decision|call|choice|rota|plan|schedule|process)\b)"),
          "ja": re.compile(r"(弊社の(責任|不手際|確認不足|落ち度|ミス)|当社の(責任|不手際)|"
                           r"私どもの(責任|不手際|確認不足|落ち度)|"
                           r"こちらの(責任|ミス|確認不足|落ち度|不手際)|当店の(責任|ミス|不手際|確認不足)|"
                           r"言い訳|責任は(弊社|当社|私ども|当店)|選んだ|弊社(の|が|から|工場|倉庫)|当社(の|が|倉庫)|うちの店|"
-                          r"ではなく|弊社システム|当社システム|弊社の(システム|配送センター|倉庫))")}
+                          r"ではなく|弊社システム|当社システム|弊社の(システム|配送センター|倉庫)|"
+                          r"のは(当店|弊社|当社|私ども|私|わたくし|こちら)|(当店|弊社|当社|私ども)(であり|です|でござい))")}
+# Owning the cause in the very sentence that names someone else ("the rota is ours", 「時刻を決めたのは
+#当店です」). Stricter than _OWNS: "our mistake" next to a courier's fault is the blame hidden behind it.
+_OWNS_CAUSE = {"en": re.compile(r"(\bon us\b|\b(is|was|were) (all )?ours\b|\bwe should have\b|\bwe chose\b|"
+                                r"\bwe take (full )?responsibility\b|\bthat'?s on me\b|\bnot an excuse\b|\bno excuse\b|"
+                                r"\bour (decision|call|choice)\b|\bwe('re| are) responsible\b|"
+                                r"\b(fault|responsibility) (is|was|lies with) (ours|us|me)\b|"
+                                r"^(we|i) (scheduled|set|booked|sent|chose|picked|decided|arranged|planned|moved|"
+                                r"changed)\b|\b(it was|it'?s|it is) (our|my) (job|responsibility|duty)\b|"
+                                r"\b(we|i) (didn'?t|did not|forgot to|failed to)\b)"),
+               "ja": re.compile(r"(のは(当店|弊社|当社|私ども|私|わたくし|こちら)|(当店|弊社|当社|私ども)(であり|です)|"
+                                r"責任は(弊社|当社|私ども|当店)|(弊社|当社|私ども|当店|こちら)の(責任|不手際|確認不足|落ち度|"
+                                r"手配の誤り|判断|ミス)|言い訳|"
+                                r"(弊社|当社|当店|私ども)の[^、。]{0,8}(指示|手配|確認|管理|段取り|準備|連絡|入力|設定)(が|を)?"
+                                r"(遅れ|漏れ|誤|忘|不足|怠))")}
+# A change made "so it won't happen again" states its purpose; promising that it never will is the
+# over-promise ("I can assure you this will never happen again").
+_PURPOSE = {"en": re.compile(r"\bso (that )?(it|this|that) (won'?t|doesn'?t|does not|will not|can'?t|cannot) "
+                             r"happen again"),
+            "ja": re.compile(r"(再発(しない|を防ぐ)(よう|ため)|再発防止(のため|に向け))")}
+_GUARANTEE = {"en": re.compile(r"(never|guarantee|assure|promise|\bever\b|100|completely|absolutely)"),
+              "ja": re.compile(r"(二度と|絶対|決して|保証|お約束|万全|一切)")}
+# Asking for a moment of their time ("have you got a few minutes?", 「少しだけお待ちいただけますか」)
+# is not making their trouble small.
+_ASKS_TIME = {"en": re.compile(r"((have|got|spare|take|give me|for) a (few|couple of) minutes|"
+                               r"a few minutes (with|of your)|wait a (few|couple)|(minutes?|moment)\s*\?)"),
+              "ja": re.compile(r"(お待ち(いただ|ください|頂)|お時間(を)?(いただ|頂|ちょうだい))")}
+# Saying plainly that we did it ("I've given you the wrong one", 「私が書き間違えてしまいました」): that is
+# owning it, whatever words of responsibility the model knows.
+_ADMITS = {"en": re.compile(r"(\b(i|we)('ve| have| had)? (gave|given|sent|put|charged|mixed|missed|forgot|"
+                            r"forgotten|got|made|booked|dropped|lost|broke|damaged|left|delivered|packed|entered|"
+                            r"typed|misread|overcharged|attached|texted|told|promised|cancelled|labell?ed|wrote|"
+                            r"written|spill?ed|spilt|used|shipped|printed|double-booked|mislabell?ed)\b|"
+                            r"\b(i|we) (was|were) (slow|late|wrong)\b)"),
+           "ja": re.compile(r"(私|わたくし|当店|弊社|当社|こちら|私ども|うち)(が|の方で|で|の)[^。]{0,40}"
+                            r"(しまい|てしまっ|でしまっ|ませんでした|忘れ|間違え|誤|漏れ|不足)")}
+# Sentences that clear the customer ("you did nothing wrong"): the opposite of blaming them.
+_CLEARS = {"en": re.compile(r"(did nothing wrong|not your fault|no fault of yours|through no fault|nothing you did|"
+                            r"you were (right|correct)|"
+                            r"you('d| had) (ordered|told us|asked|given us) (it )?(correctly|right))"),
+           "ja": re.compile(r"((非|落ち度)は(一切|まったく|全く|何も)?(ございません|ありません|ない)|"
+                            r"お客様のせいでは|正しく(いただいて|ご記入|ご注文|お伝え))")}
+# Readings a sentence that clears the customer cannot carry (「落ち度は一切ございません」 is no guarantee).
+_CLEARED = frozenset({"blame_customer", "over_promise", "policy_shield", "minimising"})
+# A model's reading of these problems stands only with the words that define them (LABELLING.md):
+# a bribe is tied to a review or silence, a review request names a review, an over-promise
+# guarantees, a policy shield cites a rule or a refusal, a conditional says "if". Without
+# them, a cushion before an offer or a concrete prevention step is not one.
+_DEFINING = {
+    "bribe": {"en": re.compile(r"(review|rating|post|comment|complain|feedback|online|social|tell|mention|share|"
+                               r"withdraw|remove|delete|take (it )?down|quiet|between us|exchange|in return|condition|"
+                               r"provided|as long as|so long as|report|keep (this|it))"),
+              "ja": re.compile(r"(口コミ|レビュー|評価|投稿|書き込み|削除|取り下げ|撤回|内密|他言|公表|SNS|ネット|苦情|"
+                               r"クレーム|条件|代わりに|引き換え|控え|内聞|内緒|見送|お収め|伏せ|黙|"
+                               r"(報告|お伝え|連絡|口外|伝え|お知らせ)(に|を|と|は)?(なら|され|し|せ)?(ない|ず))")},
+    "review_request": {"en": re.compile(r"(review|rating|\brate\b|stars?\b|feedback|recommend|google|tripadvisor|"
+                                        r"trustpilot|yelp|survey|kind words|testimonial|comment|positive|good word)"),
+                       "ja": re.compile(r"(口コミ|レビュー|評価|星|投稿|アンケート|ご紹介|おすすめ|お勧め|ご感想)")},
+    "over_promise": {"en": re.compile(r"(never|again|guarantee|assure|promise|100|always|every (single )?time|\bever\b|"
+                                      r"without fail|certain|absolutely|completely|totally|zero|"
+                                      r"\bby (tomorrow|tonight|today|the end|end of|"
+                                      r"(mon|tues|wednes|thurs|fri|satur|sun)day|\d))"),
+                     "ja": re.compile(r"(二度と|絶対|必ず|決して|保証|お約束(いたします|します|申し上げ)|万全|一切|"
+                                      r"再発(しない(こと|と)|いたしません|はございません|は(ありません|ない))|確実|100|完全|ゼロ|までに)")},
+    "policy_shield": {"en": re.compile(r"(polic|terms|conditions|rules?\b|procedure|unable|not able|cannot|can'?t|"
+                                       r"not (permitted|allowed)|only (able|offer|refund)|non-refundable|standard|"
+                                       r"entitled|eligible|limit|maximum)"),
+                      "ja": re.compile(r"(規定|規約|規則|決まり|ルール|方針|約款|対象外|できかね|いたしかね|致しかね|"
+                                       r"お受けでき|上限|限り|限らせて|のみ|できません)")},
+    "conditional": {"en": re.compile(r"(\bif\b|\bshould\b|whether|to the extent|\b(may|might) (have|cause)\b|"
+                                     r"\bany (upset|offen|inconvenien|distress|concern|worry))"),
+                    "ja": re.compile(r"(ようでしたら|ようであれば|のであれば|でしたら|とすれば|場合|もし|かもしれ|"
+                                     r"感じられ|思われ|なら)")},
+}
 # Hedged or agentless accounts of our own failure ("it seems the order was…", 「〜ようです」): passive
 # evasion when nobody in the sentence did it. Hearsay about the customer (「お使いとのことで」) is not one.
 _HEDGE = {"en": re.compile(r"\b(it seems|it appears|it looks like|appears to have|seems to have|may not have been|"
@@ -108,9 +187,15 @@ _HEDGE = {"en": re.compile(r"\b(it seems|it appears|it looks like|appears to hav
                            r"ミスがあった|が判明いたしました)")}
 _AGENT = {"en": re.compile(r"\b(we|i|our team|i've|we've|we're|i'm)\b"),
           "ja": re.compile(r"(弊社|私ども|当店|当社|私が|わたし|こちらで|こちらの|私の)")}
-_COMMITMENT = re.compile(r"(\bwill\b|\bby\b|\bwithin\b|\bbefore\b|\bcall you\b|\btomorrow\b|\bevery\b|"
-                         r"\bfrom (now|today|this|next)\b|までに|いたします|今後|明日|毎朝|以降"
-                         r"|させていただきます|ご連絡します|予定です)")
+# Promising to be in touch ("I'll call you by 5pm") is the writer's own commitment, not a fact; a
+# delivery or refund time the incident does not have is one.
+# We or I doing something, in the active voice ("on 3 March we posted…", 「弊社が送付し」).
+_ACTS = {"en": re.compile(r"\b(we|i)('ve| have| had)? (\w+ed|sent|made|gave|put|took|left|lost|forgot|wrote|got|did|"
+                          r"told|kept|let|ran|sold|read)\b"),
+         "ja": re.compile(r"(弊社|私ども|当店|当社|私|わたくし)(が|で)")}
+_COMMITMENT = re.compile(r"(\bcall\b|\bring\b|\bphone\b|\bemail\b|\btext\b|\bupdate you\b|\bcontact\b|"
+                         r"\bget back to\b|\blet you know\b|\bcheck in\b|\bspeak\b|"
+                         r"ご連絡|お電話|ご報告|お知らせ|折り返し|連絡いたします)")
 
 
 class CoachModel(Protocol):
@@ -210,6 +295,8 @@ class Coach:
         present = {e for e, p in elements.items() if p >= self.tuning.element}
         if regret_at is not None:
             present.add("regret")
+        if any((_OWNS[locale].search(f) or _ADMITS[locale].search(f)) and not _HEDGE[locale].search(f) for f in folded):
+            present.add("responsibility")
         found: dict[str, Finding] = {}
         cues = self.cues.get(locale, {})
         for k, (sentence, p) in enumerate(zip(parts, probs, strict=True)):
@@ -218,14 +305,32 @@ class Coach:
                     continue
                 if problem == "excuse_first" and (regret_at is None or k >= regret_at):
                     continue
-                owned = _OWNS[locale].search(" ".join(folded[k:k + 2]))
+                owned = _OWNS[locale].search(" ".join(folded[k:k + 2])) or _OWNS_CAUSE[locale].search(folded[k])
                 if problem in ("blame_third_party", "blame_customer") and owned:
+                    continue
+                if problem == "blame_customer" and _CLEARS[locale].search(folded[k]):
+                    continue
+                if problem == "minimising" and _ASKS_TIME[locale].search(folded[k]):
                     continue
                 self._keep(found, self._finding(problem, sentence, locale, self.tuning.cue))
             for problem, score in p.items():
                 if problem in ("no_apology", "invented_facts", "excuse_first") or score < self._threshold(problem):
                     continue
                 if problem == "wrong_register" and not CASUAL[locale].search(folded[k]):
+                    continue
+                if problem in ("blame_third_party", "blame_customer") and _OWNS_CAUSE[locale].search(folded[k]):
+                    continue
+                if problem in _CLEARED and _CLEARS[locale].search(folded[k]):
+                    continue
+                if problem == "minimising" and _ASKS_TIME[locale].search(folded[k]):
+                    continue
+                if problem == "passive_evasion" and _ACTS[locale].search(folded[k]):
+                    continue  # someone in the sentence did it: not agentless
+                if (problem == "over_promise" and _PURPOSE[locale].search(folded[k])
+                        and not _GUARANTEE[locale].search(folded[k])):
+                    continue
+                defining = _DEFINING.get(problem, {}).get(locale)
+                if defining is not None and not defining.search(folded[k]):
                     continue
                 self._keep(found, self._finding(problem, sentence, locale, score))
             excuse = p.get("excuse_first", 0.0)
@@ -250,7 +355,8 @@ class Coach:
                 break
         for k, low in enumerate(folded):
             near = " ".join(folded[k:k + 2])  # ownership may follow in the next sentence
-            if (_THIRD_PARTY[locale].search(low) and _CAUSED[locale].search(low) and not _OWNS[locale].search(near)
+            owned = _OWNS[locale].search(near) or _OWNS_CAUSE[locale].search(low)
+            if (_THIRD_PARTY[locale].search(low) and _CAUSED[locale].search(low) and not owned
                     and not REGRET[locale].search(low)):
                 self._keep(found, self._finding("blame_third_party", parts[k], locale, 0.6))
                 break
@@ -265,7 +371,7 @@ class Coach:
                 if _COMMITMENT.search(normalise(sentence)):
                     continue
                 known = normalise(summary)
-                invented = [f for f in _FIGURE.findall(sentence) if f.strip() and normalise(f) not in known]
+                invented = [m.group(0) for m in _FIGURE.finditer(sentence) if normalise(m.group(0)) not in known]
                 if invented:
                     self._keep(found, self._finding("invented_facts", sentence, locale, 0.8))
                     break

@@ -64,15 +64,19 @@ class Tuning:
     facet_low: Mapping[str, float] = field(default_factory=lambda: {
         Facet.SAFETY_RISK: 0.05, Facet.PERSONAL_DATA: 0.1, Facet.LEGAL_RISK: 0.35, Facet.HARMED: 0.4})
     safety_word_support: float = 0.1  # a safety word counts once the model gives safety this much
-    err_higher: float = 0.3  # torn between two levels: the higher one if it has this share of the top
-    max_jump: float = 1.0  # never further than this from the expected level (low 0 … critical 3)
+    # The model's reading is its expected level (low 0 … critical 3), rounded up once it is `lean`
+    # past a level (1.4 reads as high): torn between two levels the higher wins, yet a stray vote
+    # for critical does not outweigh a clear "low".
+    lean: float = 0.35
     # The severity definitions make these facets critical by themselves (LABELLING.md).
     critical_facets: tuple[str, ...] = (Facet.SAFETY_RISK, Facet.PERSONAL_DATA, Facet.MANY_CUSTOMERS,
                                         Facet.LEGAL_RISK)
-    # A safety or personal-data facet the model gives less than this probability, with no words
-    # of harm in the report, floors severity at high, not critical: it still reaches a
-    # manager fast, but a hunch does not page the whole chain.
-    sure: float = 0.15
+    # A safety or personal-data facet the model gives less than `sure`, with no words of harm in
+    # the report, is a hunch: it is asked about in one tap, and meanwhile raises severity one level
+    # above the model's reading (at most to high), not to critical. Chosen on rounds 3–5 leaving
+    # each out in turn: within one level 91% (was 87%) with under-calls still under 5%.
+    sure: float = 0.2
+    hunch_step: int = 1
     confirm_below: float = 0.5  # below this, a safety or data facet is also asked about
     ask_below: float = 0.55  # ask about the category below this confidence
     ask_gap: float = 0.15  # or when the second category is this close
@@ -151,21 +155,16 @@ class Triager:
 
     def _severity(self, probs: dict[str, float], facets: dict[str, tuple[str, ...]],
                   situation: str, unsure: frozenset[Facet] | set[Facet] = frozenset()) -> tuple[Severity, list[str]]:
-        ordered = [probs.get(s.value, 0.0) for s in SEVERITIES]
-        level = max(range(len(ordered)), key=lambda i: ordered[i])
-        if level + 1 < len(ordered) and ordered[level + 1] >= self.tuning.err_higher * ordered[level]:
-            level += 1
-        expected = sum(p * k for k, p in enumerate(ordered))
-        if level - expected > self.tuning.max_jump:
-            level = math.ceil(expected)
-        elif expected - level > self.tuning.max_jump:
-            level = math.ceil(expected - self.tuning.max_jump)
+        expected = sum(probs.get(s.value, 0.0) * k for k, s in enumerate(SEVERITIES))
+        level = max(0, min(len(SEVERITIES) - 1, math.ceil(expected - self.tuning.lean)))
         reasons: list[str] = []
+        read = level
 
-        def floor(minimum: Severity, why: str) -> None:
+        def floor(minimum: Severity, why: str, hunch: bool = False) -> None:
             nonlocal level
-            if level < minimum.rank:
-                level = minimum.rank
+            rank = min(minimum.rank, read + self.tuning.hunch_step) if hunch else minimum.rank
+            if level < rank:
+                level = rank
                 reasons.append(why)
 
         has = facets.__contains__
@@ -175,10 +174,10 @@ class Triager:
             if has(facet) and facet not in unsure:
                 floor(Severity.CRITICAL, facet.replace("_", " "))
         if has(Facet.SAFETY_RISK):
-            floor(Severity.HIGH, "a safety risk")
+            floor(Severity.HIGH, "a safety risk", Facet.SAFETY_RISK in unsure)
         if has(Facet.PERSONAL_DATA):
             many = has(Facet.MANY_CUSTOMERS) and Facet.PERSONAL_DATA not in unsure
-            floor(Severity.CRITICAL if many else Severity.HIGH, "personal data")
+            floor(Severity.CRITICAL if many else Severity.HIGH, "personal data", Facet.PERSONAL_DATA in unsure)
         for facet, why in ((Facet.LEGAL_RISK, "a legal threat"), (Facet.REPEAT_FAILURE, "a repeat failure"),
                            (Facet.PUBLIC_EXPOSURE, "it is public"), (Facet.MANY_CUSTOMERS, "many customers")):
             if has(facet):
