@@ -155,6 +155,9 @@ def test_saying_plainly_what_we_did_is_owning_it(coach: Coach) -> None:
     ("Sorry about Kyle, he's new and a bit blunt. We'll do better.", "blame_colleague"),
     ("申し訳ございません。ほんの15分ほどの遅れでしたが、ご迷惑をおかけしました。", "minimising"),
     ("申し訳ございません。今回のことを口コミに書かないでいただけましたら、次回のお代は無料にいたします。", "bribe"),
+    ("申し訳ございません。担当の副店長が作成を失念しておりました。", "blame_colleague"),
+    ("本当にすみませんでした。もしよかったら、帰りに★5のクチコミをいただけると嬉しいです。", "review_request"),
+    ("私の言い方で嫌な気持ちにさせてしまったのなら、申し訳ございません。", "conditional"),
 ])
 def test_problems_in_other_words_are_still_named(coach: Coach, draft: str, problem: str) -> None:
     assert problem in ids(coach, draft, LOW_IN_PERSON), coach.review(draft, LOW_IN_PERSON).as_json()

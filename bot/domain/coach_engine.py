@@ -37,11 +37,12 @@ _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
 REGRET = {"en": re.compile(r"\b(sorry|apologi[sz]e|apologies|apology|regret)"),
           "ja": re.compile(r"(申し訳|お詫び|おわび|すみません|すいません|ごめん|失礼いたしました|陳謝)")}
-CASUAL = {"en": re.compile(r"(\bmy bad\b|\boops\b|\bno worries\b|!!|\blol\b|\bhaha\b|:\)|\bguys\b|\bsuper sorry\b)"),
+CASUAL = {"en": re.compile(r"(\bmy bad\b|\boops\b|\bno worries\b|!!|\blol\b|\bhaha\b|:\)|\bguys\b|\bsuper sorry\b|"
+                           r"\bcheers\b|\bmate\b|\bfaff\b|\bgutted\b|\bproper nightmare\b|\bno biggie\b)"),
           "ja": re.compile(r"(ごめんなさい|ごめんね|すいません|ちゃい(ました|まして)|じゃん|っす|[!！]|w{2,}|"
                            r"(?<![0-9０-９時分])〜)")}
 # Money, clock times, weekdays and dates a draft states as fact (checked against the incident).
-_FIGURE = re.compile(r"([$£€¥￥]\s?\d[\d,.]*|\d[\d,.]*\s?(?:円|万円|yen|dollars|pounds|euros)"
+_FIGURE = re.compile(r"([$£€¥￥]\s?\d(?:[\d,.]*\d)?|\d(?:[\d,.]*\d)?\s?(?:円|万円|yen|dollars|pounds|euros)"
                      r"|\d{1,2}:\d{2}|\d{1,2}\s?(?:am|pm)|\d{1,2}時(?!間)"
                      r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|(?:quarter|half) past \w+"
                      r"|\b\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
@@ -155,12 +156,13 @@ _DEFINING = {
     "bribe": {"en": re.compile(r"(review|rating|post|comment|complain|feedback|online|social|tell|mention|share|"
                                r"withdraw|remove|delete|take (it )?down|quiet|between us|exchange|in return|condition|"
                                r"provided|as long as|so long as|report|keep (this|it))"),
-              "ja": re.compile(r"(口コミ|レビュー|評価|投稿|書き込み|削除|取り下げ|撤回|内密|他言|公表|SNS|ネット|苦情|"
-                               r"クレーム|条件|代わりに|引き換え|控え|内聞|内緒|見送|お収め|伏せ|黙|"
+              "ja": re.compile(r"(口コミ|クチコミ|レビュー|評価|投稿|書き込み|削除|取り下げ|撤回|内密|他言|公表|SNS|"
+                               r"ネット|苦情|クレーム|条件|代わりに|引き換え|控え|内聞|内緒|見送|お収め|伏せ|黙|から外|"
                                r"(報告|お伝え|連絡|口外|伝え|お知らせ)(に|を|と|は)?(なら|され|し|せ)?(ない|ず))")},
     "review_request": {"en": re.compile(r"(review|rating|\brate\b|stars?\b|feedback|recommend|google|tripadvisor|"
                                         r"trustpilot|yelp|survey|kind words|testimonial|comment|positive|good word)"),
-                       "ja": re.compile(r"(口コミ|レビュー|評価|星|投稿|アンケート|ご紹介|おすすめ|お勧め|ご感想)")},
+                       "ja": re.compile(r"(口コミ|クチコミ|レビュー|評価|星|★|投稿|アンケート|ご紹介|おすすめ|お勧め|"
+                                        r"ご感想)")},
     "over_promise": {"en": re.compile(r"(never|again|guarantee|assure|promise|100|always|every (single )?time|\bever\b|"
                                       r"without fail|certain|absolutely|completely|totally|zero|"
                                       r"\bby (tomorrow|tonight|today|the end|end of|"
