@@ -13,11 +13,10 @@ from typing import Any
 from bot import resources
 from bot.config import PolicyError, Settings
 from bot.domain.durations import format_duration
+from bot.domain.errors import OwabiError
 from bot.domain.model import Contact, Severity
 from bot.guidance_text import ScriptContext
-from bot.runtime import NotConfigured
-from bot.scripts import Renderer, TemplateProblem
-from bot.store import StoreUnavailable
+from bot.scripts import Renderer
 
 log = logging.getLogger("owabi")
 
@@ -276,8 +275,6 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     from pydantic import ValidationError
 
-    from bot.cli_more import UsageError
-
     try:
         return int(args.func(args))
     except PolicyError as exc:
@@ -286,8 +283,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         for err in exc.errors():
             msg = err["msg"].removeprefix("Value error, ")
             print(f"owabi: setting {str(err['loc'][0]).upper()}: {msg}", file=sys.stderr)
-    except (StoreUnavailable, TemplateProblem, FileExistsError, UsageError) as exc:
-        print(f"owabi: {exc}", file=sys.stderr)
-    except NotConfigured as exc:
+    except (OwabiError, FileExistsError) as exc:  # Owabi refused and says why: one line, never a traceback
         print(f"owabi: {exc}", file=sys.stderr)
     return 2

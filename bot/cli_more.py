@@ -8,8 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.domain.errors import OwabiError
 
-class UsageError(Exception):
+
+class UsageError(OwabiError):
     """Bad input on the command line: one line for the user, exit 2."""
 
 
@@ -59,7 +61,8 @@ def _offline_service() -> Any:
     settings = Settings()
     policy, renderer = load_checked_policy(settings.policy_path())
     return Owabi(store=Store.open(existing_db(settings.owabi_db)), policy=policy,
-                 composer=Composer(renderer, ui_locale=policy.locale, policy=policy.guidance_facts()))
+                 composer=Composer(renderer, ui_locale=policy.locale, policy=policy.guidance_facts(),
+                                   zone=policy.zone))
 
 
 def cmd_summary(args: argparse.Namespace) -> int:

@@ -28,6 +28,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from bot import resources
 from bot.domain.durations import parse_duration
+from bot.domain.errors import OwabiError
 from bot.domain.guidance import NEXT_CONTACT, Authority
 from bot.domain.metrics import ScheduleError, Spec, parse_spec
 from bot.domain.model import Category, Severity
@@ -351,7 +352,7 @@ class Policy(_Strict):
         return allowed
 
 
-class PolicyError(Exception):
+class PolicyError(OwabiError):
     """The policy file cannot be used; `problems` are ready-to-print lines."""
 
     def __init__(self, path: Path, problems: list[str]) -> None:

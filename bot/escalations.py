@@ -17,8 +17,6 @@ from bot.domain.escalation import QuietHours, Rules, first_step, next_step, step
 from bot.domain.model import Incident, Severity, State
 from bot.scheduler import Scheduler
 from bot.service import NotAllowed, Owabi
-from bot.slack.compose import mention
-from bot.slack.compose_escalation import EscalationComposer
 from bot.store import Job
 
 log = logging.getLogger(__name__)
@@ -42,7 +40,8 @@ class Escalations:
         self.s = service
         self.store = service.store
         self.policy = service.policy
-        self.compose = EscalationComposer(service.compose, zone=service.policy.zone)
+        self.compose = service.compose.escalation
+        self.mention = service.compose.mention
         self.quiet = QuietHours.parse(service.policy.quiet_hours, service.policy.zone)
 
     def install(self, scheduler: Scheduler) -> None:
@@ -143,7 +142,7 @@ class Escalations:
 
     def _tell_reporter_waiting(self, incident: Incident, *, who: str, round_: int, index: int,
                                now: float) -> None:
-        payload = self.compose.to_reporter(incident, "esc_reporter_waiting", round=round_, who=mention(who))
+        payload = self.compose.to_reporter(incident, "esc_reporter_waiting", round=round_, who=self.mention(who))
         self.s.notify(incident, key=f"reporter_waiting:{incident.id}:{index}", payload=payload,
                       purpose="reporter_waiting", recipient=incident.reporter, at=now,
                       event="reporter_told_unacknowledged", round=round_)
@@ -207,8 +206,8 @@ class Escalations:
         incident = self.s.get(incident_id)
         tag = "ack" if first else "take"
         self._update_boss_dms(incident, tag=tag, now=now)
-        template, ctx = (("esc_reporter_taken", {"owner": mention(actor)}) if took
-                         else ("esc_reporter_acked", {"by": mention(actor), "at": self.compose.clock(now)}))
+        template, ctx = (("esc_reporter_taken", {"owner": self.mention(actor)}) if took
+                         else ("esc_reporter_acked", {"by": self.mention(actor), "at": self.compose.clock(now)}))
         self.store.outbox.enqueue(key=f"reporter_{tag}:{incident_id}", method="chat.postMessage",
                                   payload=self.compose.to_reporter(incident, template, **ctx), at=now,
                                   incident_id=incident_id, purpose=f"reporter_{tag}",
@@ -229,10 +228,10 @@ class Escalations:
         if took:
             return Answer("esc_take_done", {})
         if take and incident.owner and incident.owner != actor:
-            return Answer("esc_take_already", {"owner": mention(incident.owner)})
+            return Answer("esc_take_already", {"owner": self.mention(incident.owner)})
         if first:
-            return Answer("esc_ack_done", {"reporter": mention(incident.reporter)})
-        return Answer("esc_ack_already", {"by": mention(incident.acknowledged_by or ""),
+            return Answer("esc_ack_done", {"reporter": self.mention(incident.reporter)})
+        return Answer("esc_ack_already", {"by": self.mention(incident.acknowledged_by or ""),
                                           "at": self.compose.clock(incident.acknowledged_at or 0.0)})
 
     def escalate_now(self, incident_id: int, *, actor: str) -> Answer:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from bot.domain.errors import OwabiError
 from bot.domain.guidance import (
     Authority,
     Loss,
@@ -34,7 +35,7 @@ _JA_COMPANY = re.compile(r"(社|製作所|工業|商事|店|院|館|センター
 _JA_NOT_NAMES = ("常連", "母", "父", "親御", "奥", "お子", "皆", "患者", "利用者", "本人", "ご本人", "先方")
 
 
-class WordingMissing(LookupError):
+class WordingMissing(OwabiError, LookupError):
     """A guidance key is missing from every wording file (a broken override)."""
 
 

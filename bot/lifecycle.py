@@ -184,7 +184,6 @@ class Lifecycle:
         incident = self.s.get(incident_id)
         if incident.state not in (State.CONTACTED, State.RESOLVED):
             return False
-        from bot.slack.lifecycle_compose import LifecycleComposer
 
         person = self.who_follows_up(incident)
         now = self.s.clock()
@@ -192,7 +191,7 @@ class Lifecycle:
             queued = self.s.notify(
                 incident,
                 key=f"follow_up_dm:{incident.id}",
-                payload=LifecycleComposer(self.s.compose).follow_up_reminder(incident, to=person, now=now),
+                payload=self.s.compose.lifecycle.follow_up_reminder(incident, to=person, now=now),
                 purpose="follow_up_dm",
                 recipient=person,
                 at=now,

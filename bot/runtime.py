@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot import resources
 from bot.anchoring import AnchorWriter
 from bot.config import Policy, PolicyError, Settings, load_policy
+from bot.domain.errors import OwabiError
 from bot.escalations import Escalations
 from bot.health import Health
 from bot.learning.reader import WarmingTriager
@@ -33,7 +34,7 @@ from bot.store import Store
 log = logging.getLogger(__name__)
 
 
-class NotConfigured(Exception):
+class NotConfigured(OwabiError):
     """A required setting is missing; the message says which and how to set it."""
 
 
@@ -120,7 +121,7 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time, socket:
     # first attempt got through, so a reset connection never doubles a DM.
     client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
                        timeout=max(1, round(settings.owabi_slack_timeout)), retry_handlers=[])
-    composer = Composer(renderer, ui_locale=policy.locale, policy=policy.guidance_facts())
+    composer = Composer(renderer, ui_locale=policy.locale, policy=policy.guidance_facts(), zone=policy.zone)
     service = Owabi(store=store, policy=policy, composer=composer, clock=clock, triager=WarmingTriager())
     health = Health()
     dispatcher = Dispatcher(store, client, service, clock=clock, threads=settings.owabi_senders, health=health)

@@ -15,6 +15,7 @@ import logging
 import time
 from collections.abc import Callable
 
+from bot.domain.errors import OwabiError
 from bot.store import Job, Store
 from bot.store.jobs import LeaseLost
 from bot.worker import PollingWorker, backoff
@@ -24,7 +25,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Job], None]
 
 
-class UnknownJobKind(Exception):
+class UnknownJobKind(OwabiError):
     """A job of a kind nobody registered (e.g. a newer version scheduled it)."""
 
 

@@ -28,11 +28,12 @@ import jinja2
 import jinja2.meta
 from markupsafe import Markup
 
+from bot.domain.errors import OwabiError
 from bot.domain.guidance import Authority
 from bot.domain.model import Category, Contact, Severity
 from bot.domain.text import escape_mrkdwn, one_line
-from bot.domain.wording import deep_merge as _deep_merge
 from bot.guidance_text import Guidance, GuidanceWriter, ScriptContext, WordingMissing, sama
+from bot.wording import deep_merge as _deep_merge
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ SECTION_MAX = 3000  # Block Kit section text
 SCRIPT_MAX = 6000  # card + details, so the reporter message stays far below Slack's ~12k
 
 
-class TemplateProblem(Exception):
+class TemplateProblem(OwabiError):
     """A template (bundled or override) cannot be loaded or rendered."""
 
 

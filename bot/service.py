@@ -15,9 +15,10 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from bot.config import Policy
+from bot.domain.errors import OwabiError
 from bot.domain.model import Contact, Incident, Report, Severity, Situation, State, Triage
 from bot.domain.text import clean
-from bot.slack.compose import Composer, mention
+from bot.ports import Messages
 from bot.store import Store, StoreBusy
 from bot.store.audit import payload_sha
 
@@ -28,11 +29,11 @@ MAX_TEXT = 20_000  # longer than Slack allows; kept whole, shown shortened
 REPORT_WAIT = 1.5  # seconds a report may queue for the write lock before it is spooled (Slack allows 3)
 
 
-class EmptyReport(ValueError):
+class EmptyReport(OwabiError, ValueError):
     """A report with nothing in it: we ask for words instead of logging a blank."""
 
 
-class NotAllowed(PermissionError):
+class NotAllowed(OwabiError, PermissionError):
     """The person may not do this to this incident."""
 
 
@@ -61,7 +62,7 @@ class Reader(Protocol):
 
 
 class Owabi:
-    def __init__(self, *, store: Store, policy: Policy, composer: Composer,
+    def __init__(self, *, store: Store, policy: Policy, composer: Messages,
                  clock: Callable[[], float] = time.time, wake: Callable[[], None] = lambda: None,
                  triager: Reader | None = None) -> None:
         self._triager = triager
@@ -326,7 +327,7 @@ class Owabi:
                 incident, key=f"make_good:{incident.id}", purpose="make_good_dm", recipient=incident.reporter,
                 at=now, event="make_good_approved", by=actor, amount=amount,
                 payload=self.compose.dm(incident.reporter, "make_good_approved", ref=incident.ref,
-                                        by=mention(actor), amount=amount))
+                                        by=self.compose.mention(actor), amount=amount))
         self.wake()
         return bool(queued)
 
@@ -405,7 +406,7 @@ class Owabi:
         self.notify(incident, key=f"rerouted:{incident.id}:{failed}", purpose="reporter_rerouted",
                     recipient=incident.reporter, at=at, event="reporter_told_rerouted",
                     payload=self.compose.dm(incident.reporter, "delivery_rerouted", ref=incident.ref,
-                                            failed=mention(failed), who=mention(nxt)))
+                                            failed=self.compose.mention(failed), who=self.compose.mention(nxt)))
         return nxt
 
     def _alert_admins(self, incident: Incident | None, *, failed: str, purpose: str, error: str, who: str,
@@ -414,6 +415,7 @@ class Owabi:
         if not admins and incident is not None and incident.chain:
             admins = [u for u in incident.chain[-1:] if u != failed]  # the top of the chain stands in
         for admin in admins:
+            mention = self.compose.mention
             payload = self.compose.dm(admin, "admin_alert", ref=incident.ref if incident else "",
                                       failed=mention(failed), purpose=purpose, error=error[:200],
                                       who=mention(who) if who else "", fix=self.compose.delivery_fix(error))

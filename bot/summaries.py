@@ -14,9 +14,6 @@ from typing import Any
 from bot.domain.metrics import Spec, Summary, next_run, parse_spec, period_bounds, summarise
 from bot.scripts import plain
 from bot.service import Owabi
-from bot.slack.chart import METHOD as CHART_METHOD
-from bot.slack.chart import SEVERITIES
-from bot.slack.lifecycle_compose import LifecycleComposer
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +27,7 @@ HOME_FIGURES_AGE = 60.0  # seconds the App Home's week figures may be reused: op
 class Summaries:
     def __init__(self, service: Owabi) -> None:
         self.s = service
-        self.compose = LifecycleComposer(service.compose)
+        self.compose = service.compose.lifecycle
         self._recent: dict[tuple[str, tuple[str, ...] | None], tuple[float, Summary]] = {}
 
     def recent(self, period: str, *, now: float, teams: list[str] | None = None) -> Summary:
@@ -87,10 +84,11 @@ class Summaries:
                 recipient=channel,
             )
             if first and period == "week" and summary.total:
+                method, chart = self.compose.summary_chart(summary, channel=channel)
                 self.s.store.outbox.enqueue(
                     key=f"summary_chart:{key}",
-                    method=CHART_METHOD,
-                    payload=self._chart(summary, channel),
+                    method=method,
+                    payload=chart,
                     at=at,
                     purpose="summary_chart",
                     recipient=channel,
@@ -109,16 +107,6 @@ class Summaries:
                 )
         self.s.wake()
         return summary if first else None
-
-    def _chart(self, summary: Summary, channel: str) -> dict[str, Any]:
-        label = self.compose._label
-        return {
-            "channel": channel,
-            "per_day": summary.per_day,
-            "title": label("summary.chart_title"),
-            "labels": {s: label("severity." + s) for s in SEVERITIES},
-            "filename": f"owabi-week-{int(summary.end)}.png",
-        }
 
     # --- the schedule -----------------------------------------------------------------
 

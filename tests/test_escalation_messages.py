@@ -8,7 +8,6 @@ from bot import resources
 from bot.domain.model import Contact, Incident, Severity, State
 from bot.scripts import Renderer
 from bot.slack.compose import Composer
-from bot.slack.compose_escalation import EscalationComposer
 from tests.test_escalation_policy import TOKYO
 
 INCIDENT = Incident(id=3, ref="OOPS-0003", created_at=0.0, reporter="U0STAFF01", text="charged twice <!channel>",
@@ -19,7 +18,7 @@ INCIDENT = Incident(id=3, ref="OOPS-0003", created_at=0.0, reporter="U0STAFF01",
 
 @pytest.mark.parametrize("locale", ["en", "ja"])
 def test_escalation_messages_render(locale: str) -> None:
-    esc = EscalationComposer(Composer(Renderer(resources.responses_dir()), ui_locale=locale), zone=TOKYO)
+    esc = Composer(Renderer(resources.responses_dir()), ui_locale=locale, zone=TOKYO).escalation
     dm = esc.escalation_dm(INCIDENT, boss="U0MGR01", history=[("U0LEAD01", 1_700_000_000.0)], round_=1)
     assert "<@U0LEAD01>" in dm["blocks"][1]["text"]["text"] and "<!channel>" not in str(dm)
     updated = esc.acknowledged(dm, INCIDENT)

@@ -97,9 +97,9 @@ def test_resolution_by_a_stranger_is_refused_even_by_a_forged_submission(owabi: 
         json.dumps(owabi.runtime.service.compose.reporter(owabi.store.incidents.get(1)))
     )
     assert view  # the app built it
-    from bot.slack.lifecycle_compose import LifecycleComposer
+    from bot.slack.compose import composer_of
 
-    form = LifecycleComposer(owabi.runtime.service.compose).resolve_form(
+    form = composer_of(owabi.runtime.service).lifecycle.resolve_form(
         owabi.store.incidents.get(1)
     )
     reply = owabi.slack.submit(STRANGER, form, {"what_happened": "x"})

@@ -102,12 +102,12 @@ def test_the_reporter_is_asked_if_they_felt_supported_and_only_the_share_is_show
 def test_the_supported_share_shows_only_from_five_answers(owabi: Harness) -> None:
     from dataclasses import replace
 
-    from bot.slack.lifecycle_compose import LifecycleComposer
+    from bot.slack.compose import composer_of
     from bot.summaries import Summaries
 
     service = owabi.runtime.service
     summary = Summaries(service).build("week")
-    compose = LifecycleComposer(service.compose)
+    compose = composer_of(service).lifecycle
     shown = json.dumps(compose.summary_text(replace(summary, felt_supported=(4, 5)), zone=service.policy.zone))
     hidden = json.dumps(compose.summary_text(replace(summary, felt_supported=(1, 2)), zone=service.policy.zone))
     assert "Felt supported:* 4 of 5" in shown and "Felt supported" not in hidden

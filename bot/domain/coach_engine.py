@@ -35,7 +35,7 @@ ELEMENTS = ("regret", "responsibility", "empathy", "explanation", "repair", "pre
 MAX_FINDINGS = 3
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
-REGRET = {"en": re.compile(r"\b(sorry|apologi[sz]e|apologies|apology|regret)"),
+REGRET = {"en": re.compile(r"\b(sorry|apologi[sz](e|ing|ed)|apologies|apology|regret)"),
           "ja": re.compile(r"(申し訳|お詫び|おわび|すみません|すいません|ごめん|失礼いたしました|陳謝)")}
 CASUAL = {"en": re.compile(r"(\bmy bad\b|\boops\b|\bno worries\b|!!|\blol\b|\bhaha\b|:\)|\bguys\b|\bsuper sorry\b|"
                            r"\bcheers\b|\bmate\b|\bfaff\b|\bgutted\b|\bproper nightmare\b|\bno biggie\b)"),
@@ -67,6 +67,15 @@ _UNKNOWN = {"en": re.compile(r"(not (yet )?(known|located|confirmed|clear|establ
                              r"unknown|unclear|no cause|cause (is )?(not|un))"),
             "ja": re.compile(r"(調査中|確認中|未確認(?!のまま)|不明|評価中|分からない|わからない|"
                              r"分かっていない|特定できていない|検討中)")}
+# A cause the incident says is not known yet: only then is a stated cause invented.
+_CAUSE_UNKNOWN = {"en": re.compile(r"((cause|why|reason)[^.]{0,40}(not (yet )?(known|clear|established|confirmed)|"
+                                   r"unknown|"
+                                   r"unclear|(being|still being|under) investigat|still (being )?(checked|looked))|"
+                                   r"no cause|cause (is )?(not|un))"),
+                  "ja": re.compile(r"原因[^。]{0,15}(調査中|確認中|不明|未確認|分かっていない|わからない|"
+                                   r"特定できていない|未特定)")}
+_STATES_CAUSE = {"en": re.compile(r"(caused by|was due to|the cause (was|is)|turned out)"),
+                 "ja": re.compile(r"(原因は|が原因|によるものでございます)")}
 _ASSERTS = {"en": re.compile(r"(caused by|was due to|the cause (was|is)|turned out|has been (located|found|fixed|"
                              r"resolved)|we('ve| have) (confirmed|established|found)|our records show|"
                              r"(is|was) (minimal|negligible|minor)|no (impact|effect|risk))"),
@@ -113,12 +122,15 @@ _OWNS_CAUSE = {"en": re.compile(r"(\bon us\b|\b(is|was|were) (all )?ours\b|\bwe 
                                 r"\b(fault|responsibility) (is|was|lies with) (ours|us|me)\b|"
                                 r"^(we|i) (scheduled|set|booked|sent|chose|picked|decided|arranged|planned|moved|"
                                 r"changed)\b|\b(it was|it'?s|it is) (our|my) (job|responsibility|duty)\b|"
-                                r"\b(we|i) (didn'?t|did not|forgot to|failed to)\b)"),
+                                r"\b(we|i) (didn'?t|did not|forgot to|failed to)\b|"
+                                r"\b(was|is) (our|my) (job|responsibility|duty|fault|mistake|error)\b|"
+                                r"\bthat (was|is|'s) (me|us|on me|on us)\b)"),
                "ja": re.compile(r"(のは(当店|弊社|当社|私ども|私|わたくし|こちら)|(当店|弊社|当社|私ども)(であり|です)|"
                                 r"責任は(弊社|当社|私ども|当店)|(弊社|当社|私ども|当店|こちら)の(責任|不手際|確認不足|落ち度|"
                                 r"手配の誤り|判断|ミス)|言い訳|"
                                 r"(弊社|当社|当店|私ども)の[^、。]{0,8}(指示|手配|確認|管理|段取り|準備|連絡|入力|設定)(が|を)?"
-                                r"(遅れ|漏れ|誤|忘|不足|怠))")}
+                                r"(遅れ|漏れ|誤|忘|不足|怠)|(ではなく|でなく)(当店|弊社|当社|私ども)|"
+                                r"(当店|弊社|当社|私ども)に(ございます|あります))")}
 # A change made "so it won't happen again" states its purpose; promising that it never will is the
 # over-promise ("I can assure you this will never happen again").
 _PURPOSE = {"en": re.compile(r"\bso (that )?(it|this|that) (won'?t|doesn'?t|does not|will not|can'?t|cannot) "
@@ -126,6 +138,14 @@ _PURPOSE = {"en": re.compile(r"\bso (that )?(it|this|that) (won'?t|doesn'?t|does
             "ja": re.compile(r"(再発(しない|を防ぐ)(よう|ため)|再発防止(のため|に向け))")}
 _GUARANTEE = {"en": re.compile(r"(never|guarantee|assure|promise|\bever\b|100|completely|absolutely)"),
               "ja": re.compile(r"(二度と|絶対|決して|保証|お約束|万全|一切)")}
+# Reporting what we asked someone and what they said ("保険会社に確認いたしましたところ…とのこと") is
+# hearsay with its source, not an agentless account of our own failure.
+_REPORTED = {"en": re.compile(r"(according to|(told|confirmed to|assured) us|we (asked|checked with|spoke to))"),
+             "ja": re.compile(r"((確認|問い合わせ|照会|伺い?)(いたしました|しました|した)ところ|によりますと|"
+                              r"から(の)?(連絡|回答))")}
+# The writer as the one who slipped (「担当の私が、誤って」): owning it, not blaming a colleague.
+_SELF = {"en": re.compile(r"\b(i|i've|i had) (was the one|made|forgot|missed|mixed|sent|gave)\b"),
+         "ja": re.compile(r"(私|わたくし)(が|の不注意|の確認)")}
 # Asking for a moment of their time ("have you got a few minutes?", 「少しだけお待ちいただけますか」)
 # is not making their trouble small.
 _ASKS_TIME = {"en": re.compile(r"((have|got|spare|take|give me|for) a (few|couple of) minutes|"
@@ -147,18 +167,29 @@ _CLEARS = {"en": re.compile(r"(did nothing wrong|not your fault|no fault of your
            "ja": re.compile(r"((非|落ち度)は(一切|まったく|全く|何も)?(ございません|ありません|ない)|"
                             r"お客様のせいでは|正しく(いただいて|ご記入|ご注文|お伝え))")}
 # Readings a sentence that clears the customer cannot carry (「落ち度は一切ございません」 is no guarantee).
-_CLEARED = frozenset({"blame_customer", "over_promise", "policy_shield", "minimising"})
+_CLEARED = frozenset({"blame_customer", "blame_third_party", "over_promise", "policy_shield", "minimising"})
 # A model's reading of these problems stands only with the words that define them (LABELLING.md):
 # a bribe is tied to a review or silence, a review request names a review, an over-promise
 # guarantees, a policy shield cites a rule or a refusal, a conditional says "if". Without
 # them, a cushion before an offer or a concrete prevention step is not one.
 _DEFINING = {
-    "bribe": {"en": re.compile(r"(review|rating|post|comment|complain|feedback|online|social|tell|mention|share|"
-                               r"withdraw|remove|delete|take (it )?down|quiet|between us|exchange|in return|condition|"
-                               r"provided|as long as|so long as|report|keep (this|it))"),
+    "bribe": {"en": re.compile(r"(withdraw|remove|delete|take (it |this |the \w+ )?down|drop (the|your|it)|"
+                               r"\bedit|\bamend|"
+                               r"(change|update) your|not (to )?(post|mention|tell|share|report|escalate|"
+                               r"take (it|this) further)|don'?t (post|mention|tell|share|report)|"
+                               r"keep (it|this) (quiet|between|to yourself)|"
+                               r"between us|in (exchange|return)|on (the )?condition|as long as|so long as|"
+                               r"provided (that )?you|instead of (posting|complaining|reporting)|"
+                               r"once (the|your) (\w+ )?(review|post|comment|rating)|"
+                               r"(review|post|comment|rating)('s| is| has)? (been )?"
+                               r"(come|taken|updated|changed|edited|removed)|"
+                               r"hold off|rather than (through|raising|posting|going|taking|being)|"
+                               r"on the understanding|"
+                               r"(we|i) (would|'d) (simply )?ask that|not (be )?pursued|in return|in exchange)"),
               "ja": re.compile(r"(口コミ|クチコミ|レビュー|評価|投稿|書き込み|削除|取り下げ|撤回|内密|他言|公表|SNS|"
                                r"ネット|苦情|クレーム|条件|代わりに|引き換え|控え|内聞|内緒|見送|お収め|伏せ|黙|から外|"
-                               r"(報告|お伝え|連絡|口外|伝え|お知らせ)(に|を|と|は)?(なら|され|し|せ)?(ない|ず))")},
+                               r"(報告|お伝え|連絡|口外|伝え|お知らせ)(に|を|と|は)?(なら|され|し|せ)?(ない|ず)|"
+                               r"(書いて|つけて|付けて|投稿して|お書き)(いただいた|くださった|頂いた)(方|お客様))")},
     "review_request": {"en": re.compile(r"(review|rating|\brate\b|stars?\b|feedback|recommend|google|tripadvisor|"
                                         r"trustpilot|yelp|survey|kind words|testimonial|comment|positive|good word)"),
                        "ja": re.compile(r"(口コミ|クチコミ|レビュー|評価|星|★|投稿|アンケート|ご紹介|おすすめ|お勧め|"
@@ -189,15 +220,16 @@ _HEDGE = {"en": re.compile(r"\b(it seems|it appears|it looks like|appears to hav
                            r"ミスがあった|が判明いたしました)")}
 _AGENT = {"en": re.compile(r"\b(we|i|our team|i've|we've|we're|i'm)\b"),
           "ja": re.compile(r"(弊社|私ども|当店|当社|私が|わたし|こちらで|こちらの|私の)")}
-# Promising to be in touch ("I'll call you by 5pm") is the writer's own commitment, not a fact; a
-# delivery or refund time the incident does not have is one.
+# Promising to be in touch ("I'll call you by 5pm") or a change from now on is the writer's own
+# commitment, not a fact; a delivery or refund time the incident does not have is one.
 # We or I doing something, in the active voice ("on 3 March we posted…", 「弊社が送付し」).
 _ACTS = {"en": re.compile(r"\b(we|i)('ve| have| had)? (\w+ed|sent|made|gave|put|took|left|lost|forgot|wrote|got|did|"
                           r"told|kept|let|ran|sold|read)\b"),
          "ja": re.compile(r"(弊社|私ども|当店|当社|私|わたくし)(が|で)")}
 _COMMITMENT = re.compile(r"(\bcall\b|\bring\b|\bphone\b|\bemail\b|\btext\b|\bupdate you\b|\bcontact\b|"
                          r"\bget back to\b|\blet you know\b|\bcheck in\b|\bspeak\b|"
-                         r"ご連絡|お電話|ご報告|お知らせ|折り返し|連絡いたします)")
+                         r"ご連絡|お電話|ご報告|お知らせ|折り返し|連絡いたします|"
+                         r"\bfrom now on\b|\bgoing forward\b|\bin future\b|今後|これからは)")
 
 
 class CoachModel(Protocol):
@@ -314,6 +346,8 @@ class Coach:
                     continue
                 if problem == "minimising" and _ASKS_TIME[locale].search(folded[k]):
                     continue
+                if problem == "blame_colleague" and _SELF[locale].search(folded[k]):
+                    continue
                 self._keep(found, self._finding(problem, sentence, locale, self.tuning.cue))
             for problem, score in p.items():
                 if problem in ("no_apology", "invented_facts", "excuse_first") or score < self._threshold(problem):
@@ -322,11 +356,16 @@ class Coach:
                     continue
                 if problem in ("blame_third_party", "blame_customer") and _OWNS_CAUSE[locale].search(folded[k]):
                     continue
+                if problem == "blame_third_party" and _ADMITS[locale].search(folded[k]):
+                    continue  # we say what we did in the same breath: the cause is owned
                 if problem in _CLEARED and _CLEARS[locale].search(folded[k]):
                     continue
                 if problem == "minimising" and _ASKS_TIME[locale].search(folded[k]):
                     continue
-                if problem == "passive_evasion" and _ACTS[locale].search(folded[k]):
+                if problem == "blame_colleague" and _SELF[locale].search(folded[k]):
+                    continue
+                if problem == "passive_evasion" and (
+                        _ACTS[locale].search(folded[k]) or _REPORTED[locale].search(folded[k])):
                     continue  # someone in the sentence did it: not agentless
                 if (problem == "over_promise" and _PURPOSE[locale].search(folded[k])
                         and not _GUARANTEE[locale].search(folded[k])):
@@ -364,8 +403,9 @@ class Coach:
                 break
         summary = str(situation.get("summary") or "")
         if summary and _UNKNOWN[locale].search(normalise(summary)):
+            cause_unknown = bool(_CAUSE_UNKNOWN[locale].search(normalise(summary)))
             for sentence, low in zip(parts, folded, strict=True):
-                if _ASSERTS[locale].search(low):
+                if _ASSERTS[locale].search(low) and (cause_unknown or not _STATES_CAUSE[locale].search(low)):
                     self._keep(found, self._finding("invented_facts", sentence, locale, 0.75))
                     break
         if summary:

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
+from bot.domain.errors import OwabiError
+
 _PART = re.compile(r"(\d+)\s*([smhd])")
 _WHOLE = re.compile(r"^\s*(?:\d+\s*[smhd]\s*)+$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-class DurationError(ValueError):
+
+class DurationError(OwabiError, ValueError):
     pass
 
 

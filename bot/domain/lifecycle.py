@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from bot.domain.errors import OwabiError
 from bot.domain.model import Incident, State
 
 
@@ -45,7 +46,7 @@ TARGET = {
 }
 
 
-class Refused(Exception):
+class Refused(OwabiError):
     """A move that cannot be made; `reason` is a label key the person is shown."""
 
     def __init__(self, move: Move, state: State, role: Role, reason: str) -> None:

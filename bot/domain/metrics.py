@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.domain.errors import OwabiError
+
 STAGES = ("notified", "acknowledged", "contacted", "resolved")
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 
-class ScheduleError(ValueError):
+
+class ScheduleError(OwabiError, ValueError):
     """A `[summary]` time the policy cannot mean; the message shows the right form."""
 
 

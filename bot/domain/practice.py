@@ -1,22 +1,22 @@
 """Practice situations, so staff rehearse an apology before they need one for real.
 
 Staff only report early and apologise well when they have done it before without a
-customer watching. The situations (wording) live in responses/<locale>/practice.toml;
-this picks one, deterministically for a given seed, so a practice round can be replayed
-and tested.
+customer watching. The situations (wording) live in responses/<locale>/practice.toml and
+are handed in as rows; this picks one, deterministically for a given seed, so a practice
+round can be replayed and tested.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
-from bot.domain import wording
+from bot.domain.errors import OwabiError
 
 
-class NoSituations(Exception):
+class NoSituations(OwabiError):
     """The practice.toml for a locale (and English) has no situations."""
 
 
@@ -33,16 +33,15 @@ class Situation:
         return asdict(self)
 
 
-def situations(locale: str, *, override: Path | None = None) -> tuple[Situation, ...]:
-    rows = wording.load("practice", locale, override=override).get("situation", [])
+def situations(rows: Iterable[Mapping[str, object]]) -> tuple[Situation, ...]:
     return tuple(Situation(**{f: str(row.get(f, "")) for f in _FIELDS}) for row in rows)
 
 
-def pick(locale: str, seed: int, *, override: Path | None = None) -> Situation:
+def pick(rows: Iterable[Mapping[str, object]], seed: int) -> Situation:
     """One situation; the same seed always gives the same one."""
-    found = situations(locale, override=override)
+    found = situations(rows)
     if not found:
-        raise NoSituations(f"no practice situations for locale {locale!r}")
+        raise NoSituations("no practice situations")
     return found[random.Random(seed).randrange(len(found))]
 
 

@@ -14,6 +14,7 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot.service import Owabi
 from bot.slack import boss_actions, commands, interactions, lifecycle_actions
+from bot.slack.compose import composer_of
 from bot.slack.identity import BotIdentity
 
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def _polite_failure(service: Owabi):  # type: ignore[no-untyped-def]
         # The traceback's frames help an operator; the exception's message may quote user text.
         frames = "".join(traceback.format_tb(error.__traceback__))
         log.error("%s failed: %s\n%s", _describe(body), type(error).__name__, frames.rstrip())
-        note = service.compose.note("error", saved=False, ref="")
+        note = composer_of(service).note("error", saved=False, ref="")
         if response is None:  # already acknowledged: nothing more to say over HTTP
             return None
         if isinstance(body, dict) and body.get("type") == "view_submission":

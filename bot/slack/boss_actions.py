@@ -16,7 +16,8 @@ from slack_bolt import Ack, App
 from bot.escalations import Answer, Escalations
 from bot.service import NotAllowed, Owabi
 from bot.slack import ids
-from bot.slack.compose import mention
+from bot.slack.blocks import mention
+from bot.slack.compose import composer_of
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def _reply(escalations: Escalations, body: dict[str, Any], action: dict[str, Any
         return
     service = escalations.s
     incident = service.get(incident_id)
-    payload = escalations.compose.private(answer.template, incident, **answer.ctx)
+    payload = composer_of(service).escalation.private(answer.template, incident, **answer.ctx)
     key = f"click:{action.get('action_id')}:{user}:{action.get('action_ts') or body.get('trigger_id')}"
     service.store.outbox.enqueue(key=key, method="response_url", payload={"response_url": url, **payload},
                                  at=service.clock(), incident_id=incident_id, purpose="click_answer",

@@ -7,24 +7,26 @@ incident, so practice never shows up in a team's incident figures.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack
 
+from bot import wording
 from bot.domain import practice
 from bot.domain.text import one_line
 from bot.learning.coaching import default_coach
 from bot.service import Owabi
-from bot.slack.commands import Sub
+from bot.slack.compose import composer_of
 
 RECENT = 24 * 3600.0  # seconds: `/oops check` judges a draft for an incident reported this recently
 
 
-def subcommands(service: Owabi) -> dict[str, Sub]:
+def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
     def check(ack: Ack, user: str, rest: str, **_: Any) -> None:
         """Judged for the reporter's latest open incident of the last day, if there is one."""
         if not rest:
-            ack(response_type="ephemeral", **service.compose.note("coach_empty"))
+            ack(response_type="ephemeral", **composer_of(service).note("coach_empty"))
             return
         incident = next((i for i in service.mine(user)
                          if i.state.value in ("reported", "acknowledged", "contacted")
@@ -33,19 +35,20 @@ def subcommands(service: Owabi) -> dict[str, Sub]:
             "category": incident.category, "severity": incident.severity.value, "contact": incident.contact.value,
             "b2b": incident.has("b2b"), "summary": incident.text}
         result = default_coach(service.policy.responses).review(rest, situation)
-        text = service.compose.r.render("messages/coach.j2", result.locale, review=result.as_json(),
+        text = composer_of(service).r.render("messages/coach.j2", result.locale, review=result.as_json(),
                                         about=incident.ref if incident else "")
         service.store.events.append(at=service.clock(), kind="coach_review", actor=user,
                                     incident_id=incident.id if incident else None, locale=result.locale,
                                     verdict=result.verdict, good=result.good, draft=one_line(rest, 500))
-        ack(response_type="ephemeral", **service.compose.text_only(text))
+        ack(response_type="ephemeral", **composer_of(service).text_only(text))
 
     def practise(ack: Ack, user: str, rest: str, **_: Any) -> None:
-        locale = rest.strip() if rest.strip() in service.compose.r.locales() else service.policy.locale
-        situation = practice.pick(locale, random.randrange(1 << 30), override=service.policy.responses)
-        text = service.compose.r.render("messages/practice.j2", locale, situation=situation.as_json())
+        locale = rest.strip() if rest.strip() in composer_of(service).r.locales() else service.policy.locale
+        rows = wording.load("practice", locale, override=service.policy.responses).get("situation", [])
+        situation = practice.pick(rows, random.randrange(1 << 30))
+        text = composer_of(service).r.render("messages/practice.j2", locale, situation=situation.as_json())
         service.store.events.append(at=service.clock(), kind="practice_started", actor=user, locale=locale,
                                     situation=situation.as_json())
-        ack(response_type="ephemeral", **service.compose.text_only(text))
+        ack(response_type="ephemeral", **composer_of(service).text_only(text))
 
     return {"check": check, "practice": practise, "練習": practise}

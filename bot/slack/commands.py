@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.domain.text import from_slack
 from bot.service import EmptyReport, Owabi
+from bot.slack.compose import composer_of
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +20,8 @@ Sub = Callable[..., None]
 
 def register(app: App, service: Owabi) -> None:
     subs: dict[str, Sub] = {
-        "help": lambda ack, **_: ack(response_type="ephemeral", **service.compose.note("help")),
-        "mine": lambda ack, user, **_: ack(response_type="ephemeral", **service.compose.mine(service.mine(user))),
+        "help": lambda ack, **_: ack(response_type="ephemeral", **composer_of(service).note("help")),
+        "mine": lambda ack, user, **_: ack(response_type="ephemeral", **composer_of(service).mine(service.mine(user))),
         "report": lambda ack, rest, **kw: _report(service, ack, rest, **kw),
     }
     subs.update(extra_subcommands(service))
@@ -70,18 +71,18 @@ def _report(service: Owabi, ack: Ack, text: str, *, user: str, body: dict[str, A
         outcome = service.report(reporter=user, text=text, key=f"slash:{body.get('trigger_id') or ''}:{user}",
                                  channel_id=body.get("channel_id", ""))
     except EmptyReport:
-        ack(response_type="ephemeral", **service.compose.note("empty_report"))
+        ack(response_type="ephemeral", **composer_of(service).note("empty_report"))
         return
     log.info("incident %s reported by %s (duplicate=%s, spooled=%s)", outcome.incident.ref or "-", user,
              outcome.duplicate, outcome.spooled)
-    answer = outcome.answer or service.compose.reporter(outcome.incident, duplicate=outcome.duplicate,
+    answer = outcome.answer or composer_of(service).reporter(outcome.incident, duplicate=outcome.duplicate,
                                                          spooled=outcome.spooled)
     ack(response_type="ephemeral", **answer)
 
 
 def _open_form(service: Owabi, ack: Ack, client: WebClient, body: dict[str, Any]) -> None:
     ack()
-    view = service.compose.report_form(
-        categories=service.policy.all_categories, locales=service.compose.r.locales(),
+    view = composer_of(service).report_form(
+        categories=service.policy.all_categories, locales=composer_of(service).r.locales(),
         channel_id=body.get("channel_id", ""), default_locale=service.policy.locale)
     client.views_open(trigger_id=body["trigger_id"], view=view)

@@ -7,21 +7,19 @@ would be rejected fails here, in our tests, rather than in front of a staffer.
 from __future__ import annotations
 
 import json
-from typing import Any
+from datetime import UTC, tzinfo
+from typing import Any, Protocol
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
     Block,
     ButtonElement,
-    ContextBlock,
     DividerBlock,
     HeaderBlock,
     InputBlock,
-    MarkdownTextObject,
     Option,
     PlainTextInputElement,
     PlainTextObject,
-    SectionBlock,
     StaticSelectElement,
 )
 from slack_sdk.models.blocks.block_elements import FileInputElement
@@ -29,62 +27,44 @@ from slack_sdk.models.views import View
 
 from bot.domain.guidance import Plan
 from bot.domain.model import Contact, Facet, Incident, Severity, Situation
-from bot.domain.text import SECTION_TEXT_MAX, escape_mrkdwn, one_line, shorten
+from bot.domain.text import one_line, shorten
 from bot.domain.triage.engine import IMPORTANCE
 from bot.guidance_text import Guidance, PolicyFacts, ScriptContext, amount, plan_for
+from bot.ports import Messages
 from bot.scripts import Renderer
 from bot.slack import ids
-from bot.slack.blocks_text import SHORTENED_NOTE, fit_blocks
+from bot.slack.blocks import FALLBACK_MAX, context, dump, mention, section, sections
+from bot.slack.compose_escalation import EscalationComposer
+from bot.slack.lifecycle_compose import LifecycleComposer
 
 SUMMARY_MAX = 600
-FALLBACK_MAX = 300
 
 
-def mention(user: str) -> str:
-    return f"<@{escape_mrkdwn(user)}>"
+class _Holds(Protocol):
+    compose: Messages
 
 
-def section(text: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=shorten(text, SECTION_TEXT_MAX)))
-
-
-def _chunks(text: str, limit: int) -> list[str]:
-    """Split at line ends into pieces of at most `limit` characters (hard-split a huge line)."""
-    lines = [line[i:i + limit] for line in text.split("\n") for i in range(0, max(len(line), 1), limit)]
-    chunks: list[str] = []
-    current: str | None = None
-    for line in lines:
-        if current is not None and len(current) + 1 + len(line) <= limit:
-            current = f"{current}\n{line}"
-            continue
-        if current is not None:
-            chunks.append(current)
-        current = line
-    chunks.append(current or "")
-    return chunks
-
-
-def sections(text: str, *, limit: int = SECTION_TEXT_MAX, most: int = 45) -> list[SectionBlock]:
-    """Long text as several sections, so nothing is cut off silently."""
-    return [SectionBlock(text=MarkdownTextObject(text=c or " ")) for c in _chunks(text, limit)[:most]]
-
-
-def context(text: str) -> ContextBlock:
-    return ContextBlock(elements=[MarkdownTextObject(text=shorten(text, SECTION_TEXT_MAX))])
-
-
-def dump(blocks: list[Block]) -> list[dict[str, Any]]:
-    """Blocks as Slack takes them: within its per-message text limit, counted after escaping."""
-    return fit_blocks([b.to_dict() for b in blocks], SHORTENED_NOTE)
+def composer_of(service: _Holds) -> Composer:
+    """The Slack composer a running Owabi holds: the edge needs more of it (forms, views) than the
+    use cases, which see only the `Messages` port."""
+    if not isinstance(service.compose, Composer):
+        raise TypeError("the Slack edge needs Owabi built with bot.slack.compose.Composer")
+    return service.compose
 
 
 class Composer:
     """Turns incidents into Slack payloads; wording comes only from the renderer."""
 
-    def __init__(self, renderer: Renderer, *, ui_locale: str, policy: PolicyFacts | None = None) -> None:
+    def __init__(self, renderer: Renderer, *, ui_locale: str, policy: PolicyFacts | None = None,
+                 zone: tzinfo = UTC) -> None:
         self.r = renderer
         self.ui = ui_locale
         self.policy = policy or PolicyFacts()
+        # Its two specialists, built once: escalation DMs (in the policy's clock) and the lifecycle.
+        self.escalation: EscalationComposer = EscalationComposer(self, zone=zone)
+        self.lifecycle: LifecycleComposer = LifecycleComposer(self)
+
+    mention = staticmethod(mention)
 
     def _label(self, dotted: str) -> str:
         return self.r.label(self.ui, dotted)
@@ -195,9 +175,7 @@ class Composer:
 
     def _lifecycle_buttons(self, incident: Incident) -> list[ButtonElement]:
         """"Customer contacted" / "Resolved" / "Follow-up done", as the state allows."""
-        from bot.slack.lifecycle_compose import LifecycleComposer
-
-        return LifecycleComposer(self).buttons(incident)
+        return self.lifecycle.buttons(incident)
 
     # --- the boss ---------------------------------------------------------------------
 

@@ -8,21 +8,38 @@ policy's time zone because that is the clock the team works by.
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, Protocol
 
-from slack_sdk.models.blocks import ActionsBlock, Block, InteractiveElement
+from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, InteractiveElement
 
 from bot.domain.model import Incident
 from bot.domain.text import one_line, shorten
+from bot.scripts import Renderer
 from bot.slack import ids
-from bot.slack.compose import FALLBACK_MAX, Composer, dump, mention, section
+from bot.slack.blocks import FALLBACK_MAX, dump, mention, section
 from bot.slack.lifecycle_compose import LifecycleComposer
 
 ESCALATION_HEAD = "esc_head:"  # block id of the escalation DM's "nobody has acknowledged" head
 
 
+class _Base(Protocol):
+    """What this needs of the main composer (typed here so the two modules do not import each other)."""
+
+    r: Renderer
+    ui: str
+    lifecycle: LifecycleComposer
+
+    def _common(self, incident: Incident) -> dict[str, Any]: ...
+
+    def boss_dm(self, incident: Incident, *, boss: str) -> dict[str, Any]: ...
+
+    def boss_buttons(self, incident: Incident, *, only: tuple[str, ...] = ...) -> ActionsBlock: ...
+
+    def approve_button(self, incident: Incident) -> ButtonElement | None: ...
+
+
 class EscalationComposer:
-    def __init__(self, composer: Composer, *, zone: tzinfo) -> None:
+    def __init__(self, composer: _Base, *, zone: tzinfo) -> None:
         self.c = composer
         self.zone = zone
 
@@ -58,7 +75,7 @@ class EscalationComposer:
         # Once someone has it, the DM becomes where the boss finishes the job.
         take = self.c.boss_buttons(incident, only=(ids.TAKE,)).elements if incident.owner is None else []
         buttons: list[InteractiveElement] = [b for b in take if isinstance(b, InteractiveElement)]
-        buttons += LifecycleComposer(self.c).buttons(incident)
+        buttons += self.c.lifecycle.buttons(incident)
         approve = self.c.approve_button(incident)
         if approve is not None:
             buttons.append(approve)

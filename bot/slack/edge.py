@@ -33,6 +33,8 @@ from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.context import BoltContext
 from slack_bolt.request.internals import build_context
 
+from bot.domain.errors import OwabiError
+
 log = logging.getLogger(__name__)
 
 StartResponse = Callable[..., Any]
@@ -43,7 +45,8 @@ _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also
 REFUSAL_LOG_EVERY = 60.0  # seconds between log lines about refused requests
 
 
-class BadRequest(Exception):
+
+class BadRequest(OwabiError):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
         self.status = status

@@ -15,6 +15,7 @@ from bot.domain.model import Contact, Incident, Severity, Situation
 from bot.domain.text import clean
 from bot.service import EmptyReport, NotAllowed, Owabi
 from bot.slack import ids
+from bot.slack.compose import composer_of
 
 log = logging.getLogger(__name__)
 
@@ -53,9 +54,9 @@ def register(app: App, service: Owabi) -> None:
                 situation=_value(state, "situation") if _value(state, "situation") in SITUATIONS else None,
                 source_link=str(meta.get("source_link") or ""), evidence=_files(state))
         except EmptyReport:
-            ack(response_action="errors", errors={"what": service.compose.note("empty_report")["text"][:150]})
+            ack(response_action="errors", errors={"what": composer_of(service).note("empty_report")["text"][:150]})
             return
-        ack(response_action="update", view=service.compose.script_view(outcome.incident, spooled=outcome.spooled))
+        ack(response_action="update", view=composer_of(service).script_view(outcome.incident, spooled=outcome.spooled))
 
     @app.shortcut(ids.REPORT_MESSAGE)
     def report_message(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -71,8 +72,8 @@ def register(app: App, service: Owabi) -> None:
             log.info("no permalink for a reported message: %s", exc.response.get("error"))
         except Exception as exc:  # Slack slow or unreachable: the form matters more than the link
             log.warning("no permalink for a reported message: %s", type(exc).__name__)
-        view = service.compose.report_form(categories=service.policy.all_categories,
-                                           locales=service.compose.r.locales(), channel_id=channel,
+        view = composer_of(service).report_form(categories=service.policy.all_categories,
+                                           locales=composer_of(service).r.locales(), channel_id=channel,
                                            default_locale=service.policy.locale,
                                            text=clean(str(message.get("text") or "")), source_link=link)
         client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -87,10 +88,10 @@ def register(app: App, service: Owabi) -> None:
             service.store.events.append(at=service.clock(), kind="refused", incident_id=incident.id,
                                         actor=user, action="open_edit")
             if respond.response_url:
-                respond(response_type="ephemeral", replace_original=False, **service.compose.note("not_allowed"))
+                respond(response_type="ephemeral", replace_original=False, **composer_of(service).note("not_allowed"))
             return
-        view = service.compose.edit_form(incident, categories=service.policy.all_categories,
-                                         locales=service.compose.r.locales(),
+        view = composer_of(service).edit_form(incident, categories=service.policy.all_categories,
+                                         locales=composer_of(service).r.locales(),
                                          response_url=body.get("response_url", ""))
         client.views_open(trigger_id=body["trigger_id"], view=view)
 
@@ -103,7 +104,7 @@ def register(app: App, service: Owabi) -> None:
             incident = service.answer(int(incident_id), actor=user, question=question, value=value)
         except NotAllowed:
             if respond.response_url:
-                respond(response_type="ephemeral", replace_original=False, **service.compose.note("not_allowed"))
+                respond(response_type="ephemeral", replace_original=False, **composer_of(service).note("not_allowed"))
             return
         _replace_script(service, incident, body.get("response_url", ""), key=f"script_answer:{incident.id}:{question}",
                         user=user)
@@ -119,7 +120,7 @@ def register(app: App, service: Owabi) -> None:
                 severity=Severity(_value(state, "severity")), contact=Contact(_value(state, "contact")),
                 locale=_value(state, "locale"))
         except NotAllowed:
-            ack(response_action="errors", errors={"category": service.compose.note("not_allowed")["text"][:150]})
+            ack(response_action="errors", errors={"category": composer_of(service).note("not_allowed")["text"][:150]})
             return
         ack()
         _replace_script(service, incident, meta.get("response_url", ""),
@@ -133,6 +134,6 @@ def _replace_script(service: Owabi, incident: Incident, response_url: str, *, ke
     service.store.outbox.enqueue(
         key=key, method="response_url",
         payload={"response_url": response_url, "replace_original": True, "response_type": "ephemeral",
-                 **service.compose.reporter(incident)},
+                 **composer_of(service).reporter(incident)},
         at=service.clock(), incident_id=incident.id, purpose="script_update", recipient=user)
     service.wake()

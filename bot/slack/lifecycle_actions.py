@@ -21,6 +21,7 @@ from bot.domain.model import Incident
 from bot.lifecycle import Lifecycle, Resolution
 from bot.service import Owabi
 from bot.slack import ids
+from bot.slack.compose import composer_of
 from bot.slack.lifecycle_compose import RESOLVE_INPUTS, LifecycleComposer
 from bot.summaries import Summaries
 
@@ -40,7 +41,7 @@ PERIOD_WORDS = {
 
 def register(app: App, service: Owabi) -> None:
     life = Lifecycle(service)
-    compose = LifecycleComposer(service.compose)
+    compose = composer_of(service).lifecycle
     _register_moves(app, service, life, compose)
     _register_resolve(app, service, life, compose)
     _register_home(app, service, compose)
@@ -55,9 +56,9 @@ def _register_supported(app: App, service: Owabi, life: Lifecycle, compose: Life
         recorded = life.felt_supported(int(action["value"]), actor=body["user"]["id"], answer=answer)
         if respond.response_url:  # the question turns into the thanks (or stays, for someone else's tap)
             if recorded:
-                respond(replace_original=True, **service.compose.note("supported_thanks", answer=answer))
+                respond(replace_original=True, **composer_of(service).note("supported_thanks", answer=answer))
             else:
-                respond(response_type="ephemeral", replace_original=False, **service.compose.note("not_allowed"))
+                respond(response_type="ephemeral", replace_original=False, **composer_of(service).note("not_allowed"))
 
 
 def _answer(service: Owabi, compose: LifecycleComposer, respond: Respond, client: WebClient,
@@ -175,7 +176,7 @@ def _confirm(
 
 def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
     """`/oops lessons [category]` and `/oops summary [today|week]`."""
-    compose = LifecycleComposer(service.compose)
+    compose = composer_of(service).lifecycle
     summaries = Summaries(service)
 
     def lessons(ack: Ack, rest: str, user: str, **_: Any) -> None:
@@ -199,14 +200,14 @@ def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
         label = compose._label("summary." + period)
         if allowed is not None and channel not in allowed:
             private = compose.summary_post(summaries.build(period, teams=teams), channel="", zone=service.policy.zone)
-            note = service.compose.note("summary_private", period=label)
+            note = composer_of(service).note("summary_private", period=label)
             ack(response_type="ephemeral", text=note["text"], blocks=note["blocks"] + private["blocks"])
             return
         bucket = int(service.clock() // SUMMARY_REPEAT)
         posted = summaries.post(period, channel=channel, key=f"asked:{channel}:{period}:{bucket}", teams=teams,
                                 asker=user)
         ack(response_type="ephemeral",
-            **service.compose.note("summary_posted" if posted else "summary_recent", period=label))
+            **composer_of(service).note("summary_posted" if posted else "summary_recent", period=label))
 
     return {"lessons": lessons, "summary": summary}
 

@@ -7,9 +7,8 @@ module decides layout and keeps every Slack limit (blocks, lengths) on our side.
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import datetime, tzinfo
+from typing import Any, Protocol
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
@@ -21,12 +20,16 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
+from bot.domain.guidance import Plan
 from bot.domain.lifecycle import Move, Refused, Role, next_moves
 from bot.domain.metrics import STAGES, SUPPORTED_MIN, Lesson, Summary, blameless, human
 from bot.domain.model import Incident, State
 from bot.domain.text import escape_mrkdwn, one_line, shorten
+from bot.scripts import Renderer
 from bot.slack import ids
-from bot.slack.compose import FALLBACK_MAX, Composer, context, dump, section, sections
+from bot.slack.blocks import FALLBACK_MAX, context, dump, section, sections
+from bot.slack.chart import METHOD as CHART_METHOD
+from bot.slack.chart import SEVERITIES as CHART_SEVERITIES
 
 MOVE_ACTION = {
     Move.CONTACT: ids.CONTACTED,
@@ -43,8 +46,19 @@ RESOLVE_INPUTS = (
 )
 
 
+class _Base(Protocol):
+    """What this needs of the main composer (typed here so the two modules do not import each other)."""
+
+    r: Renderer
+    ui: str
+
+    def note(self, template: str, **ctx: Any) -> dict[str, Any]: ...
+
+    def plan(self, incident: Incident) -> Plan: ...
+
+
 class LifecycleComposer:
-    def __init__(self, base: Composer) -> None:
+    def __init__(self, base: _Base) -> None:
         self.base = base
         self.r = base.r
         self.ui = base.ui
@@ -178,7 +192,7 @@ class LifecycleComposer:
     # --- lessons and summaries ---------------------------------------------------------
 
     def lessons(
-        self, lessons: list[Lesson], *, category: str | None, zone: ZoneInfo
+        self, lessons: list[Lesson], *, category: str | None, zone: tzinfo
     ) -> dict[str, Any]:
         rows = [
             {
@@ -198,7 +212,7 @@ class LifecycleComposer:
         )
         return {"text": shorten(text, FALLBACK_MAX), "blocks": dump(list(sections(text)))}
 
-    def summary_text(self, summary: Summary, *, zone: ZoneInfo) -> str:
+    def summary_text(self, summary: Summary, *, zone: tzinfo) -> str:
         """The channel summary as mrkdwn. Blameless: refs and categories, never people."""
 
         def when(ts: float) -> str:
@@ -255,7 +269,17 @@ class LifecycleComposer:
         )
         return blameless(text)
 
-    def summary_post(self, summary: Summary, *, channel: str, zone: ZoneInfo) -> dict[str, Any]:
+    def summary_chart(self, summary: Summary, *, channel: str) -> tuple[str, dict[str, Any]]:
+        """The week's chart: drawn and uploaded by the sender (bot.slack.chart), worded here."""
+        return CHART_METHOD, {
+            "channel": channel,
+            "per_day": summary.per_day,
+            "title": self._label("summary.chart_title"),
+            "labels": {s: self._label("severity." + s) for s in CHART_SEVERITIES},
+            "filename": f"owabi-week-{int(summary.end)}.png",
+        }
+
+    def summary_post(self, summary: Summary, *, channel: str, zone: tzinfo) -> dict[str, Any]:
         text = self.summary_text(summary, zone=zone)
         return {
             "channel": channel,
@@ -289,7 +313,7 @@ class LifecycleComposer:
         team: list[dict[str, Any]] | None,
         summary: Summary,
         now: float,
-        zone: ZoneInfo,
+        zone: tzinfo,
     ) -> dict[str, Any]:
         """Staff see their own open incidents with the next button; bosses also see their teams'."""
         blocks: list[Block] = []

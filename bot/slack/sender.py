@@ -30,6 +30,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
+from bot.domain.errors import OwabiError
 from bot.health import ACTIONS, Health
 from bot.slack.blocks_text import SHORTENED_NOTE, fit_blocks
 from bot.store import Store
@@ -56,7 +57,7 @@ class DeliveryHooks(Protocol):
                       outbox_id: int) -> None: ...
 
 
-class Retry(Exception):
+class Retry(OwabiError):
     def __init__(self, reason: str, after: float, *, counts: bool = True, maybe_sent: bool = False) -> None:
         super().__init__(reason)
         self.after = after
@@ -64,13 +65,13 @@ class Retry(Exception):
         self.maybe_sent = maybe_sent
 
 
-class Permanent(Exception):
+class Permanent(OwabiError):
     def __init__(self, error: str) -> None:
         super().__init__(error)
         self.error = error
 
 
-class TokenRefused(Exception):
+class TokenRefused(OwabiError):
     def __init__(self, error: str) -> None:
         super().__init__(error)
         self.error = error

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
+from bot.domain.errors import OwabiError
 from bot.store.migrations import migrations
 
 
@@ -38,7 +39,7 @@ def claimer_is_dead(claimed_by: str | None) -> bool:
     return False
 
 
-class StoreUnavailable(Exception):
+class StoreUnavailable(OwabiError):
     """The database cannot be opened or written."""
 
 

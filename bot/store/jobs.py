@@ -13,10 +13,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.errors import OwabiError
 from bot.store.db import Connections, claimer_is_dead
 
 
-class LeaseLost(Exception):
+class LeaseLost(OwabiError):
     """Another worker holds the job now; whatever this worker did must be rolled back."""
 
 

@@ -1,7 +1,7 @@
-"""Read-only access to the wording data in `responses/<locale>/*.toml` for domain code.
+"""Read-only access to the wording data in `responses/<locale>/*.toml`.
 
-Some domain answers carry words (the coach's reasons, practice situations), and words live
-under responses/, never in Python. This only parses TOML; templates are rendered by
+Some answers carry words (the coach's reasons, practice situations), and words live under
+responses/, never in Python; the domain is handed what this reads. This only parses TOML; templates are rendered by
 `bot.scripts`. Lookup order matches the renderer: bundled English, override English,
 bundled locale, override locale — later files win key by key.
 """
