@@ -321,9 +321,6 @@ class Policy(_Strict):
         return PolicyFacts(self.authority, {s: self.follow_up_within(s) for s in Severity},
                            self.emergency_number or "")
 
-    def may_act(self, user: str, chain: list[str]) -> bool:
-        return user in chain or user in self.admins
-
     def visible_teams(self, user: str) -> list[str] | None:
         """Whose incidents, lessons and figures `user` may see: None = all (admins).
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.escalation import QuietHours, Rules, first_step, next_step, step_at
+from bot.domain.lifecycle import Act, may
 from bot.domain.model import Incident, Severity, State
 from bot.scheduler import Scheduler
 from bot.service import NotAllowed, Owabi
@@ -169,17 +170,17 @@ class Escalations:
 
     # --- buttons -------------------------------------------------------------------------
 
-    def _allowed(self, incident: Incident, actor: str, action: str, now: float) -> None:
+    def _allowed(self, incident: Incident, actor: str, act: Act, now: float) -> None:
         """Only the chain (or an admin) may act; the refusal is logged, outside any rollback."""
-        if self.policy.may_act(actor, list(incident.chain)):
+        if may(actor, incident, act, admins=self.policy.admins):
             return
-        self.store.events.append(at=now, kind="refused", incident_id=incident.id, actor=actor, action=action)
-        raise NotAllowed(action)
+        self.store.events.append(at=now, kind="refused", incident_id=incident.id, actor=actor, action=act.value)
+        raise NotAllowed(act.value)
 
     def acknowledge(self, incident_id: int, *, actor: str, take: bool = False) -> Answer:
         """Record one acknowledgement however many clicks arrive; say who has it."""
         now = self.s.clock()
-        self._allowed(self.s.get(incident_id), actor, "take" if take else "acknowledge", now)
+        self._allowed(self.s.get(incident_id), actor, Act.TAKE if take else Act.ACKNOWLEDGE, now)
         with self.store.transaction():
             first = self.store.incidents.set_if(incident_id, where="acknowledged_at IS NULL", at=now,
                                                 acknowledged_by=actor, acknowledged_at=now)
@@ -237,7 +238,7 @@ class Escalations:
     def escalate_now(self, incident_id: int, *, actor: str) -> Answer:
         """Bring the next step forward to now; the scheduler sends it within moments."""
         now = self.s.clock()
-        self._allowed(self.s.get(incident_id), actor, "escalate", now)
+        self._allowed(self.s.get(incident_id), actor, Act.ESCALATE, now)
         with self.store.transaction():
             job = self.store.jobs.advance(incident_id=incident_id, kind=ESCALATE, due_at=now)
             self.store.events.append(at=now, kind="escalate_requested", incident_id=incident_id, actor=actor,

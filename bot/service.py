@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from bot.config import Policy
 from bot.domain.errors import OwabiError
+from bot.domain.lifecycle import Act, may
 from bot.domain.model import Contact, Incident, Report, Severity, Situation, State, Triage
 from bot.domain.text import clean
 from bot.ports import Messages
@@ -227,13 +228,19 @@ class Owabi:
 
     # --- corrections ------------------------------------------------------------------
 
+    def authorize(self, incident: Incident, actor: str, act: Act, *, unless: bool = False) -> None:
+        """NotAllowed unless `actor` may `act` on the incident (bot.domain.lifecycle.may); a refusal is
+        logged. `unless` refuses whoever asks (a make-good the policy gives no boss a limit for)."""
+        if not unless and may(actor, incident, act, admins=self.policy.admins):
+            return
+        self.store.events.append(at=self.clock(), kind="refused", incident_id=incident.id, actor=actor,
+                                 action=act.value)
+        raise NotAllowed(act.value)
+
     def edit(self, incident_id: int, *, actor: str, category: str, severity: Severity,
              contact: Contact, locale: str) -> Incident:
         incident = self.get(incident_id)
-        if actor != incident.reporter and not self.policy.may_act(actor, list(incident.chain)):
-            self.store.events.append(at=self.clock(), kind="refused", incident_id=incident.id,
-                                     actor=actor, action="edit")
-            raise NotAllowed
+        self.authorize(incident, actor, Act.EDIT)
         if category not in self.policy.all_categories:
             category = incident.category
         if incident.situation == Situation.CUSTOMER_HARASSMENT.value and severity.rank < Severity.HIGH.rank:
@@ -271,10 +278,7 @@ class Owabi:
         Severity only ever goes up here; an escalation re-plans with it (see `edit`).
         """
         incident = self.get(incident_id)
-        if actor != incident.reporter and not self.policy.may_act(actor, list(incident.chain)):
-            self.store.events.append(at=self.clock(), kind="refused", incident_id=incident.id,
-                                     actor=actor, action="answer")
-            raise NotAllowed
+        self.authorize(incident, actor, Act.ANSWER)
         if question not in incident.questions:
             return incident
         facets = dict(incident.facets)
@@ -316,10 +320,7 @@ class Owabi:
         """
         incident = self.get(incident_id)
         limit = self.policy.authority
-        if limit.boss is None or not self.policy.may_act(actor, list(incident.chain)):
-            self.store.events.append(at=self.clock(), kind="refused", incident_id=incident.id, actor=actor,
-                                     action="approve_make_good")
-            raise NotAllowed
+        self.authorize(incident, actor, Act.APPROVE_MAKE_GOOD, unless=limit.boss is None)
         amount = limit.amount(limit.boss)
         now = self.clock()
         with self.store.transaction():

@@ -113,7 +113,7 @@ QUIET_ALL_DAY = POLICY.replace('admins = ["U0ADMIN01"]', 'admins = ["U0ADMIN01"]
 
 def test_an_acknowledgement_cancels_pings_held_for_quiet_hours(harness: Callable[..., Harness]) -> None:
     h = harness(policy=QUIET_ALL_DAY)
-    h.slack.command(STAFF, "the chair at table 2 is a bit wobbly")
+    h.slack.command(STAFF, "forgot the extra napkins in a takeaway bag, customer laughed it off")
     held = h.store.outbox.rows(purpose="boss_dm", status="pending")
     assert held and held[0]["next_attempt_at"] > h.clock()
     h.slack.click(MANAGER, "oops_ack", "1")  # seen on the App Home before the morning DM
@@ -173,16 +173,24 @@ def test_an_intact_log_verifies(audited: tuple[Harness, Path]) -> None:
     assert verdict.events > 5 and Anchor.read(anchor).count == verdict.events
 
 
-TAMPERINGS: dict[str, Callable[[Path], None]] = {
+def _remove(*paths: Path) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
+
+
+def _then_rehash(db: Path, sql: str, start: int) -> None:
+    _edit(db, sql)
+    _rehash_from(db, start)
+
+
+TAMPERINGS: dict[str, Callable[[Path], object]] = {
     "edit an event": lambda db: _edit(db, "UPDATE events SET actor = 'U0SOMEONE' WHERE id = 2"),
     "delete a middle event": lambda db: _edit(db, "DELETE FROM events WHERE id = 3"),
     "delete the last events": lambda db: _edit(db, "DELETE FROM events WHERE id > (SELECT max(id) - 2 FROM events)"),
-    "edit then re-hash": lambda db: (_edit(db, "UPDATE events SET actor = 'U0SOMEONE' WHERE id = 2"),
-                                     _rehash_from(db, 2)),  # type: ignore[func-returns-value]
-    "forge an acknowledgement": lambda db: (_edit(
+    "edit then re-hash": lambda db: _then_rehash(db, "UPDATE events SET actor = 'U0SOMEONE' WHERE id = 2", 2),
+    "forge an acknowledgement": lambda db: _then_rehash(
         db, "INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash, keyed) SELECT at + 1, 1, "
-            "'acknowledged', 'U0GM01', '{}', hash, hash, 1 FROM events ORDER BY id DESC LIMIT 1"),
-        _rehash_from(db, 1)),  # type: ignore[func-returns-value]
+            "'acknowledged', 'U0GM01', '{}', hash, hash, 1 FROM events ORDER BY id DESC LIMIT 1", 1),
     "edit an incident's severity": lambda db: _edit(  # to another level, whatever triage read
         db, "UPDATE incidents SET severity = CASE severity WHEN 'low' THEN 'critical' ELSE 'low' END WHERE id = 1"),
     "edit an incident's text": lambda db: _edit(db, "UPDATE incidents SET text = 'nothing happened' WHERE id = 1"),
@@ -191,9 +199,8 @@ TAMPERINGS: dict[str, Callable[[Path], None]] = {
     "edit a queued message": lambda db: _edit(
         db, "UPDATE outbox SET payload = replace(payload, 'room 12', 'room 99') WHERE id = 1"),
     "truncate the file": lambda db: db.write_bytes(b""),
-    "remove the file": lambda db: (db.unlink(), Path(str(db) + "-wal").unlink(missing_ok=True)),  # type: ignore[func-returns-value]
-    "re-hash everything without the key": lambda db: (_edit(db, "UPDATE events SET keyed = 0"),
-                                                      _rehash_from(db, 1)),  # type: ignore[func-returns-value]
+    "remove the file": lambda db: _remove(db, Path(str(db) + "-wal")),
+    "re-hash everything without the key": lambda db: _then_rehash(db, "UPDATE events SET keyed = 0", 1),
     "delete an incident": lambda db: _edit(db, "DELETE FROM incidents WHERE id = 1"),
     "mark an incident practice": lambda db: _edit(db, "UPDATE incidents SET practice = 1 WHERE id = 1"),
     "append an unkeyed event": lambda db: _edit(

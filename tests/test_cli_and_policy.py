@@ -13,6 +13,7 @@ import pytest
 
 from bot.cli import build_parser
 from bot.config import PolicyError, load_policy
+from bot.domain.model import Severity
 from tests.conftest import MINIMAL_POLICY
 
 
@@ -34,7 +35,7 @@ def test_minimal_contract_policy_loads(tmp_path: Path) -> None:
     policy = load_policy(path)
     assert policy.chain_for("U0STAFF01") == ["U0LEAD01", "U0MGR01", "U0GM01"]
     assert policy.chain_for("U0NOBODY") == ["U0MGR01", "U0GM01"]
-    assert policy.ack_window("critical").total_seconds() == 300
+    assert policy.ack_window(Severity.CRITICAL).total_seconds() == 300
 
 
 @pytest.mark.parametrize(("bad", "expected"), [
@@ -164,7 +165,7 @@ def test_coach_prints_json() -> None:
 
 @pytest.mark.parametrize("text", ["", "short", "a\n" * 4000, "x" * 7000, ("lesson line " * 20 + "\n") * 60])
 def test_long_text_is_split_into_sections_without_loss(text: str) -> None:
-    from bot.slack.compose import sections
+    from bot.slack.blocks import sections
 
     blocks = [b.to_dict() for b in sections(text, most=1000)]
     texts = [b["text"]["text"] for b in blocks]

@@ -113,6 +113,7 @@ def test_empty_report_opens_the_form(owabi: Harness, text: str) -> None:
 def test_form_report_shows_script_and_pings_boss(owabi: Harness) -> None:
     owabi.slack.command(STAFF, "")
     call = owabi.wait_for(lambda: owabi.standin.calls("views.open"))
+    assert isinstance(call, list)
     view = owabi.standin.view(call[0].args and next(iter(owabi.standin._state.views)))
     reply = owabi.slack.submit(STAFF, view, {"what": "Guest charged twice for the room", "customer": "Mr Sato",
                                              "category": "billing_error", "severity": "high",

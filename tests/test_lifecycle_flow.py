@@ -39,7 +39,7 @@ def test_reporter_contacts_then_resolves_with_a_lesson(owabi: Harness) -> None:
 
     owabi.slack.click(LEAD, ids.ACK, "1")  # a reporter closes only what a boss has seen
     assert owabi.wait_event("acknowledged")  # applied after the click is answered
-    done = resolve(owabi, STAFF, **RESOLUTION)
+    done = resolve(owabi, STAFF, 1, **RESOLUTION)
     assert done.status == 200 and done.json().get("response_action") is None
     assert state(owabi) is State.RESOLVED
     incident = owabi.store.incidents.get(1)
@@ -60,7 +60,7 @@ def test_lessons_are_newest_first(owabi: Harness) -> None:
     for n, text in enumerate(["order one was late", "order two was late"], 1):
         owabi.slack.command(STAFF, text)
         resolve(owabi, LEAD, n, what_happened="x", lesson=f"lesson number {n}")
-        assert owabi.wait_for(lambda n=n: state(owabi, n) is State.RESOLVED)
+        assert owabi.wait_for(lambda k=n: state(owabi, k) is State.RESOLVED)  # type: ignore[misc]
     listed = owabi.slack.command(STAFF, "lessons").text
     assert listed.index("lesson number 2") < listed.index("lesson number 1")
 
@@ -93,15 +93,13 @@ def test_refusals_are_polite_private_and_logged(owabi: Harness) -> None:
 
 def test_resolution_by_a_stranger_is_refused_even_by_a_forged_submission(owabi: Harness) -> None:
     owabi.slack.command(STAFF, "billing error on invoice 12")
-    view = json.loads(
-        json.dumps(owabi.runtime.service.compose.reporter(owabi.store.incidents.get(1)))
-    )
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None
+    view = json.loads(json.dumps(owabi.runtime.service.compose.reporter(incident)))
     assert view  # the app built it
     from bot.slack.compose import composer_of
 
-    form = composer_of(owabi.runtime.service).lifecycle.resolve_form(
-        owabi.store.incidents.get(1)
-    )
+    form = composer_of(owabi.runtime.service).lifecycle.resolve_form(incident)
     reply = owabi.slack.submit(STRANGER, form, {"what_happened": "x"})
     assert reply.json().get("response_action") == "errors"
     assert state(owabi) is State.REPORTED
@@ -114,7 +112,7 @@ def test_follow_up_reminder_reaches_whoever_the_card_named(
     goes to the staffer, with the customer message filled from the resolution."""
     h = harness(FAST_FOLLOW_UP_POLICY)
     h.slack.command(STAFF, "the Tanaka order went out a day late")
-    resolve(h, ADMIN, **RESOLUTION)
+    resolve(h, ADMIN, 1, **RESOLUTION)
     assert h.wait_for(
         lambda: any("contact the customer again" in json.dumps(c.args).lower() for c in h.standin.dms_to(STAFF)),
         timeout=8,
@@ -152,7 +150,9 @@ def test_reporter_cannot_close_what_no_boss_has_acknowledged(owabi) -> None:  # 
 
     owabi.slack.command(STAFF, "customer got the wrong size shoes")
     owabi.slack.click(STAFF, "oops_contacted", "1")
+    assert owabi.wait_for(lambda: (i := owabi.store.incidents.get(1)) is not None and i.state.value == "contacted")
     owabi.slack.click(STAFF, "oops_resolve", "1")
+    assert owabi.wait_event("refused")  # the click's effect, not a guess at how long it takes
     incident = owabi.store.incidents.get(1)
     assert incident is not None and incident.state.value == "contacted"
     assert not owabi.standin.calls("views.open")

@@ -39,7 +39,7 @@ def slash_fields(h: Harness, text: str, **overrides: str) -> dict[str, str]:
 def test_a_slash_command_mentioning_payload_is_a_report(owabi: Harness, field: str) -> None:
     values = {"text": "the payload of the delivery van was late"} if field == "text" else {
         "text": "the order went out a day late", field: "payload-team"}
-    reply = owabi.slack.form(slash_fields(owabi, **values))  # type: ignore[arg-type]
+    reply = owabi.slack.form(slash_fields(owabi, **values))
     assert reply.status == 200
     assert "OOPS-0001" in reply.text
     assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD))
@@ -177,7 +177,7 @@ def test_revoked_token_degrades_health_once_and_keeps_messages(owabi: Harness,
             return None
 
         status = owabi.wait_for(degraded, timeout=5)
-        assert status and status["status"] == "degraded" and status["reason"] == "token_revoked"
+        assert isinstance(status, dict) and status["status"] == "degraded" and status["reason"] == "token_revoked"
         assert "reinstall" in str(status["action"])
     errors = [r for r in caplog.records if r.levelno >= logging.ERROR and "token" in r.getMessage()]
     assert len(errors) == 1

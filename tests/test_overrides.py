@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from bot.guidance_text import ScriptContext
 from bot.resources import responses_dir
-from bot.scripts import Renderer, ScriptContext, TemplateProblem
+from bot.scripts import Renderer, TemplateProblem
 
 CTX = ScriptContext("late_delivery", "high", "phone", "ja", customer="田中")
 

@@ -1,7 +1,9 @@
-"""Which lifecycle moves are allowed from which state, and who may make them.
+"""Who may do what to an incident, and which lifecycle moves are allowed from which state.
 
 Pure rules, so that every surface (buttons, the modal, the CLI, the demo) refuses the
-same things for the same reasons, and a change of rule is one table edit here.
+same things for the same reasons, and a change of rule is one table edit here: `role_of`
+says who someone is to an incident, `may` what that role may do, `check` which moves the
+state allows.
 """
 
 from __future__ import annotations
@@ -24,6 +26,28 @@ class Role(StrEnum):
     ADMIN = "admin"
     OTHER = "other"
 
+
+class Act(StrEnum):
+    """What someone may ask of an incident besides a lifecycle move."""
+
+    ACKNOWLEDGE = "acknowledge"
+    TAKE = "take"
+    ESCALATE = "escalate"
+    APPROVE_MAKE_GOOD = "approve_make_good"
+    EDIT = "edit"  # correct what the report says (category, severity, contact, language)
+    ANSWER = "answer"  # answer the one-tap questions triage asked
+
+
+# Acknowledging, taking, escalating and approving are the chain's (or an admin's); the reporter
+# may also correct their own report and answer its questions.
+_MAY: dict[Act, frozenset[Role]] = {
+    Act.ACKNOWLEDGE: frozenset({Role.BOSS, Role.ADMIN}),
+    Act.TAKE: frozenset({Role.BOSS, Role.ADMIN}),
+    Act.ESCALATE: frozenset({Role.BOSS, Role.ADMIN}),
+    Act.APPROVE_MAKE_GOOD: frozenset({Role.BOSS, Role.ADMIN}),
+    Act.EDIT: frozenset({Role.REPORTER, Role.BOSS, Role.ADMIN}),
+    Act.ANSWER: frozenset({Role.REPORTER, Role.BOSS, Role.ADMIN}),
+}
 
 OPEN = (State.REPORTED, State.ACKNOWLEDGED, State.CONTACTED)
 
@@ -63,6 +87,10 @@ def role_of(user: str, incident: Incident, *, admins: list[str]) -> Role:
     if user == incident.reporter:
         return Role.REPORTER
     return Role.OTHER
+
+
+def may(user: str, incident: Incident, act: Act, *, admins: list[str]) -> bool:
+    return role_of(user, incident, admins=admins) in _MAY[act]
 
 
 def check(move: Move, state: State, role: Role, *, acknowledged: bool = True) -> State:

@@ -15,7 +15,7 @@ from slack_bolt import Ack, App
 
 from bot.escalations import Answer, Escalations
 from bot.service import NotAllowed, Owabi
-from bot.slack import ids
+from bot.slack import clicks, ids
 from bot.slack.blocks import mention
 from bot.slack.compose import composer_of
 
@@ -58,14 +58,7 @@ def _handler(escalations: Escalations, run: Callable[[int, str], Answer]) -> Cal
 
 def _reply(escalations: Escalations, body: dict[str, Any], action: dict[str, Any], user: str,
            incident_id: int, answer: Answer) -> None:
-    url = body.get("response_url")
-    if not url:
-        return
     service = escalations.s
-    incident = service.get(incident_id)
-    payload = composer_of(service).escalation.private(answer.template, incident, **answer.ctx)
-    key = f"click:{action.get('action_id')}:{user}:{action.get('action_ts') or body.get('trigger_id')}"
-    service.store.outbox.enqueue(key=key, method="response_url", payload={"response_url": url, **payload},
-                                 at=service.clock(), incident_id=incident_id, purpose="click_answer",
-                                 recipient=user)
-    service.wake()
+    payload = composer_of(service).escalation.private(answer.template, service.get(incident_id), **answer.ctx)
+    clicks.answer(service, body.get("response_url") or "", payload, key=clicks.click_key(body, action, user),
+                  user=user, incident_id=incident_id)

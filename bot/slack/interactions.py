@@ -11,10 +11,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.lifecycle import Act
 from bot.domain.model import Contact, Incident, Severity, Situation
 from bot.domain.text import clean
 from bot.service import EmptyReport, NotAllowed, Owabi
-from bot.slack import ids
+from bot.slack import clicks, ids
 from bot.slack.compose import composer_of
 
 log = logging.getLogger(__name__)
@@ -84,11 +85,11 @@ def register(app: App, service: Owabi) -> None:
         ack()
         incident = service.get(int(action["value"]))
         user = body["user"]["id"]
-        if user != incident.reporter and not service.policy.may_act(user, list(incident.chain)):
-            service.store.events.append(at=service.clock(), kind="refused", incident_id=incident.id,
-                                        actor=user, action="open_edit")
-            if respond.response_url:
-                respond(response_type="ephemeral", replace_original=False, **composer_of(service).note("not_allowed"))
+        try:
+            service.authorize(incident, user, Act.EDIT)
+        except NotAllowed:
+            clicks.answer(service, respond.response_url or "", composer_of(service).note("not_allowed"),
+                          key=clicks.click_key(body, action, user), user=user, incident_id=incident.id)
             return
         view = composer_of(service).edit_form(incident, categories=service.policy.all_categories,
                                          locales=composer_of(service).r.locales(),
@@ -103,8 +104,8 @@ def register(app: App, service: Owabi) -> None:
         try:
             incident = service.answer(int(incident_id), actor=user, question=question, value=value)
         except NotAllowed:
-            if respond.response_url:
-                respond(response_type="ephemeral", replace_original=False, **composer_of(service).note("not_allowed"))
+            clicks.answer(service, respond.response_url or "", composer_of(service).note("not_allowed"),
+                          key=clicks.click_key(body, action, user), user=user, incident_id=int(incident_id))
             return
         _replace_script(service, incident, body.get("response_url", ""), key=f"script_answer:{incident.id}:{question}",
                         user=user)
@@ -128,12 +129,6 @@ def register(app: App, service: Owabi) -> None:
 
 
 def _replace_script(service: Owabi, incident: Incident, response_url: str, *, key: str, user: str) -> None:
-    """Rewrite the reporter's private script in place (through the outbox, so it is not lost)."""
-    if not response_url:
-        return
-    service.store.outbox.enqueue(
-        key=key, method="response_url",
-        payload={"response_url": response_url, "replace_original": True, "response_type": "ephemeral",
-                 **composer_of(service).reporter(incident)},
-        at=service.clock(), incident_id=incident.id, purpose="script_update", recipient=user)
-    service.wake()
+    """Rewrite the reporter's private script in place."""
+    clicks.answer(service, response_url, composer_of(service).reporter(incident), key=key, user=user,
+                  incident_id=incident.id, purpose="script_update", replace=True)

@@ -20,7 +20,7 @@ from bot.domain.lifecycle import Move, Refused
 from bot.domain.model import Incident
 from bot.lifecycle import Lifecycle, Resolution
 from bot.service import Owabi
-from bot.slack import ids
+from bot.slack import clicks, ids
 from bot.slack.compose import composer_of
 from bot.slack.lifecycle_compose import RESOLVE_INPUTS, LifecycleComposer
 from bot.summaries import Summaries
@@ -54,21 +54,23 @@ def _register_supported(app: App, service: Owabi, life: Lifecycle, compose: Life
         ack()
         answer = str(action["action_id"]).rsplit(":", 1)[-1]
         recorded = life.felt_supported(int(action["value"]), actor=body["user"]["id"], answer=answer)
-        if respond.response_url:  # the question turns into the thanks (or stays, for someone else's tap)
-            if recorded:
-                respond(replace_original=True, **composer_of(service).note("supported_thanks", answer=answer))
-            else:
-                respond(response_type="ephemeral", replace_original=False, **composer_of(service).note("not_allowed"))
+        # The question turns into the thanks (or stays, for someone else's tap).
+        user = body["user"]["id"]
+        note = composer_of(service).note("supported_thanks", answer=answer) if recorded else composer_of(
+            service).note("not_allowed")
+        clicks.answer(service, respond.response_url or "", note, key=clicks.click_key(body, action, user), user=user,
+                      incident_id=int(action["value"]), replace=recorded)
 
 
 def _answer(service: Owabi, compose: LifecycleComposer, respond: Respond, client: WebClient,
             body: dict[str, Any], incident: Incident, payload: dict[str, Any]) -> None:
     """A click in a message is answered in place. A click on the App Home has no response_url:
     the Home is published again (so no stale button stays) and the answer comes as a DM."""
-    if respond.response_url:
-        respond(response_type="ephemeral", replace_original=False, **payload)
-        return
     user = body["user"]["id"]
+    action = (body.get("actions") or [{}])[0]
+    if clicks.answer(service, respond.response_url or "", payload, key=clicks.click_key(body, action, user),
+                     user=user, incident_id=incident.id):
+        return
     now = service.clock()
     with service.store.transaction():
         service.notify(incident, key=f"home_answer:{user}:{body.get('trigger_id') or now}", purpose="home_answer",
@@ -152,22 +154,9 @@ def _text(view: dict[str, Any], block: str) -> str:
 def _confirm(
     service: Owabi, compose: LifecycleComposer, incident: Incident, response_url: str
 ) -> None:
-    """Tell the person where they pressed Resolved, through the outbox (so it is not lost)."""
-    if not response_url:
-        return
-    service.store.outbox.enqueue(
-        key=f"resolved_note:{incident.id}",
-        method="response_url",
-        payload={
-            "response_url": response_url,
-            "response_type": "ephemeral",
-            "replace_original": False,
-            **compose.done(incident),
-        },
-        at=service.clock(),
-        incident_id=incident.id,
-        purpose="resolved_note",
-    )
+    """Tell the person where they pressed Resolved."""
+    clicks.answer(service, response_url, compose.done(incident), key=f"resolved_note:{incident.id}", user="",
+                  incident_id=incident.id, purpose="resolved_note")
     service.wake()
 
 

@@ -1,0 +1,31 @@
+"""The one way a click is answered: where it was made, through the outbox.
+
+Queued rather than sent from the handler, so an answer is never lost to a slow or failing
+response_url (the sender retries it, and a repeated key answers once). Private unless it
+replaces the message the button was in. A click on the App Home has no response_url; the
+caller then answers by DM (and republishes the Home).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.service import Owabi
+
+
+def click_key(body: dict[str, Any], action: dict[str, Any], user: str) -> str:
+    """One answer per click: Slack's action_ts (or the trigger id) tells two clicks apart."""
+    return f"click:{action.get('action_id')}:{user}:{action.get('action_ts') or body.get('trigger_id')}"
+
+
+def answer(service: Owabi, response_url: str, payload: dict[str, Any], *, key: str, user: str,
+           incident_id: int | None = None, purpose: str = "click_answer", replace: bool = False) -> bool:
+    """Queue `payload` to the click's response_url; False when there is none (an App Home click)."""
+    if not response_url:
+        return False
+    service.store.outbox.enqueue(
+        key=key, method="response_url",
+        payload={"response_url": response_url, "response_type": "ephemeral", "replace_original": replace, **payload},
+        at=service.clock(), incident_id=incident_id, purpose=purpose, recipient=user)
+    service.wake()
+    return True
