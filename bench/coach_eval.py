@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/coach_eval.py [--mode writers|batches|heldout] [--folds 7] [--no-situation]
 
-Drafts come from twenty writers in seven rounds (den, dja; dfe, dge, dfj, dgj; dhe, dhj; dke, dkj; dme, dmj;
-dpe, dqe, dpj, dqj; dre, dse, drj, dsj),
+Drafts come from twenty-two writers in eight rounds (den, dja; dfe, dge, dfj, dgj; dhe, dhj; dke, dkj;
+dme, dmj; dpe, dqe, dpj, dqj; dre, dse, drj, dsj; dte, dtj),
 each in several batches (voices). `writers` (the default) leaves one writer out at a time;
 `batches` is group k-fold by batch; `heldout` trains on the earlier rounds and judges the latest
-round (`--round`, default 7), once: each round was written after the coach was tuned on the
+round (`--round`, default 8), once: each round was written after the coach was tuned on the
 rounds before it (`--only` limits which writers a development run uses). In every
 mode the coach is trained on the rest and judges every draft of the held-out part, with the draft's
 situation (category, severity, contact, b2b, the incident summary), as `/oops check` on an
@@ -33,7 +33,7 @@ from bot.learning.corpus import Item, load
 # blind after the coach had been tuned on the rounds before it.
 ROUNDS = {"den": 1, "dja": 1, "dfe": 2, "dge": 2, "dfj": 2, "dgj": 2, "dhe": 3, "dhj": 3, "dke": 4, "dkj": 4,
           "dme": 5, "dmj": 5, "dpe": 6, "dqe": 6, "dpj": 6, "dqj": 6,
-          "dre": 7, "dse": 7, "drj": 7, "dsj": 7}
+          "dre": 7, "dse": 7, "drj": 7, "dsj": 7, "dte": 8, "dtj": 8}
 
 
 def main() -> None:
@@ -42,7 +42,7 @@ def main() -> None:
     parser.add_argument("--mode", choices=("batches", "writers", "heldout"), default="writers",
                         help="batches: group k-fold by batch; writers: leave one writer out; heldout: train on "
                              "the rounds before --round, judge that round once")
-    parser.add_argument("--round", type=int, default=7, help="the held-out round (heldout mode)")
+    parser.add_argument("--round", type=int, default=8, help="the held-out round (heldout mode)")
     parser.add_argument("--no-situation", action="store_true", help="judge drafts without their situation")
     parser.add_argument("--only", default="", help="comma-separated writers to use (e.g. den,dja for development)")
     args = parser.parse_args()

@@ -128,6 +128,9 @@ def test_check_on_an_incident_is_judged_for_it(owabi: Harness) -> None:
     "I'm sorry you were cut off. Our phone provider had a fault, but it was our job to make sure you could reach "
     "us, and we didn't. I've added a backup line.",
     "申し訳ございません。お客様の側に落ち度は一切ございません。当店の確認不足でした。すぐにお取り替えいたします。",
+    # Asking a wrong recipient not to pass data on offers nothing in return: it is part of the notice.
+    "ご契約者名簿を誤って別のお取引先へ送信してしまいました。誠に申し訳ございません。送信先の会社様には、内容を破棄し口外しない"
+    "ようお願いし、ご承諾をいただきました。",
 ])
 def test_look_alikes_of_problems_are_not_flagged(coach: Coach, draft: str) -> None:
     assert not ids(coach, draft, LOW_IN_PERSON), coach.review(draft, LOW_IN_PERSON).as_json()
@@ -158,6 +161,9 @@ def test_saying_plainly_what_we_did_is_owning_it(coach: Coach) -> None:
     ("申し訳ございません。担当の副店長が作成を失念しておりました。", "blame_colleague"),
     ("本当にすみませんでした。もしよかったら、帰りに★5のクチコミをいただけると嬉しいです。", "review_request"),
     ("私の言い方で嫌な気持ちにさせてしまったのなら、申し訳ございません。", "conditional"),
+    ("Apologies if the finish wasn't quite what you were hoping for.", "conditional"),
+    ("I'm sorry about the invoice. This was a minor slip on our side and it's corrected now.", "minimising"),
+    ("Sorry the line dropped. It's nothing we did on this end; the network was down.", "blame_third_party"),
 ])
 def test_problems_in_other_words_are_still_named(coach: Coach, draft: str, problem: str) -> None:
     assert problem in ids(coach, draft, LOW_IN_PERSON), coach.review(draft, LOW_IN_PERSON).as_json()

@@ -181,3 +181,10 @@ def test_torn_between_two_levels_the_higher_wins() -> None:
     assert Triager(load_lexicons(), _Reading(torn, 0.0)).read("the order came a day late").severity.value == "high"
     clear = {"low": 0.0, "medium": 0.8, "high": 0.2, "critical": 0.0}
     assert Triager(load_lexicons(), _Reading(clear, 0.0)).read("the order came a day late").severity.value == "medium"
+
+
+def test_japanese_typed_in_romaji_is_read_as_japanese(reader: Triager) -> None:
+    got = reader.read("pc no nihongo nyuuryoku ga dame nanode romaji de sumimasen. "
+                      "okyakusama no yoyaku wo machigaemashita")
+    assert got.locale == "ja"
+    assert reader.read("the nihongo class booking was moved, the tutor was annoyed").locale == "en"

@@ -44,7 +44,7 @@ CASUAL = {"en": re.compile(r"(\bmy bad\b|\boops\b|\bno worries\b|!!|\blol\b|\bha
 # Money, clock times, weekdays and dates a draft states as fact (checked against the incident).
 _FIGURE = re.compile(r"([$£€¥￥]\s?\d(?:[\d,.]*\d)?|\d(?:[\d,.]*\d)?\s?(?:円|万円|yen|dollars|pounds|euros)"
                      r"|\d{1,2}:\d{2}|\d{1,2}\s?(?:am|pm)|\d{1,2}時(?!間)"
-                     r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|(?:quarter|half) past \w+"
+                     r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
                      r"|\b\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
                      r"|[月火水木金土日]曜|\d{1,2}月\d{1,2}日)")
 # Circumstances (busy, demand, weather, staffing, a system change): before the apology they read as an
@@ -146,6 +146,15 @@ _REPORTED = {"en": re.compile(r"(according to|(told|confirmed to|assured) us|we 
 # The writer as the one who slipped (「担当の私が、誤って」): owning it, not blaming a colleague.
 _SELF = {"en": re.compile(r"\b(i|i've|i had) (was the one|made|forgot|missed|mixed|sent|gave)\b"),
          "ja": re.compile(r"(私|わたくし)(が|の不注意|の確認)")}
+# A bribe trades something: asking a wrong recipient not to pass data on (「口外しないようお願いし」)
+# offers nothing and is part of a good notice.
+_OFFER = {"en": re.compile(r"(free|refund|discount|voucher|credit|waive|compensat|goodwill|gift|on us|off (the|your)|"
+                           r"\u00a3|\$|€|release|upgrade|complimentary|no charge|on the house|knock|in return|"
+                           r"in exchange|offer)"),
+          "ja": re.compile(r"(無料|無償|返金|お返し|値引|割引|免除|サービス|プレゼント|お礼|負担|差し上げ|"
+                           r"ご用意|ご招待|"
+                           r"[0-9０-９]+円|半額|商品券|お詫びの(品|しるし)|その代わり|代わりに|けっこう|結構|付与|"
+                           r"いただかない|お代|料金|代金)")}
 # Asking for a moment of their time ("have you got a few minutes?", 「少しだけお待ちいただけますか」)
 # is not making their trouble small.
 _ASKS_TIME = {"en": re.compile(r"((have|got|spare|take|give me|for) a (few|couple of) minutes|"
@@ -225,7 +234,7 @@ _AGENT = {"en": re.compile(r"\b(we|i|our team|i've|we've|we're|i'm)\b"),
 # We or I doing something, in the active voice ("on 3 March we posted…", 「弊社が送付し」).
 _ACTS = {"en": re.compile(r"\b(we|i)('ve| have| had)? (\w+ed|sent|made|gave|put|took|left|lost|forgot|wrote|got|did|"
                           r"told|kept|let|ran|sold|read)\b"),
-         "ja": re.compile(r"(弊社|私ども|当店|当社|私|わたくし)(が|で)")}
+         "ja": re.compile(r"(弊社|私ども|当店|当社|私|わたくし)(が|で|より)")}
 _COMMITMENT = re.compile(r"(\bcall\b|\bring\b|\bphone\b|\bemail\b|\btext\b|\bupdate you\b|\bcontact\b|"
                          r"\bget back to\b|\blet you know\b|\bcheck in\b|\bspeak\b|"
                          r"ご連絡|お電話|ご報告|お知らせ|折り返し|連絡いたします|"
@@ -339,6 +348,8 @@ class Coach:
                     continue
                 if problem == "excuse_first" and (regret_at is None or k >= regret_at):
                     continue
+                if problem == "bribe" and not _OFFER[locale].search(" ".join(folded[max(0, k - 1):k + 2])):
+                    continue
                 owned = _OWNS[locale].search(" ".join(folded[k:k + 2])) or _OWNS_CAUSE[locale].search(folded[k])
                 if problem in ("blame_third_party", "blame_customer") and owned:
                     continue
@@ -353,6 +364,8 @@ class Coach:
                 if problem in ("no_apology", "invented_facts", "excuse_first") or score < self._threshold(problem):
                     continue
                 if problem == "wrong_register" and not CASUAL[locale].search(folded[k]):
+                    continue
+                if problem == "bribe" and not _OFFER[locale].search(" ".join(folded[max(0, k - 1):k + 2])):
                     continue
                 if problem in ("blame_third_party", "blame_customer") and _OWNS_CAUSE[locale].search(folded[k]):
                     continue

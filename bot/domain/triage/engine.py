@@ -82,8 +82,14 @@ class Tuning:
     ask_gap: float = 0.15  # or when the second category is this close
 
 
+# Japanese typed in rōmaji when the input method fails ("romaji de sumimasen"): polite endings
+# and set words no English report uses. Two of them make it Japanese.
+_ROMAJI = re.compile(r"\b(desu|masu|deshita|mashita|sumimasen|gozaimasu|gozaimashita|moushiwake|okyakusama|"
+                     r"kudasai|shimashita|imasu|arimasen|nihongo|itashimashita|onegai|shimasu)\b")
+
+
 def detect_locale(text: str, default: str = "en") -> str:
-    if _JAPANESE.search(text):
+    if _JAPANESE.search(text) or len(set(_ROMAJI.findall(text.lower()))) >= 2:
         return "ja"
     return default if default != "ja" or not text.strip() else "en"
 
