@@ -31,17 +31,42 @@ from bot.learning.corpus import Item, load
 
 # Rounds of writers, in the order they were written; each later round was written and labelled
 # blind after the coach had been tuned on the rounds before it.
-ROUNDS = {"den": 1, "dja": 1, "dfe": 2, "dge": 2, "dfj": 2, "dgj": 2, "dhe": 3, "dhj": 3, "dke": 4, "dkj": 4,
-          "dme": 5, "dmj": 5, "dpe": 6, "dqe": 6, "dpj": 6, "dqj": 6,
-          "dre": 7, "dse": 7, "drj": 7, "dsj": 7, "dte": 8, "dtj": 8}
+ROUNDS = {
+    "den": 1,
+    "dja": 1,
+    "dfe": 2,
+    "dge": 2,
+    "dfj": 2,
+    "dgj": 2,
+    "dhe": 3,
+    "dhj": 3,
+    "dke": 4,
+    "dkj": 4,
+    "dme": 5,
+    "dmj": 5,
+    "dpe": 6,
+    "dqe": 6,
+    "dpj": 6,
+    "dqj": 6,
+    "dre": 7,
+    "dse": 7,
+    "drj": 7,
+    "dsj": 7,
+    "dte": 8,
+    "dtj": 8,
+}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folds", type=int, default=7)
-    parser.add_argument("--mode", choices=("batches", "writers", "heldout"), default="writers",
-                        help="batches: group k-fold by batch; writers: leave one writer out; heldout: train on "
-                             "the rounds before --round, judge that round once")
+    parser.add_argument(
+        "--mode",
+        choices=("batches", "writers", "heldout"),
+        default="writers",
+        help="batches: group k-fold by batch; writers: leave one writer out; heldout: train on "
+        "the rounds before --round, judge that round once",
+    )
     parser.add_argument("--round", type=int, default=8, help="the held-out round (heldout mode)")
     parser.add_argument("--no-situation", action="store_true", help="judge drafts without their situation")
     parser.add_argument("--only", default="", help="comma-separated writers to use (e.g. den,dja for development)")
@@ -51,7 +76,7 @@ def main() -> None:
         items = [i for i in items if i.writer in set(args.only.split(","))]
     if args.mode == "batches":
         batches = sorted({i.batch for i in items})
-        folds = [set(batches[k::args.folds]) for k in range(args.folds)]
+        folds = [set(batches[k :: args.folds]) for k in range(args.folds)]
         group = lambda i: i.batch  # noqa: E731
     elif args.mode == "writers":
         folds = [{w} for w in sorted({i.writer for i in items})]
@@ -74,14 +99,18 @@ def main() -> None:
         bad = [(i, r) for i, r in sub if i.labels["verdict"] == "fix"]
         weak = [(i, r) for i, r in sub if i.labels["verdict"] == "stronger"]
         flagged = sum(not r.good for _, r in good)  # type: ignore[attr-defined]
-        named = sum(bool({p["id"] for p in i.labels["problems"]} & {f.problem for f in r.findings})  # type: ignore[attr-defined]
-                    for i, r in bad)
+        named = sum(
+            bool({p["id"] for p in i.labels["problems"]} & {f.problem for f in r.findings})  # type: ignore[attr-defined]
+            for i, r in bad
+        )
         said_send = sum(r.good for _, r in bad)  # type: ignore[attr-defined]
         weak_ok = sum(r.verdict == "stronger" for _, r in weak)  # type: ignore[attr-defined]
         print(f"\n== {locale}: {len(sub)} drafts ({len(good)} good, {len(bad)} bad, {len(weak)} could be stronger) ==")
         print(f"good drafts wrongly flagged        {flagged / max(1, len(good)):6.1%}  ({flagged}/{len(good)})")
-        print(f"bad drafts with real problem named {named / max(1, len(bad)):6.1%}  ({named}/{len(bad)});"
-              f" bad drafts told 'ready' {said_send / max(1, len(bad)):.1%}")
+        print(
+            f"bad drafts with real problem named {named / max(1, len(bad)):6.1%}  ({named}/{len(bad)});"
+            f" bad drafts told 'ready' {said_send / max(1, len(bad)):.1%}"
+        )
         print(f"'could be stronger' told so        {weak_ok / max(1, len(weak)):6.1%}  ({weak_ok}/{len(weak)})")
         if locale == "all":
             per = defaultdict(lambda: [0, 0])

@@ -47,8 +47,10 @@ def pct(values: list[float], p: float) -> float:
 
 def line(name: str, values: list[float]) -> str:
     ms = [v * 1000 for v in values]
-    return (f"{name:<34} n={len(ms):<5} p50={statistics.median(ms):7.1f} ms  p95={pct(ms, 95):7.1f} ms  "
-            f"p99={pct(ms, 99):7.1f} ms  max={max(ms):7.1f} ms")
+    return (
+        f"{name:<34} n={len(ms):<5} p50={statistics.median(ms):7.1f} ms  p95={pct(ms, 95):7.1f} ms  "
+        f"p99={pct(ms, 99):7.1f} ms  max={max(ms):7.1f} ms"
+    )
 
 
 def run(reports: int, concurrency: int) -> int:
@@ -56,14 +58,21 @@ def run(reports: int, concurrency: int) -> int:
     with tempfile.TemporaryDirectory() as tmp, StandIn() as standin:
         policy = Path(tmp) / "policy.toml"
         policy.write_text(POLICY.format(members=", ".join(f'"{u}"' for u in users)))
-        settings = Settings(slack_bot_token=SecretStr("xoxb-bench"), slack_signing_secret=SecretStr(SECRET),
-                            slack_api_url=standin.api_url, owabi_db=Path(tmp) / "owabi.db", owabi_policy=policy)
+        settings = Settings(
+            slack_bot_token=SecretStr("xoxb-bench"),
+            slack_signing_secret=SecretStr(SECRET),
+            slack_api_url=standin.api_url,
+            owabi_db=Path(tmp) / "owabi.db",
+            owabi_policy=policy,
+        )
         runtime = build(settings)
         server = HttpServer(runtime, port=0, threads=16).start_background()
         slack = SlackSide(server.url, SECRET, standin)
         slack.command(users[-1], "warm-up: wrong item")
-        phases = {"sequential": (users[:reports // 2], 1), f"{concurrency} concurrent senders": (
-            users[reports // 2:reports], concurrency)}
+        phases = {
+            "sequential": (users[: reports // 2], 1),
+            f"{concurrency} concurrent senders": (users[reports // 2 : reports], concurrency),
+        }
         failures = 0
         slow = 0
         for phase, (who, workers) in phases.items():

@@ -17,11 +17,36 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "data" / "corpus"
 SEVERITIES = ["low", "medium", "high", "critical"]
-FACETS = ["safety_risk", "harmed", "personal_data", "b2b", "repeat_failure", "public_exposure",
-          "vulnerable_customer", "vip", "financial_loss", "legal_risk", "many_customers", "customer_angry"]
-PROBLEMS = ["blame_customer", "blame_colleague", "blame_third_party", "conditional", "policy_shield", "minimising",
-            "over_promise", "bribe", "review_request", "excuse_first", "passive_evasion", "wrong_register",
-            "invented_facts", "no_apology"]
+FACETS = [
+    "safety_risk",
+    "harmed",
+    "personal_data",
+    "b2b",
+    "repeat_failure",
+    "public_exposure",
+    "vulnerable_customer",
+    "vip",
+    "financial_loss",
+    "legal_risk",
+    "many_customers",
+    "customer_angry",
+]
+PROBLEMS = [
+    "blame_customer",
+    "blame_colleague",
+    "blame_third_party",
+    "conditional",
+    "policy_shield",
+    "minimising",
+    "over_promise",
+    "bribe",
+    "review_request",
+    "excuse_first",
+    "passive_evasion",
+    "wrong_register",
+    "invented_facts",
+    "no_apology",
+]
 
 
 def load(kind: str) -> list[dict]:  # type: ignore[type-arg]
@@ -77,8 +102,13 @@ def drafts(items: list[dict]) -> dict[str, object]:  # type: ignore[type-arg]
     out["verdict"] = stats(pairs)
     probs = {}
     for p in PROBLEMS:
-        pp = [(any(x["id"] == p for x in i["labels_a"].get("problems", [])),
-               any(x["id"] == p for x in i["labels_b"].get("problems", []))) for i in items]
+        pp = [
+            (
+                any(x["id"] == p for x in i["labels_a"].get("problems", [])),
+                any(x["id"] == p for x in i["labels_b"].get("problems", [])),
+            )
+            for i in items
+        ]
         probs[p] = stats(pp)
     out["problems"] = probs
     out.update(by_locale(items, "verdict"))
@@ -92,8 +122,7 @@ def main() -> None:
     result = {"reports": reports(load("reports")), "drafts": drafts(load("drafts"))}
     print(json.dumps(result, indent=2, ensure_ascii=False))
     if args.write:
-        (ROOT / "agreement.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n",
-                                             encoding="utf-8")
+        (ROOT / "agreement.json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -33,19 +33,35 @@ from bot.sandbox.standin import StandIn
 STAFF, LEAD, MANAGER, GM = "U0STAFF01", "U0LEAD01", "U0MGR01", "U0GM01"
 WINDOWS = {Severity.LOW: "7s", Severity.MEDIUM: "4s", Severity.HIGH: "2s", Severity.CRITICAL: "1s"}
 
-POLICY = "\n".join([
-    'locale = "en"', 'timezone = "Asia/Tokyo"', 'summary_channel = "C0TEAMCHAN"', "",
-    *[f'[severity.{s.value}]\nack_within = "{w}"\nrepeat = 0\nnotify_levels = 1\n' for s, w in WINDOWS.items()],
-    "[[teams]]", 'name = "bench"', f'members = ["{STAFF}"]', f'chain = ["{LEAD}", "{MANAGER}", "{GM}"]',
-    "", "[default]", f'chain = ["{MANAGER}", "{GM}"]', "",
-])
+POLICY = "\n".join(
+    [
+        'locale = "en"',
+        'timezone = "Asia/Tokyo"',
+        'summary_channel = "C0TEAMCHAN"',
+        "",
+        *[f'[severity.{s.value}]\nack_within = "{w}"\nrepeat = 0\nnotify_levels = 1\n' for s, w in WINDOWS.items()],
+        "[[teams]]",
+        'name = "bench"',
+        f'members = ["{STAFF}"]',
+        f'chain = ["{LEAD}", "{MANAGER}", "{GM}"]',
+        "",
+        "[default]",
+        f'chain = ["{MANAGER}", "{GM}"]',
+        "",
+    ]
+)
 
 
 def start(tmp: Path, standin: StandIn) -> Runtime:
     policy = tmp / "policy.toml"
     policy.write_text(POLICY, encoding="utf-8")
-    settings = Settings(slack_bot_token=SecretStr("xoxb-bench"), slack_signing_secret=SecretStr("s"),
-                        slack_api_url=standin.api_url, owabi_db=tmp / "bench.db", owabi_policy=policy)
+    settings = Settings(
+        slack_bot_token=SecretStr("xoxb-bench"),
+        slack_signing_secret=SecretStr("s"),
+        slack_api_url=standin.api_url,
+        owabi_db=tmp / "bench.db",
+        owabi_policy=policy,
+    )
     runtime = build(settings)
     runtime.start_workers()
     return runtime
@@ -56,8 +72,12 @@ def report_all(runtime: Runtime, n: int, spread: float) -> None:
     started = time.monotonic()
     for i in range(n):
         time.sleep(max(0.0, started + spread * i / n - time.monotonic()))
-        runtime.service.report(reporter=STAFF, text=f"bench {i}: the customer was charged twice",
-                               key=f"bench:{i}", severity=random.choice(list(Severity)))
+        runtime.service.report(
+            reporter=STAFF,
+            text=f"bench {i}: the customer was charged twice",
+            key=f"bench:{i}",
+            severity=random.choice(list(Severity)),
+        )
 
 
 def expected_done(runtime: Runtime, n: int) -> int:
@@ -121,11 +141,15 @@ def main() -> int:
         late, expected, lost, doubled = measure(runtimes[0], standin)
         for runtime in runtimes:
             runtime.stop()
-    print(f"incidents: {args.incidents}, escalation DMs expected: {expected}, runtimes: {args.runtimes}, "
-          f"faults: {args.faults}, wall time: {elapsed:.1f} s")
+    print(
+        f"incidents: {args.incidents}, escalation DMs expected: {expected}, runtimes: {args.runtimes}, "
+        f"faults: {args.faults}, wall time: {elapsed:.1f} s"
+    )
     if late:
-        print(f"lateness past deadline: p50 {pct(late, 50) * 1000:.0f} ms, p99 {pct(late, 99) * 1000:.0f} ms,"
-              f" max {max(late) * 1000:.0f} ms, mean {statistics.fmean(late) * 1000:.0f} ms")
+        print(
+            f"lateness past deadline: p50 {pct(late, 50) * 1000:.0f} ms, p99 {pct(late, 99) * 1000:.0f} ms,"
+            f" max {max(late) * 1000:.0f} ms, mean {statistics.fmean(late) * 1000:.0f} ms"
+        )
     print(f"lost: {lost}, doubled: {doubled}")
     ok = bool(late) and pct(late, 99) < 2.0 and lost == 0 and doubled == 0
     print("PASS" if ok else "FAIL", "(target: p99 < 2 s, none lost, none doubled)")

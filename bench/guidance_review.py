@@ -40,43 +40,123 @@ FOLLOW_UP = {s: None for s in Severity}
 AUTHORITY = {"en": Authority("$", 25, 100), "ja": Authority("¥", 3000, 10000)}
 APOLOGY = {"en": re.compile(r"(?i)\b(sorry|apologi[sz]e)"), "ja": re.compile(r"申し訳|お詫び")}
 CLAIMS = {
-    "en": re.compile(r"(?i)\b(I've|I have|we've|we have)\s+(already\s+)?(refunded|corrected|credited|fixed|replaced|"
-                     r"deleted|asked|sent|cancelled|contacted)\b|\b(has|have) already been\b"),
+    "en": re.compile(
+        r"(?i)\b(I've|I have|we've|we have)\s+(already\s+)?(refunded|corrected|credited|fixed|replaced|"
+        r"deleted|asked|sent|cancelled|contacted)\b|\b(has|have) already been\b"
+    ),
     "ja": re.compile(r"(返金|訂正|発送|削除|交換|対応|手配|連絡)(いたしました|しました|済み|させていただきました)"),
 }
 FOUR = {  # what data, likely consequences, what we did, whom to contact
-    "en": (r"(?i)what data|details that went|what went", r"(?i)could mean", r"(?i)what we have done|we have \[",
-           r"(?i)whom to contact|is your contact"),
+    "en": (
+        r"(?i)what data|details that went|what went",
+        r"(?i)could mean",
+        r"(?i)what we have done|we have \[",
+        r"(?i)whom to contact|is your contact",
+    ),
     "ja": (r"どの情報|記載されていた情報", r"影響|おそれ", r"弊社が行った|弊社では", r"お問い合わせ"),
 }
-MODULE_FOR = {"repeat_failure": "repeat", "public_exposure": "public_reply", "vulnerable_customer": "vulnerable",
-              "many_customers": "many", "legal_risk": "legal", "personal_data": "privacy_notice"}
+MODULE_FOR = {
+    "repeat_failure": "repeat",
+    "public_exposure": "public_reply",
+    "vulnerable_customer": "vulnerable",
+    "many_customers": "many",
+    "legal_risk": "legal",
+    "personal_data": "privacy_notice",
+}
 SPREAD = [
-    ("allergic reaction at a table", "quality_defect", "critical", ("safety_risk", "harmed", "customer_angry"),
-     "customer", {"en": "Served the satay to table 4 after she told us nut allergy; lips swelled, ambulance called.",
-                  "ja": "ナッツアレルギーと伺っていたのにサテをお出しし、唇が腫れて救急車を呼びました。"}),
-    ("child released to the wrong adult", "other", "critical", ("safety_risk", "vulnerable_customer"), "us",
-     {"en": "After-school club let a 7-year-old go home with an adult not on the pickup list. He is safe now.",
-      "ja": "学童で、お迎えリストにない大人に7歳のお子様を引き渡してしまいました。今は無事です。"}),
-    ("invoice sent to the wrong client", "privacy_breach", "high", ("personal_data", "b2b"), "us",
-     {"en": "Emailed the Harlow Ltd invoice with staff salaries to another client by mistake.",
-      "ja": "A社様の給与明細入りの請求書を、誤って別の取引先に送ってしまいました。"}),
-    ("B2B line stop, second time", "late_delivery", "critical", ("b2b", "repeat_failure", "financial_loss"),
-     "customer", {"en": "Parts for Kato Manufacturing arrived late again; their line stopped for 3 hours.",
-                  "ja": "加藤製作所様への部品納入がまた遅れ、先方のラインが3時間止まりました。"}),
-    ("wedding cake late, posted online", "late_delivery", "high", ("public_exposure", "customer_angry"), "public",
-     {"en": "Cake for her wedding on Saturday arrived two hours late; she posted about it on Instagram.",
-      "ja": "土曜日の結婚式用のケーキが2時間遅れ、結婚式に間に合わず、お客様がSNSに投稿されました。"}),
-    ("wobbly chair", "other", "low", (), "customer", {"en": "Guest's chair was wobbly, swapped it.",
-                                                      "ja": "お客様の椅子がぐらついていたので交換しました。"}),
-    ("rude remark at the counter", "rude_service", "medium", ("customer_angry",), "customer",
-     {"en": "Colleague snapped at an elderly customer who asked twice about her prescription.",
-      "ja": "処方の内容を二度お尋ねになったご高齢のお客様に、きつい言い方をしてしまいました。"}),
-    ("SaaS outage for many", "outage", "critical", ("many_customers", "b2b"), "us",
-     {"en": "Our booking platform was down 4 hours this morning for all clinics.",
-      "ja": "今朝、予約システムが4時間停止し、全医院でご利用いただけませんでした。"}),
-    ("double charge", "billing_error", "medium", ("financial_loss",), "customer",
-     {"en": "Charged Mr Osei twice for his room, $180 each.", "ja": "オセイ様のお部屋代を二重にご請求しました。"}),
+    (
+        "allergic reaction at a table",
+        "quality_defect",
+        "critical",
+        ("safety_risk", "harmed", "customer_angry"),
+        "customer",
+        {
+            "en": "Served the satay to table 4 after she told us nut allergy; lips swelled, ambulance called.",
+            "ja": "ナッツアレルギーと伺っていたのにサテをお出しし、唇が腫れて救急車を呼びました。",
+        },
+    ),
+    (
+        "child released to the wrong adult",
+        "other",
+        "critical",
+        ("safety_risk", "vulnerable_customer"),
+        "us",
+        {
+            "en": "After-school club let a 7-year-old go home with an adult not on the pickup list. He is safe now.",
+            "ja": "学童で、お迎えリストにない大人に7歳のお子様を引き渡してしまいました。今は無事です。",
+        },
+    ),
+    (
+        "invoice sent to the wrong client",
+        "privacy_breach",
+        "high",
+        ("personal_data", "b2b"),
+        "us",
+        {
+            "en": "Emailed the Harlow Ltd invoice with staff salaries to another client by mistake.",
+            "ja": "A社様の給与明細入りの請求書を、誤って別の取引先に送ってしまいました。",
+        },
+    ),
+    (
+        "B2B line stop, second time",
+        "late_delivery",
+        "critical",
+        ("b2b", "repeat_failure", "financial_loss"),
+        "customer",
+        {
+            "en": "Parts for Kato Manufacturing arrived late again; their line stopped for 3 hours.",
+            "ja": "加藤製作所様への部品納入がまた遅れ、先方のラインが3時間止まりました。",
+        },
+    ),
+    (
+        "wedding cake late, posted online",
+        "late_delivery",
+        "high",
+        ("public_exposure", "customer_angry"),
+        "public",
+        {
+            "en": "Cake for her wedding on Saturday arrived two hours late; she posted about it on Instagram.",
+            "ja": "土曜日の結婚式用のケーキが2時間遅れ、結婚式に間に合わず、お客様がSNSに投稿されました。",
+        },
+    ),
+    (
+        "wobbly chair",
+        "other",
+        "low",
+        (),
+        "customer",
+        {"en": "Guest's chair was wobbly, swapped it.", "ja": "お客様の椅子がぐらついていたので交換しました。"},
+    ),
+    (
+        "rude remark at the counter",
+        "rude_service",
+        "medium",
+        ("customer_angry",),
+        "customer",
+        {
+            "en": "Colleague snapped at an elderly customer who asked twice about her prescription.",
+            "ja": "処方の内容を二度お尋ねになったご高齢のお客様に、きつい言い方をしてしまいました。",
+        },
+    ),
+    (
+        "SaaS outage for many",
+        "outage",
+        "critical",
+        ("many_customers", "b2b"),
+        "us",
+        {
+            "en": "Our booking platform was down 4 hours this morning for all clinics.",
+            "ja": "今朝、予約システムが4時間停止し、全医院でご利用いただけませんでした。",
+        },
+    ),
+    (
+        "double charge",
+        "billing_error",
+        "medium",
+        ("financial_loss",),
+        "customer",
+        {"en": "Charged Mr Osei twice for his room, $180 each.", "ja": "オセイ様のお部屋代を二重にご請求しました。"},
+    ),
 ]
 CHANNELS = ("in_person", "phone", "written")
 
@@ -113,19 +193,41 @@ def check(g: Guidance, ctx: ScriptContext, facets: set[str]) -> dict[str, bool]:
         "apology_first": bool(APOLOGY[loc].search(opening(g, loc))),
         "safety_first": (g.card[0].key == "safety") if {"safety_risk", "harmed"} & facets else True,
         "four_elements": all(re.search(p, text) for p in FOUR[loc])
-        if ("personal_data" in facets or ctx.category == "privacy_breach") else True,
+        if ("personal_data" in facets or ctx.category == "privacy_breach")
+        else True,
         "nothing_claimed": not CLAIMS[loc].search(said),
-        "modules": all(MODULE_FOR[f] in g.modules for f in facets if f in MODULE_FOR
-                       and not (g.letter and MODULE_FOR[f] in IN_THE_LETTER))
+        "modules": all(
+            MODULE_FOR[f] in g.modules
+            for f in facets
+            if f in MODULE_FOR and not (g.letter and MODULE_FOR[f] in IN_THE_LETTER)
+        )
         or len(g.modules) >= MAX_MODULES - (1 if g.letter else 0),
     }
     return rules
 
 
-def ctx_for(category: str, severity: str, contact: str, locale: str, facets: tuple[str, ...], found_by: str,
-            text: str, customer: str = "") -> ScriptContext:
-    return ScriptContext(category, severity, contact, locale, customer=customer, facets=facets, found_by=found_by,
-                         text=text, authority=AUTHORITY[locale], emergency="119" if locale == "ja" else "")
+def ctx_for(
+    category: str,
+    severity: str,
+    contact: str,
+    locale: str,
+    facets: tuple[str, ...],
+    found_by: str,
+    text: str,
+    customer: str = "",
+) -> ScriptContext:
+    return ScriptContext(
+        category,
+        severity,
+        contact,
+        locale,
+        customer=customer,
+        facets=facets,
+        found_by=found_by,
+        text=text,
+        authority=AUTHORITY[locale],
+        emergency="119" if locale == "ja" else "",
+    )
 
 
 def corpus_run(renderer: Renderer, items: list[Item], labels: dict[str, dict]) -> dict:
@@ -167,8 +269,12 @@ def triaged_labels(items: list[Item]) -> tuple[list[Item], dict[str, dict]]:
     out = {}
     for item in test:
         t = triager.read(item.text, default_locale=item.locale)
-        out[item.id] = {"category": t.category, "severity": t.severity.value, "facets": list(t.facets),
-                        "found_by": t.found_by}
+        out[item.id] = {
+            "category": t.category,
+            "severity": t.severity.value,
+            "facets": list(t.facets),
+            "found_by": t.found_by,
+        }
     return test, out
 
 
@@ -196,14 +302,18 @@ def main() -> None:
         source = "gold labels"
     run = corpus_run(renderer, items, labels)
     out: list[str] = ["# Guidance review", "", f"Facts from {source}; every report × in person, phone, written.", ""]
-    out += ["| locale | scripts | pass | card median / p95 / max | whole median / p95 / max |",
-            "| --- | --- | --- | --- | --- |"]
+    out += [
+        "| locale | scripts | pass | card median / p95 / max | whole median / p95 / max |",
+        "| --- | --- | --- | --- | --- |",
+    ]
     for loc, unit in (("en", "words"), ("ja", "chars")):
         t = run["totals"][loc]
         card, whole = run["sizes"][f"{loc}:card"], run["sizes"][f"{loc}:whole"]
-        out.append(f"| {loc} | {t} | {pct(run['totals'][loc + ':pass'], t)} | "
-                   f"{quantile(card, .5)} / {quantile(card, .95)} / {max(card, default=0)} {unit} | "
-                   f"{quantile(whole, .5)} / {quantile(whole, .95)} / {max(whole, default=0)} {unit} |")
+        out.append(
+            f"| {loc} | {t} | {pct(run['totals'][loc + ':pass'], t)} | "
+            f"{quantile(card, 0.5)} / {quantile(card, 0.95)} / {max(card, default=0)} {unit} | "
+            f"{quantile(whole, 0.5)} / {quantile(whole, 0.95)} / {max(whole, default=0)} {unit} |"
+        )
     out += ["", "Failures by rule: " + (", ".join(f"{k} {v}" for k, v in sorted(run["fails"].items())) or "none"), ""]
     out += ["## Modules fired, by facet (share of scripts with that facet)", "", "| facet | modules |", "| --- | --- |"]
     for facet, counter in sorted(run["fired"].items()):
@@ -219,13 +329,21 @@ def main() -> None:
                     ctx = ctx_for(category, severity, contact, locale, facets, found_by, texts[locale], customer)
                     g = renderer.guidance(ctx)
                     rules = check(g, ctx, set(facets))
-                    spread += [f"### {name} · {locale} · {contact} ({category}, {severity}; "
-                               f"{', '.join(facets) or 'no facets'}; found by {found_by})", "",
-                               f"Report: {texts[locale]}", "",
-                               f"Card {count(g.card_text(), locale)} · whole {count(chr(10).join(g.mrkdwn()), locale)} "
-                               f"{'chars' if locale == 'ja' else 'words'} · modules: {', '.join(g.modules) or '-'} · "
-                               f"rules: {', '.join(k for k, v in rules.items() if not v) or 'all kept'}",
-                               "", "```", "\n\n".join(plain(s) for s in g.mrkdwn()), "```", ""]
+                    spread += [
+                        f"### {name} · {locale} · {contact} ({category}, {severity}; "
+                        f"{', '.join(facets) or 'no facets'}; found by {found_by})",
+                        "",
+                        f"Report: {texts[locale]}",
+                        "",
+                        f"Card {count(g.card_text(), locale)} · whole {count(chr(10).join(g.mrkdwn()), locale)} "
+                        f"{'chars' if locale == 'ja' else 'words'} · modules: {', '.join(g.modules) or '-'} · "
+                        f"rules: {', '.join(k for k, v in rules.items() if not v) or 'all kept'}",
+                        "",
+                        "```",
+                        "\n\n".join(plain(s) for s in g.mrkdwn()),
+                        "```",
+                        "",
+                    ]
         spread += ["## What the boss is told, for the same spread", ""]
         for name, category, severity, facets, found_by, texts in SPREAD:
             for locale in ("en", "ja"):
@@ -234,8 +352,9 @@ def main() -> None:
         args.write.write_text("\n".join(out + spread) + "\n", encoding="utf-8")
 
 
-def boss_text(renderer: Renderer, locale: str, category: str, severity: str, facets: tuple[str, ...], found_by: str,
-              text: str) -> str:
+def boss_text(
+    renderer: Renderer, locale: str, category: str, severity: str, facets: tuple[str, ...], found_by: str, text: str
+) -> str:
     """The boss DM's body as the boss would read it (the real composer, a made-up incident)."""
     from bot.domain.model import Contact, Incident, State
     from bot.guidance_text import PolicyFacts
@@ -243,10 +362,23 @@ def boss_text(renderer: Renderer, locale: str, category: str, severity: str, fac
 
     policy = PolicyFacts(AUTHORITY[locale], {}, "119" if locale == "ja" else "")
     composer = Composer(renderer, ui_locale=locale, policy=policy)
-    incident = Incident(id=1, ref="OOPS-0042", created_at=0.0, reporter="U0STAFF01", text=text, category=category,
-                        severity=Severity(severity), locale=locale, contact=Contact.PHONE, customer="",
-                        chain=("U0LEAD01",), team=None, state=State.REPORTED,
-                        facets={f: [] for f in facets}, details={"found_by": found_by})
+    incident = Incident(
+        id=1,
+        ref="OOPS-0042",
+        created_at=0.0,
+        reporter="U0STAFF01",
+        text=text,
+        category=category,
+        severity=Severity(severity),
+        locale=locale,
+        contact=Contact.PHONE,
+        customer="",
+        chain=("U0LEAD01",),
+        team=None,
+        state=State.REPORTED,
+        facets={f: [] for f in facets},
+        details={"found_by": found_by},
+    )
     blocks = composer.boss_dm(incident, boss="U0LEAD01")["blocks"]
     out = []
     for b in blocks:

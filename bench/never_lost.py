@@ -73,10 +73,20 @@ class Serve:
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(folder / f"serve-{self.port}.log", "wb")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "bot", "serve", "--port", str(self.port)], cwd=folder, stdout=self.log,
-            stderr=self.log, env={**os.environ, "SLACK_BOT_TOKEN": "xoxb-bench", "SLACK_SIGNING_SECRET": SECRET,
-                                  "SLACK_API_URL": standin.api_url, "OWABI_DB": str(self.db),
-                                  "OWABI_POLICY": str(folder / "policy.toml"), **env})
+            [sys.executable, "-m", "bot", "serve", "--port", str(self.port)],
+            cwd=folder,
+            stdout=self.log,
+            stderr=self.log,
+            env={
+                **os.environ,
+                "SLACK_BOT_TOKEN": "xoxb-bench",
+                "SLACK_SIGNING_SECRET": SECRET,
+                "SLACK_API_URL": standin.api_url,
+                "OWABI_DB": str(self.db),
+                "OWABI_POLICY": str(folder / "policy.toml"),
+                **env,
+            },
+        )
         self.slack = SlackSide(self.url, SECRET, standin)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
@@ -120,14 +130,27 @@ def rows(db: Path, sql: str) -> list[tuple[object, ...]]:
 
 def bench_payload(standin: StandIn, tmp: Path) -> None:
     serve = Serve(standin, tmp)
-    variants = {"text": {"text": "the payload of the van arrived late"},
-                "channel_name": {"channel_name": "payload-desk"}, "user_name": {"user_name": "payload"},
-                "team_domain": {"team_domain": "payload-inc"}}
+    variants = {
+        "text": {"text": "the payload of the van arrived late"},
+        "channel_name": {"channel_name": "payload-desk"},
+        "user_name": {"user_name": "payload"},
+        "team_domain": {"team_domain": "payload-inc"},
+    }
     ok = 0
     for n, extra in enumerate(variants.values(), 1):
-        fields = {"team_id": TEAM, "team_domain": "sandbox", "channel_id": "C0X", "channel_name": "desk",
-                  "user_id": STAFF, "user_name": "staff", "command": "/oops", "text": f"order {n} went out late",
-                  "response_url": standin.response_url(f"p{n}"), "trigger_id": f"{n}.t", **extra}
+        fields = {
+            "team_id": TEAM,
+            "team_domain": "sandbox",
+            "channel_id": "C0X",
+            "channel_name": "desk",
+            "user_id": STAFF,
+            "user_name": "staff",
+            "command": "/oops",
+            "text": f"order {n} went out late",
+            "response_url": standin.response_url(f"p{n}"),
+            "trigger_id": f"{n}.t",
+            **extra,
+        }
         reply = serve.slack.form(fields)
         ok += reply.status == 200 and f"OOPS-{n:04d}" in reply.text
     stored = rows(serve.db, "SELECT count(*) FROM incidents")[0][0]
@@ -163,8 +186,10 @@ def bench_lock(standin: StandIn, tmp: Path) -> None:
     blocker.execute("ROLLBACK")
     released = time.monotonic()
     dm = wait(lambda: standin.dms_to(LEAD), 20)
-    print(f"10 s write lock: reporter answered in {answered * 1000:.0f} ms ('being saved': "
-          f"{'being saved' in reply.text}); stored and boss DMed {dm:.2f} s after the lock freed")
+    print(
+        f"10 s write lock: reporter answered in {answered * 1000:.0f} ms ('being saved': "
+        f"{'being saved' in reply.text}); stored and boss DMed {dm:.2f} s after the lock freed"
+    )
     del released
     serve.stop()
 
@@ -182,8 +207,10 @@ def bench_unreachable(standin: StandIn, tmp: Path) -> None:
     nxt = since(lambda: standin.dms_to(MANAGER))
     told = since(lambda: any("could not reach" in json.dumps(c.args) for c in standin.dms_to(STAFF)))
     admin = since(lambda: standin.dms_to(ADMIN))
-    print(f"unreachable boss (user_not_found), seconds after the report: next person DMed {nxt:.2f}, "
-          f"reporter told {told:.2f}, admin alerted {admin:.2f}")
+    print(
+        f"unreachable boss (user_not_found), seconds after the report: next person DMed {nxt:.2f}, "
+        f"reporter told {told:.2f}, admin alerted {admin:.2f}"
+    )
     serve.stop()
     standin._state.faults.clear()
 
@@ -203,15 +230,22 @@ def bench_killloop(standin: StandIn, tmp: Path, rounds: int) -> None:
     standin._state.faults.clear()
     serve = Serve(standin, tmp)
     stored = rows(serve.db, "SELECT count(*) FROM incidents")[0][0]
-    settled = wait(lambda: rows(serve.db, "SELECT count(*) FROM outbox WHERE status = 'pending' "
-                                          "AND method = 'chat.postMessage'")[0][0] == 0, 120)
+    settled = wait(
+        lambda: (
+            rows(serve.db, "SELECT count(*) FROM outbox WHERE status = 'pending' AND method = 'chat.postMessage'")[0][0]
+            == 0
+        ),
+        120,
+    )
     keys = Counter(standin.posted_keys())
     boss_keys = [k for k in keys if k.startswith("boss_dm:")]
     doubled = sum(c - 1 for c in keys.values() if c > 1)
     missing = stored - sum(1 for k in boss_keys if k.endswith(":0"))
-    print(f"kill -9 loop ({rounds} rounds, Slack 1.4 s vs client timeout 1 s): {answered} reports answered, "
-          f"{stored} stored; {len(keys)} distinct DMs, {doubled} duplicates (target 0), "
-          f"{missing} reports without a boss DM (target 0); settled {'yes' if settled is not None else 'NO'}")
+    print(
+        f"kill -9 loop ({rounds} rounds, Slack 1.4 s vs client timeout 1 s): {answered} reports answered, "
+        f"{stored} stored; {len(keys)} distinct DMs, {doubled} duplicates (target 0), "
+        f"{missing} reports without a boss DM (target 0); settled {'yes' if settled is not None else 'NO'}"
+    )
     serve.stop()
 
 
@@ -221,16 +255,25 @@ def bench_unsigned(standin: StandIn, tmp: Path) -> None:
     body = urlencode({"command": "/oops", "text": "x" * 990_000}).encode()
     refused = 0
     for _ in range(100):
-        request = urllib.request.Request(serve.url + "/slack/events", data=body, method="POST", headers={
-            "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": str(int(time.time())),
-            "X-Slack-Signature": "v0=forged"})
+        request = urllib.request.Request(
+            serve.url + "/slack/events",
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Slack-Request-Timestamp": str(int(time.time())),
+                "X-Slack-Signature": "v0=forged",
+            },
+        )
         try:
             urllib.request.urlopen(request, timeout=10)
         except urllib.error.HTTPError as err:
             refused += err.code == 401
     written = serve.log_bytes() - before
-    print(f"unsigned 1 MB bodies: {refused}/100 refused with 401; {written} log bytes written "
-          f"({written / 100:.0f} per request; the bodies were 99 MB)")
+    print(
+        f"unsigned 1 MB bodies: {refused}/100 refused with 401; {written} log bytes written "
+        f"({written / 100:.0f} per request; the bodies were 99 MB)"
+    )
     serve.stop()
 
 
@@ -245,8 +288,10 @@ def bench_idle(standin: StandIn, tmp: Path, count: int = 500) -> None:
     with urllib.request.urlopen(serve.url + "/healthz", timeout=10) as resp:
         health = (resp.status, time.monotonic() - started)
     reply = serve.slack.command(STAFF, "customer got the wrong size shoes")
-    print(f"{count} idle half-open connections: /healthz {health[0]} in {health[1] * 1000:.0f} ms, "
-          f"/oops {reply.status} in {reply.seconds * 1000:.0f} ms")
+    print(
+        f"{count} idle half-open connections: /healthz {health[0]} in {health[1] * 1000:.0f} ms, "
+        f"/oops {reply.status} in {reply.seconds * 1000:.0f} ms"
+    )
     for s in idle:
         s.close()
     serve.stop()
@@ -270,8 +315,10 @@ def bench_durability(tmp: Path, n: int = 300) -> None:
             times.append(time.perf_counter() - started)
         conn.close()
         results[mode] = (statistics.median(times) * 1000, sorted(times)[int(n * 0.99)] * 1000)
-    print(f"durability: report-sized commit p50/p99 NORMAL {results['NORMAL'][0]:.2f}/{results['NORMAL'][1]:.2f} ms, "
-          f"FULL {results['FULL'][0]:.2f}/{results['FULL'][1]:.2f} ms on this disk")
+    print(
+        f"durability: report-sized commit p50/p99 NORMAL {results['NORMAL'][0]:.2f}/{results['NORMAL'][1]:.2f} ms, "
+        f"FULL {results['FULL'][0]:.2f}/{results['FULL'][1]:.2f} ms on this disk"
+    )
 
 
 def main() -> None:
@@ -279,8 +326,16 @@ def main() -> None:
     parser.add_argument("--only", default="", help="comma-separated subset")
     parser.add_argument("--rounds", type=int, default=12, help="kill -9 rounds")
     args = parser.parse_args()
-    chosen = set(filter(None, args.only.split(","))) or {"payload", "auth", "lock", "unreachable", "killloop",
-                                                         "unsigned", "idle", "durability"}
+    chosen = set(filter(None, args.only.split(","))) or {
+        "payload",
+        "auth",
+        "lock",
+        "unreachable",
+        "killloop",
+        "unsigned",
+        "idle",
+        "durability",
+    }
     for name in ["payload", "auth", "lock", "unreachable", "killloop", "unsigned", "idle", "durability"]:
         if name not in chosen:
             continue

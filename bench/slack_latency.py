@@ -117,21 +117,30 @@ def bare_server(port: int) -> int:
 
     def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
         # Like Owabi, authorized from settings: no auth.test on the request path.
-        return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id, user_id=user_id,
-                               bot_token="xoxb-bench", bot_user_id="U0BAREBOT", bot_id="B0BARE")
+        return AuthorizeResult(
+            enterprise_id=enterprise_id,
+            team_id=team_id,
+            user_id=user_id,
+            bot_token="xoxb-bench",
+            bot_user_id="U0BAREBOT",
+            bot_id="B0BARE",
+        )
 
-    app = App(signing_secret=os.environ["SLACK_SIGNING_SECRET"], token_verification_enabled=False,
-              authorize=authorize, raise_error_for_unhandled_request=False,
-              client=WebClient(base_url=os.environ.get("SLACK_API_URL", "https://slack.com/api/")),
-              listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bare-listener"))
+    app = App(
+        signing_secret=os.environ["SLACK_SIGNING_SECRET"],
+        token_verification_enabled=False,
+        authorize=authorize,
+        raise_error_for_unhandled_request=False,
+        client=WebClient(base_url=os.environ.get("SLACK_API_URL", "https://slack.com/api/")),
+        listener_executor=ThreadPoolExecutor(max_workers=16, thread_name_prefix="bare-listener"),
+    )
 
     @app.command("/oops")
     def oops(ack: Any) -> None:
         ack()
 
     # Logging as `owabi serve` sets it up: the floor pays for waitress's and Bolt's log lines too.
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-                        stream=sys.stderr)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     bolt = SlackRequestHandler(app)
 
     def application(environ: dict[str, Any], start_response: Any) -> Any:
@@ -142,9 +151,18 @@ def bare_server(port: int) -> int:
 
     # The settings bot/server.py gives waitress, at Owabi's defaults.
     server: Any = create_server(
-        application, host="127.0.0.1", port=port, threads=16, ident="bare", clear_untrusted_proxy_headers=True,
-        max_request_body_size=1_000_000, connection_limit=1000, channel_timeout=20, cleanup_interval=10,
-        asyncore_use_poll=True)
+        application,
+        host="127.0.0.1",
+        port=port,
+        threads=16,
+        ident="bare",
+        clear_untrusted_proxy_headers=True,
+        max_request_body_size=1_000_000,
+        connection_limit=1000,
+        channel_timeout=20,
+        cleanup_interval=10,
+        asyncore_use_poll=True,
+    )
 
     def on_term(signum: int, frame: object) -> None:
         raise SystemExit(0)
@@ -182,11 +200,24 @@ def load(url: str, hooks: str, senders: int, reports: int, tag: str, out: Path) 
             try:
                 reply = slack.command(user, text)
                 ref = re.search(r"OOPS-\d+", reply.body)
-                records[n] = {"n": n, "user": user, "sent": sent, "ack": reply.seconds, "status": reply.status,
-                              "ref": ref.group(0) if ref else ""}
+                records[n] = {
+                    "n": n,
+                    "user": user,
+                    "sent": sent,
+                    "ack": reply.seconds,
+                    "status": reply.status,
+                    "ref": ref.group(0) if ref else "",
+                }
             except OSError as exc:  # refused, reset, or no answer within SlackSide's 10 s
-                records[n] = {"n": n, "user": user, "sent": sent, "ack": time.perf_counter() - began,
-                              "status": 0, "ref": "", "error": type(exc).__name__}
+                records[n] = {
+                    "n": n,
+                    "user": user,
+                    "sent": sent,
+                    "ack": time.perf_counter() - began,
+                    "status": 0,
+                    "ref": "",
+                    "error": type(exc).__name__,
+                }
 
     threads = [threading.Thread(target=sender, args=(i,), daemon=True) for i in range(senders)]
     for t in threads:
@@ -201,15 +232,33 @@ def load(url: str, hooks: str, senders: int, reports: int, tag: str, out: Path) 
     return 0
 
 
-def run_load(server: Server, standin: StandIn, senders: int, reports: int, tag: str,
-             folder: Path) -> tuple[list[dict[str, Any]], float, float, float]:
+def run_load(
+    server: Server, standin: StandIn, senders: int, reports: int, tag: str, folder: Path
+) -> tuple[list[dict[str, Any]], float, float, float]:
     """Runs the load generator against `server`; returns its records, the server's CPU just before
     the load, when (wall clock) that was read, and when the last reply had come back."""
     out = folder / f"load-{server.name}.json"
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--load", server.url, "--hooks", standin.url, "--senders", str(senders),
-         "--reports", str(reports), "--tag", tag, "--out", str(out)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            __file__,
+            "--load",
+            server.url,
+            "--hooks",
+            standin.url,
+            "--senders",
+            str(senders),
+            "--reports",
+            str(reports),
+            "--tag",
+            tag,
+            "--out",
+            str(out),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert proc.stdin is not None and proc.stdout is not None
         if proc.stdout.readline().strip() != "ready":
@@ -275,7 +324,7 @@ class Server:
         for i, line in enumerate(text):
             if re.search(r" (ERROR|CRITICAL) ", line):
                 block = [line]
-                for more in text[i + 1:i + lines]:
+                for more in text[i + 1 : i + lines]:
                     if re.match(r"\d{4}-\d\d-\d\d ", more):
                         break
                     block.append(more)
@@ -302,9 +351,15 @@ def server_env(standin: StandIn, folder: Path, senders: int | None = None) -> di
     # Nothing from the caller's shell may change what is measured; --owabi-senders is the one knob.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OWABI_"))}
     extra = {"OWABI_SENDERS": str(senders)} if senders else {}
-    return {**env, "SLACK_API_URL": standin.api_url, "SLACK_BOT_TOKEN": "xoxb-bench",
-            "SLACK_SIGNING_SECRET": SECRET, "OWABI_DB": str(folder / "owabi.db"),
-            "OWABI_POLICY": str(folder / "policy.toml"), **extra}
+    return {
+        **env,
+        "SLACK_API_URL": standin.api_url,
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "OWABI_DB": str(folder / "owabi.db"),
+        "OWABI_POLICY": str(folder / "policy.toml"),
+        **extra,
+    }
 
 
 def owabi_argv(port: int) -> list[str]:
@@ -329,12 +384,13 @@ class LeadInbox:
 
     def refresh(self) -> None:
         calls = self.standin.calls("chat.postMessage")  # successful ones only, in the order answered
-        for call in calls[self._seen:]:
+        for call in calls[self._seen :]:
             if call.args.get("channel") not in self.channels:
                 continue
             # Text and blocks: either may carry the report's words, and one message counts once.
-            for found in set(self.pattern.findall(json.dumps([call.args.get("text"), call.args.get("blocks")],
-                                                             ensure_ascii=False))):
+            for found in set(
+                self.pattern.findall(json.dumps([call.args.get("text"), call.args.get("blocks")], ensure_ascii=False))
+            ):
                 self.first.setdefault(found, call.at)
                 self.count[found] = self.count.get(found, 0) + 1
         self._seen = len(calls)
@@ -388,11 +444,15 @@ def run(latency: float, senders: int, reports: int, timeout: float, owabi_sender
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     tag = "BX" + secrets.token_hex(3).upper()
     users = [staffer(i) for i in range(senders)]
-    with (tempfile.TemporaryDirectory(prefix="owabi-slack-latency-") as tmp, StandIn(latency=latency) as standin,
-          contextlib.ExitStack() as servers):
+    with (
+        tempfile.TemporaryDirectory(prefix="owabi-slack-latency-") as tmp,
+        StandIn(latency=latency) as standin,
+        contextlib.ExitStack() as servers,
+    ):
         folder = Path(tmp)
-        (folder / "policy.toml").write_text(POLICY.format(
-            members=", ".join(f'"{u}"' for u in [*users, WARM]), lead=LEAD, manager=MANAGER, gm=GM))
+        (folder / "policy.toml").write_text(
+            POLICY.format(members=", ".join(f'"{u}"' for u in [*users, WARM]), lead=LEAD, manager=MANAGER, gm=GM)
+        )
         env = server_env(standin, folder, owabi_senders)
 
         # The floor first: Bolt acking and nothing else.
@@ -400,8 +460,9 @@ def run(latency: float, senders: int, reports: int, timeout: float, owabi_sender
         bare = Server("bare", [sys.executable, __file__, "--bare-server", str(port)], port, env, folder)
         servers.callback(bare.stop)  # whatever fails below, no server outlives the run
         bare_warm = SlackSide(bare.url, SECRET, standin).command(WARM, "warm-up").seconds
-        bare_records, bare_before, bare_started, bare_done = run_load(bare, standin, senders, reports, tag + "F",
-                                                                      folder)
+        bare_records, bare_before, bare_started, bare_done = run_load(
+            bare, standin, senders, reports, tag + "F", folder
+        )
         bare_cpu = bare.cpu() - bare_before
         bare_problems = bare.problems()
         bare_stop = bare.stop()
@@ -442,8 +503,11 @@ def run(latency: float, senders: int, reports: int, timeout: float, owabi_sender
         trip = latency * 1000
         missing = len(wanted - inbox.first.keys())
         doubled = sum(1 for t in wanted if inbox.count.get(t, 0) > 1)
-        last_dm = (f"last lead DM {max(inbox.first.values()) - load_done:.1f} s after the last ack"
-                   if inbox.first else "no lead DM arrived")
+        last_dm = (
+            f"last lead DM {max(inbox.first.values()) - load_done:.1f} s after the last ack"
+            if inbox.first
+            else "no lead DM arrived"
+        )
         calls = standin.calls(attempts=True)
         failed_calls = sum(1 for c in calls if not c.ok)
         per, bare_per = owabi_cpu / reports * 1000, bare_cpu / reports * 1000
@@ -451,33 +515,52 @@ def run(latency: float, senders: int, reports: int, timeout: float, owabi_sender
         bad = [r for r in records if r["status"] != 200]
         bare_bad = [r for r in bare_records if r["status"] != 200]
 
-        print(f"Slack latency {trip:.0f} ms per API call; {senders} concurrent senders, {reports} reports; "
-              f"{os.cpu_count()} CPUs shared by the stand-in, the server and the load generator")
+        print(
+            f"Slack latency {trip:.0f} ms per API call; {senders} concurrent senders, {reports} reports; "
+            f"{os.cpu_count()} CPUs shared by the stand-in, the server and the load generator"
+        )
         print(f"{'':<26}{'Owabi':^30}  {'floor':^30}  {'Owabi / floor':^24}")
-        print(f"{'':<26}{'p50':>10}{'p99':>10}{'max':>10}  {'p50':>10}{'p99':>10}{'max':>10}  "
-              f"{'p50':>8}{'p99':>8}{'max':>8}")
-        print(f"{'ack, ms':<26}{a[0]:>10.1f}{a[1]:>10.1f}{a[2]:>10.1f}  {f[0]:>10.1f}{f[1]:>10.1f}{f[2]:>10.1f}  "
-              f"{ratio(a[0], f[0]):>8}{ratio(a[1], f[1]):>8}{ratio(a[2], f[2]):>8}   floor: bare Bolt ack")
-        print(f"{'report -> lead DM, ms':<26}{d[0]:>10.1f}{d[1]:>10.1f}{d[2]:>10.1f}  "
-              f"{trip:>10.1f}{trip:>10.1f}{trip:>10.1f}  "
-              f"{ratio(d[0], trip):>8}{ratio(d[1], trip):>8}{ratio(d[2], trip):>8}   floor: one API round trip")
-        print(f"{'server CPU per report, ms':<26}{per:>10.2f}{'':>20}  {bare_per:>10.2f}{'':>20}  "
-              f"{ratio(per, bare_per):>8}{'':>16}   floor: bare Bolt")
-        print(f"{'lead DMs missing':<26}{missing:>10}{'':>20}  {'':>30}  {'':>24}   "
-              f"of {reports}; waited up to {timeout:.0f} s")
+        print(
+            f"{'':<26}{'p50':>10}{'p99':>10}{'max':>10}  {'p50':>10}{'p99':>10}{'max':>10}  "
+            f"{'p50':>8}{'p99':>8}{'max':>8}"
+        )
+        print(
+            f"{'ack, ms':<26}{a[0]:>10.1f}{a[1]:>10.1f}{a[2]:>10.1f}  {f[0]:>10.1f}{f[1]:>10.1f}{f[2]:>10.1f}  "
+            f"{ratio(a[0], f[0]):>8}{ratio(a[1], f[1]):>8}{ratio(a[2], f[2]):>8}   floor: bare Bolt ack"
+        )
+        print(
+            f"{'report -> lead DM, ms':<26}{d[0]:>10.1f}{d[1]:>10.1f}{d[2]:>10.1f}  "
+            f"{trip:>10.1f}{trip:>10.1f}{trip:>10.1f}  "
+            f"{ratio(d[0], trip):>8}{ratio(d[1], trip):>8}{ratio(d[2], trip):>8}   floor: one API round trip"
+        )
+        print(
+            f"{'server CPU per report, ms':<26}{per:>10.2f}{'':>20}  {bare_per:>10.2f}{'':>20}  "
+            f"{ratio(per, bare_per):>8}{'':>16}   floor: bare Bolt"
+        )
+        print(
+            f"{'lead DMs missing':<26}{missing:>10}{'':>20}  {'':>30}  {'':>24}   "
+            f"of {reports}; waited up to {timeout:.0f} s"
+        )
         print(f"{'start-up to /healthz, s':<26}{owabi.startup:>10.2f}{'':>20}  {bare.startup:>10.2f}")
         print()
-        print(f"first request (not counted): Owabi ack {warm.seconds * 1000:.0f} ms"
-              f"{'' if warm_dm else ' (its lead DM never came)'}, bare {bare_warm * 1000:.0f} ms")
+        print(
+            f"first request (not counted): Owabi ack {warm.seconds * 1000:.0f} ms"
+            f"{'' if warm_dm else ' (its lead DM never came)'}, bare {bare_warm * 1000:.0f} ms"
+        )
         took, bare_took = load_done - load_started, bare_done - bare_started
-        print(f"the load took {took:.1f} s against Owabi ({reports / took:.0f} reports/s), {bare_took:.1f} s against "
-              f"the bare app ({reports / bare_took:.0f}/s)")
-        print(f"{last_dm}; Owabi CPU read over {cpu_window:.1f} s "
-              f"(idle it uses {idle * 1000:.0f} ms/s)")
-        print(f"acks at or over {DEADLINE:.0f} s: Owabi {slow}, bare {bare_slow}; not HTTP 200: Owabi {len(bad)}, "
-              f"bare {len(bare_bad)}; Owabi acks without an OOPS ref: {sum(1 for r in records if not r['ref'])}")
-        print(f"lead DMs doubled: {doubled}; the stand-in answered {len(calls)} calls, {failed_calls} of them failed"
-              + (f"; at most {in_flight(calls, latency)} were in flight at once" if latency > 0 else ""))
+        print(
+            f"the load took {took:.1f} s against Owabi ({reports / took:.0f} reports/s), {bare_took:.1f} s against "
+            f"the bare app ({reports / bare_took:.0f}/s)"
+        )
+        print(f"{last_dm}; Owabi CPU read over {cpu_window:.1f} s (idle it uses {idle * 1000:.0f} ms/s)")
+        print(
+            f"acks at or over {DEADLINE:.0f} s: Owabi {slow}, bare {bare_slow}; not HTTP 200: Owabi {len(bad)}, "
+            f"bare {len(bare_bad)}; Owabi acks without an OOPS ref: {sum(1 for r in records if not r['ref'])}"
+        )
+        print(
+            f"lead DMs doubled: {doubled}; the stand-in answered {len(calls)} calls, {failed_calls} of them failed"
+            + (f"; at most {in_flight(calls, latency)} were in flight at once" if latency > 0 else "")
+        )
         print(f"shutdown: Owabi {owabi_stop}, bare {bare_stop}")
         for name, found, server in (("Owabi", problems, owabi), ("bare", bare_problems, bare)):
             print(f"{name} log lines at WARNING or above: {len(found)}")
@@ -497,8 +580,9 @@ def main() -> int:
     parser.add_argument("--senders", type=int, default=40, help="concurrent senders, one staffer each (40)")
     parser.add_argument("--reports", type=int, default=300, help="slash commands in all (300)")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the DMs (120)")
-    parser.add_argument("--owabi-senders", type=int, default=None,
-                        help="OWABI_SENDERS for the server (default: the app's own default)")
+    parser.add_argument(
+        "--owabi-senders", type=int, default=None, help="OWABI_SENDERS for the server (default: the app's own default)"
+    )
     # The child processes' roles.
     parser.add_argument("--bare-server", type=int, metavar="PORT", help=argparse.SUPPRESS)
     parser.add_argument("--load", metavar="URL", help=argparse.SUPPRESS)

@@ -94,8 +94,7 @@ def load(store: Store, now: float) -> None:
         incident_rows(now, rng),
     )
     db.executemany(
-        "INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash) "
-        "VALUES (?,?,?,?,?,?,?)",
+        "INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash) VALUES (?,?,?,?,?,?,?)",
         event_rows(now, rng),
     )
     db.executemany(

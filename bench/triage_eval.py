@@ -37,10 +37,26 @@ from bot.learning.reader import load_lexicons
 from bot.learning.triage_model import TriageModel
 
 DEV = ("en1", "en2", "en3", "ja1", "ja2", "ja3")
-ROUND = {**{f"{lang}{k}": 1 for lang in ("en", "ja") for k in (1, 2, 3)},
-         **{f"{lang}{k}": 2 for lang in ("en", "ja") for k in (4, 5, 6)},
-         "en7": 3, "ja7": 3, "en8": 4, "ja8": 4, "en9": 5, "ja9": 5, "en10": 6, "en11": 6, "ja10": 6, "ja11": 6,
-         "en12": 7, "en13": 7, "ja12": 7, "ja13": 7, "en14": 8, "ja14": 8}
+ROUND = {
+    **{f"{lang}{k}": 1 for lang in ("en", "ja") for k in (1, 2, 3)},
+    **{f"{lang}{k}": 2 for lang in ("en", "ja") for k in (4, 5, 6)},
+    "en7": 3,
+    "ja7": 3,
+    "en8": 4,
+    "ja8": 4,
+    "en9": 5,
+    "ja9": 5,
+    "en10": 6,
+    "en11": 6,
+    "ja10": 6,
+    "ja11": 6,
+    "en12": 7,
+    "en13": 7,
+    "ja12": 7,
+    "ja13": 7,
+    "en14": 8,
+    "ja14": 8,
+}
 LEVELS = [s.value for s in Severity]
 
 
@@ -72,8 +88,10 @@ def report(name: str, items: list[Item], got: list[object], times: list[float], 
     print(f"\n== {name}: {n} reports ({sum(i.locale == 'ja' for i in items)} Japanese) ==")
     print(f"category            {cat / n:6.1%}   (top-2 {top2 / n:.1%})")
     print(f"severity exact      {exact / n:6.1%}   within one level {within / n:.1%}")
-    print(f"high/critical under-called {under / max(1, len(serious)):6.1%}  ({under} of {len(serious)});"
-          f" over-called overall {over / n:.1%}")
+    print(
+        f"high/critical under-called {under / max(1, len(serious)):6.1%}  ({under} of {len(serious)});"
+        f" over-called overall {over / n:.1%}"
+    )
     print(f"locale              {loc / n:6.1%}")
     print(f"situation           {sit / n:6.1%}", end="")
     for s in ("customer_harassment", "near_miss"):
@@ -94,8 +112,10 @@ def report(name: str, items: list[Item], got: list[object], times: list[float], 
             w = sum(abs(gi[k] - ri[k]) <= 1 for k in idx)
             s = [k for k in idx if gi[k] >= 2]
             u = sum(ri[k] < gi[k] for k in s)
-            print(f"  {locale}: category {c / len(idx):.1%}, severity within one {w / len(idx):.1%},"
-                  f" under-call {u / max(1, len(s)):.1%}")
+            print(
+                f"  {locale}: category {c / len(idx):.1%}, severity within one {w / len(idx):.1%},"
+                f" under-call {u / max(1, len(s)):.1%}"
+            )
     per = defaultdict(lambda: [0, 0])
     for g, r in zip(gold, got, strict=True):
         per[g["category"]][0] += 1
@@ -127,12 +147,18 @@ def main() -> None:
         if args.reverse:
             train, test = test, train
         got, times = predict(train, test)
-        report(f"trained on writers {', '.join(sorted({i.writer for i in train}))}; "
-               f"tested on {', '.join(sorted({i.writer for i in test}))}", test, got, times, args.confusion)
+        report(
+            f"trained on writers {', '.join(sorted({i.writer for i in train}))}; "
+            f"tested on {', '.join(sorted({i.writer for i in test}))}",
+            test,
+            got,
+            times,
+            args.confusion,
+        )
         return
     pool = [i for i in items if i.writer in DEV] if args.mode == "cv" else items
     groups = sorted({i.batch if args.mode == "cv" else i.writer for i in pool})
-    folds = [groups[k::args.folds] for k in range(args.folds)] if args.mode == "cv" else [[g] for g in groups]
+    folds = [groups[k :: args.folds] for k in range(args.folds)] if args.mode == "cv" else [[g] for g in groups]
     got_all: dict[str, object] = {}
     times_all: list[float] = []
     for fold in folds:
@@ -143,8 +169,13 @@ def main() -> None:
         got_all.update({i.id: r for i, r in zip(test, got, strict=True)})
         times_all += times
     ordered = [i for i in pool if i.id in got_all]
-    report(f"{args.mode}: {len(folds)} folds by {'batch' if args.mode == 'cv' else 'writer'}",
-           ordered, [got_all[i.id] for i in ordered], times_all, args.confusion)
+    report(
+        f"{args.mode}: {len(folds)} folds by {'batch' if args.mode == 'cv' else 'writer'}",
+        ordered,
+        [got_all[i.id] for i in ordered],
+        times_all,
+        args.confusion,
+    )
 
 
 if __name__ == "__main__":

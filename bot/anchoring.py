@@ -17,8 +17,9 @@ log = logging.getLogger(__name__)
 class AnchorWriter(PollingWorker):
     name = "anchor"
 
-    def __init__(self, store: Store, path: Path, key: bytes, *, clock: Callable[[], float] = time.time,
-                 interval: float = 30.0) -> None:
+    def __init__(
+        self, store: Store, path: Path, key: bytes, *, clock: Callable[[], float] = time.time, interval: float = 30.0
+    ) -> None:
         super().__init__(clock=clock, idle_poll=interval, threads=1)
         self.store = store
         self.path = path

@@ -90,8 +90,10 @@ def cmd_manifest(args: argparse.Namespace) -> int:
 
     url = urlparse(args.url)
     if not args.socket and (url.scheme != "https" or not url.netloc or " " in args.url):
-        print(f"owabi: --url must be the app's public https address (e.g. https://owabi.example.com); "
-              f"got {args.url!r}", file=sys.stderr)
+        print(
+            f"owabi: --url must be the app's public https address (e.g. https://owabi.example.com); got {args.url!r}",
+            file=sys.stderr,
+        )
         return 2
 
     sys.stdout.write(manifest_yaml(base_url=args.url, socket=args.socket))
@@ -105,27 +107,37 @@ def cmd_check(args: argparse.Namespace) -> int:
     path = settings.policy_path()
     policy, renderer = load_checked_policy(path)
     print(f"Policy: {path}")
-    print(f"  customer language: {policy.locale}; time zone: {policy.timezone}; "
-          f"summary channel: {policy.summary_channel or '(none)'}")
+    print(
+        f"  customer language: {policy.locale}; time zone: {policy.timezone}; "
+        f"summary channel: {policy.summary_channel or '(none)'}"
+    )
     print(f"  quiet hours: {policy.quiet_hours or '(none)'}; admins: {', '.join(policy.admins) or '(none)'}")
     for sev in Severity:
-        print(f"  {sev.value:>8}: acknowledge within {format_duration(policy.ack_window(sev))}, "
-              f"notify {policy.notify_levels(sev)} level(s), repeat at top {policy.repeat(sev)}x, "
-              f"remind after {format_duration(policy.remind_after(sev))}, "
-              f"customer hears from us again within {format_duration(policy.follow_up_within(sev))}")
+        print(
+            f"  {sev.value:>8}: acknowledge within {format_duration(policy.ack_window(sev))}, "
+            f"notify {policy.notify_levels(sev)} level(s), repeat at top {policy.repeat(sev)}x, "
+            f"remind after {format_duration(policy.remind_after(sev))}, "
+            f"customer hears from us again within {format_duration(policy.follow_up_within(sev))}"
+        )
     a = policy.authority
-    print(f"  make-good without asking: staff {a.amount(a.staff) or '(not set)'}; "
-          f"a boss approves up to {a.amount(a.boss) or '(not set)'}; "
-          f"emergency number on the card: {policy.emergency_number or '(emergency services)'}")
+    print(
+        f"  make-good without asking: staff {a.amount(a.staff) or '(not set)'}; "
+        f"a boss approves up to {a.amount(a.boss) or '(not set)'}; "
+        f"emergency number on the card: {policy.emergency_number or '(emergency services)'}"
+    )
     for team in policy.teams:
         print(f"  team {team.name}: {len(team.members)} member(s); chain {' → '.join(team.chain)}")
     print(f"  anyone else: chain {' → '.join(policy.default.chain)}")
     print(f"  categories: {', '.join(policy.all_categories)}")
-    print(f"  templates: {', '.join(renderer.locales())}" + (f" (overrides from {policy.responses})"
-                                                               if policy.responses else ""))
+    print(
+        f"  templates: {', '.join(renderer.locales())}"
+        + (f" (overrides from {policy.responses})" if policy.responses else "")
+    )
     print(f"Database: {settings.owabi_db}")
-    print(f"Slack API: {settings.slack_api_url}; bot token {'set' if settings.slack_bot_token else 'NOT set'}; "
-          f"signing secret {'set' if settings.slack_signing_secret else 'NOT set'}")
+    print(
+        f"Slack API: {settings.slack_api_url}; bot token {'set' if settings.slack_bot_token else 'NOT set'}; "
+        f"signing secret {'set' if settings.slack_signing_secret else 'NOT set'}"
+    )
     refused = _serve_would_refuse(settings, path)
     for line in refused:
         print(f"FIX {line}")
@@ -152,8 +164,10 @@ def _serve_would_refuse(settings: Any, path: Path) -> list[str]:
 
     lines = []
     if path == resources.example_policy() and not settings.owabi_allow_example_policy:
-        lines.append("policy: this is the bundled example, with placeholder people; serve refuses it. Write "
-                     "data/policy.toml (or set OWABI_POLICY) with your team's Slack ids")
+        lines.append(
+            "policy: this is the bundled example, with placeholder people; serve refuses it. Write "
+            "data/policy.toml (or set OWABI_POLICY) with your team's Slack ids"
+        )
     if settings.owabi_anchor is not None and settings.audit_key() is None:
         lines.append("OWABI_ANCHOR is set but OWABI_AUDIT_KEY is not: the anchor is signed with that key")
     return lines
@@ -165,7 +179,7 @@ def cmd_triage(args: argparse.Namespace) -> int:
     from bot.learning.reader import default_triager
 
     if not args.text.strip():
-        raise UsageError("the report is empty: give the words the staffer typed, e.g. \"the order was late\"")
+        raise UsageError('the report is empty: give the words the staffer typed, e.g. "the order was late"')
     default = load_policy(_settings().policy_path()).locale
     print(json.dumps(default_triager().read(args.text, default_locale=default).as_json(), ensure_ascii=False))
     return 0
@@ -178,8 +192,7 @@ def cmd_script(args: argparse.Namespace) -> int:
     facets = tuple(f.strip() for f in (args.facets or "").split(",") if f.strip())
     unknown = sorted(set(facets) - {f.value for f in Facet})
     if unknown:
-        print(f"owabi: unknown facet {', '.join(unknown)}; known: {', '.join(f.value for f in Facet)}",
-              file=sys.stderr)
+        print(f"owabi: unknown facet {', '.join(unknown)}; known: {', '.join(f.value for f in Facet)}", file=sys.stderr)
         return 2
     found_by = args.found_by
     if args.report and not args.facets:  # read the facts from the report as Owabi would
@@ -195,11 +208,19 @@ def cmd_script(args: argparse.Namespace) -> int:
     if args.locale not in renderer.locales():
         print(f"owabi: no wording for locale {args.locale!r}; have: {', '.join(renderer.locales())}", file=sys.stderr)
         return 2
-    ctx = ScriptContext(category=args.category, severity=args.severity, contact=args.channel, locale=args.locale,
-                        customer=args.customer or "", facets=facets, found_by=found_by or "customer",
-                        text=args.report or "", authority=policy.authority,
-                        follow_up_within=policy.guidance_facts().follow_up_within,
-                        emergency=policy.emergency_number or "")
+    ctx = ScriptContext(
+        category=args.category,
+        severity=args.severity,
+        contact=args.channel,
+        locale=args.locale,
+        customer=args.customer or "",
+        facets=facets,
+        found_by=found_by or "customer",
+        text=args.report or "",
+        authority=policy.authority,
+        follow_up_within=policy.guidance_facts().follow_up_within,
+        emergency=policy.emergency_number or "",
+    )
     print(renderer.script_text(ctx))
     return 0
 
@@ -239,8 +260,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--socket", action="store_true", help="manifest for Socket Mode (no request URLs)")
 
     p = verb("check", cmd_check, "Validate settings and the policy file, and print what was understood.")
-    p.add_argument("--online", action="store_true",
-                   help="also prove with Slack: the token and its scopes, the policy's people and channels")
+    p.add_argument(
+        "--online",
+        action="store_true",
+        help="also prove with Slack: the token and its scopes, the policy's people and channels",
+    )
 
     p = verb("triage", cmd_triage, "Print the category, severity and locale Owabi infers for a report (JSON).")
     p.add_argument("text", help="the report, as a staffer would type it")
@@ -249,12 +273,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--category", required=True, help="e.g. late_delivery, billing_error")
     p.add_argument("--severity", required=True, choices=[s.value for s in Severity])
     p.add_argument("--locale", default="en", help="customer language: en or ja")
-    p.add_argument("--channel", default=Contact.IN_PERSON.value, choices=[c.value for c in Contact],
-                   help="how the staffer is in contact with the customer")
+    p.add_argument(
+        "--channel",
+        default=Contact.IN_PERSON.value,
+        choices=[c.value for c in Contact],
+        help="how the staffer is in contact with the customer",
+    )
     p.add_argument("--customer", default="", help="customer name to address")
     p.add_argument("--facets", default="", help="comma-separated facets, e.g. safety_risk,b2b")
-    p.add_argument("--found-by", dest="found_by", default=None, choices=["us", "customer", "public"],
-                   help="who noticed it first")
+    p.add_argument(
+        "--found-by", dest="found_by", default=None, choices=["us", "customer", "public"], help="who noticed it first"
+    )
     p.add_argument("--report", default="", help="the report text: its facets and the customer's loss are read")
 
     register_more(verb)
@@ -271,8 +300,11 @@ def register_more(verb: Callable[[str, Verb, str], argparse.ArgumentParser]) -> 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
     from pydantic import ValidationError
 
     try:

@@ -60,9 +60,11 @@ def _offline_service() -> Any:
 
     settings = Settings()
     policy, renderer = load_checked_policy(settings.policy_path())
-    return Owabi(store=Store.open(existing_db(settings.owabi_db)), policy=policy,
-                 composer=Composer(renderer, ui_locale=policy.locale, policy=policy.guidance_facts(),
-                                   zone=policy.zone))
+    return Owabi(
+        store=Store.open(existing_db(settings.owabi_db)),
+        policy=policy,
+        composer=Composer(renderer, ui_locale=policy.locale, policy=policy.guidance_facts(), zone=policy.zone),
+    )
 
 
 def cmd_summary(args: argparse.Namespace) -> int:
@@ -80,11 +82,16 @@ def cmd_export(args: argparse.Namespace) -> int:
     service = _offline_service()
     tables = list(TABLES) if args.table == "all" else [args.table]
     if args.format == "csv" and len(tables) > 1 and args.out is None:
-        print("CSV holds one table per file: give --out DIR, or --table incidents|events",
-              file=sys.stderr)
+        print("CSV holds one table per file: give --out DIR, or --table incidents|events", file=sys.stderr)
         return 2
-    count = export(service.store, fmt=args.format, tables=tables, out_dir=args.out, stdout=sys.stdout,
-                   since=since_epoch(args.since, service.policy.zone))
+    count = export(
+        service.store,
+        fmt=args.format,
+        tables=tables,
+        out_dir=args.out,
+        stdout=sys.stdout,
+        since=since_epoch(args.since, service.policy.zone),
+    )
     print(f"exported {count} rows", file=sys.stderr)
     return 0
 
@@ -114,8 +121,13 @@ def cmd_coach(args: argparse.Namespace) -> int:
 
     if not args.draft.strip():
         raise UsageError("the draft is empty: give the apology you plan to say or send")
-    situation = {"category": args.category, "severity": args.severity, "contact": args.contact,
-                 "b2b": args.b2b, "summary": args.summary or ""}
+    situation = {
+        "category": args.category,
+        "severity": args.severity,
+        "contact": args.contact,
+        "b2b": args.b2b,
+        "summary": args.summary or "",
+    }
     print(json.dumps(default_coach().review(args.draft, situation).as_json(), ensure_ascii=False))
     return 0
 
@@ -132,11 +144,16 @@ def register(verb: Callable[..., Any]) -> None:
     p.add_argument("--to", type=Path, default=None, help="backup file (default data/backups/owabi-<UTC time>.db)")
     verb("verify", cmd_verify, "Check the event log's hash chain; exit 1 if anything was altered.")
     p = verb("summary", cmd_summary, "Print the channel summary Owabi would post (blameless).")
-    p.add_argument("--period", choices=["today", "week"], default="today",
-                   help="today (since local midnight) or week (the last seven local days)")
+    p.add_argument(
+        "--period",
+        choices=["today", "week"],
+        default="today",
+        help="today (since local midnight) or week (the last seven local days)",
+    )
     p = verb("export", cmd_export, "Export incidents and events as CSV or JSON Lines, as stored.")
     p.add_argument("--format", choices=["csv", "jsonl"], default="jsonl", help="csv or jsonl")
     p.add_argument("--since", default=None, type=iso_day, help="only from this date (YYYY-MM-DD, policy time zone)")
-    p.add_argument("--table", choices=["all", "incidents", "events"], default="all",
-                   help="which table (CSV to stdout needs one)")
+    p.add_argument(
+        "--table", choices=["all", "incidents", "events"], default="all", help="which table (CSV to stdout needs one)"
+    )
     p.add_argument("--out", type=Path, default=None, help="write <table>.<format> files into this folder")

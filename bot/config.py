@@ -240,7 +240,7 @@ class Policy(_Strict):
     @classmethod
     def _quiet(cls, value: str | None) -> str | None:
         if value is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d-([01]\d|2[0-3]):[0-5]\d", value):
-            raise ValueError("write quiet hours like \"22:00-07:00\"")
+            raise ValueError('write quiet hours like "22:00-07:00"')
         return value
 
     @field_validator("categories")
@@ -251,8 +251,10 @@ class Policy(_Strict):
                 raise ValueError(f"category {name!r} must be lower_snake_case")
         extra = [c for c in dict.fromkeys(value) if c not in set(Category)]
         if len(Category) + len(extra) > MAX_CATEGORIES:
-            raise ValueError(f"{len(Category) + len(extra)} categories in all; the report form's menu holds "
-                             f"{MAX_CATEGORIES} (Slack allows 100 options in a select): merge some")
+            raise ValueError(
+                f"{len(Category) + len(extra)} categories in all; the report form's menu holds "
+                f"{MAX_CATEGORIES} (Slack allows 100 options in a select): merge some"
+            )
         return value
 
     @model_validator(mode="after")
@@ -318,8 +320,7 @@ class Policy(_Strict):
 
     def guidance_facts(self) -> PolicyFacts:
         """What the reporter's guidance needs from the policy."""
-        return PolicyFacts(self.authority, {s: self.follow_up_within(s) for s in Severity},
-                           self.emergency_number or "")
+        return PolicyFacts(self.authority, {s: self.follow_up_within(s) for s in Severity}, self.emergency_number or "")
 
     def visible_teams(self, user: str) -> list[str] | None:
         """Whose incidents, lessons and figures `user` may see: None = all (admins).

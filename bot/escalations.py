@@ -52,9 +52,13 @@ class Escalations:
         scheduler.register(REMIND, self.run_reminder)
 
     def rules(self, severity: Severity) -> Rules:
-        return Rules(severity=severity, window=self.policy.ack_window(severity).total_seconds(),
-                     repeat=self.policy.repeat(severity), notify_levels=self.policy.notify_levels(severity),
-                     quiet=self.quiet)
+        return Rules(
+            severity=severity,
+            window=self.policy.ack_window(severity).total_seconds(),
+            repeat=self.policy.repeat(severity),
+            notify_levels=self.policy.notify_levels(severity),
+            quiet=self.quiet,
+        )
 
     # --- when a report is recorded (inside its transaction) -----------------------------
 
@@ -67,15 +71,21 @@ class Escalations:
         if step is not None:
             self._schedule_next(incident, after=0, last_at=step.at)
         remind_at = rules.send_at(at + self.policy.remind_after(incident.severity).total_seconds())
-        self.store.jobs.schedule(kind=REMIND, due_at=remind_at, key=f"remind:{incident.id}:1",
-                                 incident_id=incident.id, payload={"n": 1})
+        self.store.jobs.schedule(
+            kind=REMIND, due_at=remind_at, key=f"remind:{incident.id}:1", incident_id=incident.id, payload={"n": 1}
+        )
 
     def _schedule_next(self, incident: Incident, *, after: int, last_at: float, gen: int = 0) -> None:
         step = next_step(incident.chain, self.rules(incident.severity), after=after, last_at=last_at)
         if step is None:
             return
-        self.store.jobs.schedule(kind=ESCALATE, due_at=step.at, key=_key("escalate", incident.id, step.index, gen),
-                                 incident_id=incident.id, payload={"step": step.index, "gen": gen})
+        self.store.jobs.schedule(
+            kind=ESCALATE,
+            due_at=step.at,
+            key=_key("escalate", incident.id, step.index, gen),
+            incident_id=incident.id,
+            payload={"step": step.index, "gen": gen},
+        )
 
     # --- a correction changed the severity (inside the edit's transaction) -----------------
 
@@ -88,8 +98,11 @@ class Escalations:
         cancelled = self.store.jobs.cancel(incident_id=incident.id, kinds=(ESCALATE, REMIND))
         gen = 1 + sum(1 for e in self.store.events.for_incident(incident.id) if e.kind == "replanned")
         rules = self.rules(incident.severity)
-        pinged = [e for e in self.store.events.for_incident(incident.id)
-                  if e.kind in ("boss_dm_queued", "escalated", "rerouted")]
+        pinged = [
+            e
+            for e in self.store.events.for_incident(incident.id)
+            if e.kind in ("boss_dm_queued", "escalated", "rerouted")
+        ]
         last_at = max([incident.created_at, *(e.at for e in pinged)])
         top_level = max([-1, *(int(e.data.get("level", 0)) for e in pinged)])
         first = min(max(rules.notify_levels, 1), len(incident.chain))
@@ -98,16 +111,36 @@ class Escalations:
             if top_level < first - 1:
                 history = self.history(incident.id)
                 for level in range(top_level + 1, first):
-                    self._ping(incident, user=incident.chain[level], level=level, round_=0, index=0,
-                               history=history, due=at, now=at)
+                    self._ping(
+                        incident,
+                        user=incident.chain[level],
+                        level=level,
+                        round_=0,
+                        index=0,
+                        history=history,
+                        due=at,
+                        now=at,
+                    )
                 top_level, last_at = first - 1, at
             self._schedule_next(incident, after=max(0, top_level - first + 1), last_at=last_at, gen=gen)
         if incident.state not in CLOSED:
             due = rules.send_at(at + self.policy.remind_after(incident.severity).total_seconds())
-            self.store.jobs.schedule(kind=REMIND, due_at=due, key=_key("remind", incident.id, 1, gen),
-                                     incident_id=incident.id, payload={"n": 1, "gen": gen})
-        self.store.events.append(at=at, kind="replanned", incident_id=incident.id, actor=None,
-                                 severity=incident.severity.value, jobs_cancelled=cancelled, gen=gen)
+            self.store.jobs.schedule(
+                kind=REMIND,
+                due_at=due,
+                key=_key("remind", incident.id, 1, gen),
+                incident_id=incident.id,
+                payload={"n": 1, "gen": gen},
+            )
+        self.store.events.append(
+            at=at,
+            kind="replanned",
+            incident_id=incident.id,
+            actor=None,
+            severity=incident.severity.value,
+            jobs_cancelled=cancelled,
+            gen=gen,
+        )
 
     # --- a window ran out ----------------------------------------------------------------
 
@@ -122,31 +155,69 @@ class Escalations:
             return
         history = self.history(incident.id)
         for ping in step.pings:
-            self._ping(incident, user=ping.user, level=ping.level, round_=ping.round, index=index,
-                       history=history, due=job.due_at, now=now)
+            self._ping(
+                incident,
+                user=ping.user,
+                level=ping.level,
+                round_=ping.round,
+                index=index,
+                history=history,
+                due=job.due_at,
+                now=now,
+            )
         if step.tell_reporter:
-            self._tell_reporter_waiting(incident, who=step.pings[-1].user, round_=step.pings[-1].round,
-                                        index=index, now=now)
+            self._tell_reporter_waiting(
+                incident, who=step.pings[-1].user, round_=step.pings[-1].round, index=index, now=now
+            )
         self._schedule_next(incident, after=index, last_at=now, gen=int(job.payload.get("gen", 0)))
 
     def history(self, incident_id: int) -> list[tuple[str, float]]:
         """Who was pinged when, from the log (the log is the one source of truth)."""
-        return [(str(e.data.get("recipient")), e.at) for e in self.store.events.for_incident(incident_id)
-                if e.kind in ("boss_dm_queued", "escalated")]
+        return [
+            (str(e.data.get("recipient")), e.at)
+            for e in self.store.events.for_incident(incident_id)
+            if e.kind in ("boss_dm_queued", "escalated")
+        ]
 
-    def _ping(self, incident: Incident, *, user: str, level: int, round_: int, index: int,
-              history: list[tuple[str, float]], due: float, now: float) -> None:
-        self.s.notify(incident, key=f"boss_dm:{incident.id}:{user}:{index}",
-                      payload=self.compose.escalation_dm(incident, boss=user, history=history, round_=round_),
-                      purpose="boss_dm", recipient=user, at=now, event="escalated",
-                      level=level, round=round_, step=index, due_at=due, late=round(now - due, 3))
+    def _ping(
+        self,
+        incident: Incident,
+        *,
+        user: str,
+        level: int,
+        round_: int,
+        index: int,
+        history: list[tuple[str, float]],
+        due: float,
+        now: float,
+    ) -> None:
+        self.s.notify(
+            incident,
+            key=f"boss_dm:{incident.id}:{user}:{index}",
+            payload=self.compose.escalation_dm(incident, boss=user, history=history, round_=round_),
+            purpose="boss_dm",
+            recipient=user,
+            at=now,
+            event="escalated",
+            level=level,
+            round=round_,
+            step=index,
+            due_at=due,
+            late=round(now - due, 3),
+        )
 
-    def _tell_reporter_waiting(self, incident: Incident, *, who: str, round_: int, index: int,
-                               now: float) -> None:
+    def _tell_reporter_waiting(self, incident: Incident, *, who: str, round_: int, index: int, now: float) -> None:
         payload = self.compose.to_reporter(incident, "esc_reporter_waiting", round=round_, who=self.mention(who))
-        self.s.notify(incident, key=f"reporter_waiting:{incident.id}:{index}", payload=payload,
-                      purpose="reporter_waiting", recipient=incident.reporter, at=now,
-                      event="reporter_told_unacknowledged", round=round_)
+        self.s.notify(
+            incident,
+            key=f"reporter_waiting:{incident.id}:{index}",
+            payload=payload,
+            purpose="reporter_waiting",
+            recipient=incident.reporter,
+            at=now,
+            event="reporter_told_unacknowledged",
+            round=round_,
+        )
 
     # --- reminders ---------------------------------------------------------------------
 
@@ -158,15 +229,27 @@ class Escalations:
         now = self.s.clock()
         user = incident.owner or incident.acknowledged_by or (incident.chain[0] if incident.chain else None)
         if user is not None:
-            self.s.notify(incident, key=_key("reminder", incident.id, n, int(job.payload.get("gen", 0))),
-                          purpose="reminder", recipient=user,
-                          payload=self.compose.reminder(incident, user=user), at=now, event="reminder_queued", n=n)
+            self.s.notify(
+                incident,
+                key=_key("reminder", incident.id, n, int(job.payload.get("gen", 0))),
+                purpose="reminder",
+                recipient=user,
+                payload=self.compose.reminder(incident, user=user),
+                at=now,
+                event="reminder_queued",
+                n=n,
+            )
         if n < MAX_REMINDERS:
             rules = self.rules(incident.severity)
             due = rules.send_at(now + self.policy.remind_after(incident.severity).total_seconds())
             gen = int(job.payload.get("gen", 0))
-            self.store.jobs.schedule(kind=REMIND, due_at=due, key=_key("remind", incident.id, n + 1, gen),
-                                     incident_id=incident.id, payload={"n": n + 1, "gen": gen})
+            self.store.jobs.schedule(
+                kind=REMIND,
+                due_at=due,
+                key=_key("remind", incident.id, n + 1, gen),
+                incident_id=incident.id,
+                payload={"n": n + 1, "gen": gen},
+            )
 
     # --- buttons -------------------------------------------------------------------------
 
@@ -182,37 +265,57 @@ class Escalations:
         now = self.s.clock()
         self._allowed(self.s.get(incident_id), actor, Act.TAKE if take else Act.ACKNOWLEDGE, now)
         with self.store.transaction():
-            first = self.store.incidents.set_if(incident_id, where="acknowledged_at IS NULL", at=now,
-                                                acknowledged_by=actor, acknowledged_at=now)
+            first = self.store.incidents.set_if(
+                incident_id, where="acknowledged_at IS NULL", at=now, acknowledged_by=actor, acknowledged_at=now
+            )
             took = take and self.store.incidents.set_if(incident_id, where="owner IS NULL", at=now, owner=actor)
             if first or took:
                 self._acknowledged(incident_id, actor=actor, first=first, took=took, now=now)
             else:
-                self.store.events.append(at=now, kind="already_acknowledged", incident_id=incident_id,
-                                         actor=actor, action="take" if take else "acknowledge")
+                self.store.events.append(
+                    at=now,
+                    kind="already_acknowledged",
+                    incident_id=incident_id,
+                    actor=actor,
+                    action="take" if take else "acknowledge",
+                )
             after = self.s.get(incident_id)
         self.s.wake()
         return self._answer(after, actor=actor, take=take, first=first, took=took)
 
     def _acknowledged(self, incident_id: int, *, actor: str, first: bool, took: bool, now: float) -> None:
         if first:
-            self.store.incidents.set_if(incident_id, where="state = 'reported'", at=now,
-                                        state=State.ACKNOWLEDGED.value)
+            self.store.incidents.set_if(incident_id, where="state = 'reported'", at=now, state=State.ACKNOWLEDGED.value)
             cancelled = self.store.jobs.cancel(incident_id=incident_id, kinds=(ESCALATE,))
             held = self.store.outbox.cancel_held(incident_id=incident_id, purpose="boss_dm", now=now)
-            self.store.events.append(at=now, kind="acknowledged", incident_id=incident_id, actor=actor,
-                                     by=actor, escalations_cancelled=cancelled, held_pings_cancelled=held)
+            self.store.events.append(
+                at=now,
+                kind="acknowledged",
+                incident_id=incident_id,
+                actor=actor,
+                by=actor,
+                escalations_cancelled=cancelled,
+                held_pings_cancelled=held,
+            )
         if took:
             self.store.events.append(at=now, kind="taken", incident_id=incident_id, actor=actor, owner=actor)
         incident = self.s.get(incident_id)
         tag = "ack" if first else "take"
         self._update_boss_dms(incident, tag=tag, now=now)
-        template, ctx = (("esc_reporter_taken", {"owner": self.mention(actor)}) if took
-                         else ("esc_reporter_acked", {"by": self.mention(actor), "at": self.compose.clock(now)}))
-        self.store.outbox.enqueue(key=f"reporter_{tag}:{incident_id}", method="chat.postMessage",
-                                  payload=self.compose.to_reporter(incident, template, **ctx), at=now,
-                                  incident_id=incident_id, purpose=f"reporter_{tag}",
-                                  recipient=incident.reporter)
+        template, ctx = (
+            ("esc_reporter_taken", {"owner": self.mention(actor)})
+            if took
+            else ("esc_reporter_acked", {"by": self.mention(actor), "at": self.compose.clock(now)})
+        )
+        self.store.outbox.enqueue(
+            key=f"reporter_{tag}:{incident_id}",
+            method="chat.postMessage",
+            payload=self.compose.to_reporter(incident, template, **ctx),
+            at=now,
+            incident_id=incident_id,
+            purpose=f"reporter_{tag}",
+            recipient=incident.reporter,
+        )
 
     def _update_boss_dms(self, incident: Incident, *, tag: str, now: float) -> None:
         """Rewrite every boss DM in place; each update waits for its DM to be delivered."""
@@ -221,9 +324,15 @@ class Escalations:
                 continue
             original = json.loads(row["payload"])
             self.store.outbox.enqueue(
-                key=f"boss_dm_update:{incident.id}:{row['id']}:{tag}", method="chat.update",
-                payload=self.compose.acknowledged(original, incident), at=now, incident_id=incident.id,
-                purpose="boss_dm_update", recipient=row["recipient"], depends_on=row["id"])
+                key=f"boss_dm_update:{incident.id}:{row['id']}:{tag}",
+                method="chat.update",
+                payload=self.compose.acknowledged(original, incident),
+                at=now,
+                incident_id=incident.id,
+                purpose="boss_dm_update",
+                recipient=row["recipient"],
+                depends_on=row["id"],
+            )
 
     def _answer(self, incident: Incident, *, actor: str, take: bool, first: bool, took: bool) -> Answer:
         if took:
@@ -232,8 +341,13 @@ class Escalations:
             return Answer("esc_take_already", {"owner": self.mention(incident.owner)})
         if first:
             return Answer("esc_ack_done", {"reporter": self.mention(incident.reporter)})
-        return Answer("esc_ack_already", {"by": self.mention(incident.acknowledged_by or ""),
-                                          "at": self.compose.clock(incident.acknowledged_at or 0.0)})
+        return Answer(
+            "esc_ack_already",
+            {
+                "by": self.mention(incident.acknowledged_by or ""),
+                "at": self.compose.clock(incident.acknowledged_at or 0.0),
+            },
+        )
 
     def escalate_now(self, incident_id: int, *, actor: str) -> Answer:
         """Bring the next step forward to now; the scheduler sends it within moments."""
@@ -241,8 +355,13 @@ class Escalations:
         self._allowed(self.s.get(incident_id), actor, Act.ESCALATE, now)
         with self.store.transaction():
             job = self.store.jobs.advance(incident_id=incident_id, kind=ESCALATE, due_at=now)
-            self.store.events.append(at=now, kind="escalate_requested", incident_id=incident_id, actor=actor,
-                                     step=job.payload.get("step") if job else None)
+            self.store.events.append(
+                at=now,
+                kind="escalate_requested",
+                incident_id=incident_id,
+                actor=actor,
+                step=job.payload.get("step") if job else None,
+            )
         self.s.wake()
         return Answer("esc_escalated" if job else "esc_nothing", {})
 

@@ -114,8 +114,12 @@ class PolicyFacts:
 def plan_for(facts: ScriptContext) -> Plan:
     """The plan alone (who, when, which modules, which don'ts): no wording is read or rendered."""
     situation = Situation(
-        category=facts.category, severity=Severity(facts.severity), contact=Contact(facts.contact),
-        facets=frozenset(facts.facets), found_by=facts.found_by)
+        category=facts.category,
+        severity=Severity(facts.severity),
+        contact=Contact(facts.contact),
+        facets=frozenset(facts.facets),
+        found_by=facts.found_by,
+    )
     return plan(situation, follow_up_within=facts.follow_up_within)
 
 
@@ -140,12 +144,22 @@ class GuidanceWriter:
         contact = s.contact.value
         card: list[Part] = []
         if p.safety:
-            emergency = (g("safety.number", n=escape_mrkdwn(facts.emergency)) if facts.emergency
-                         else g("safety.emergency"))
+            emergency = (
+                g("safety.number", n=escape_mrkdwn(facts.emergency)) if facts.emergency else g("safety.emergency")
+            )
             kind = _safety_kind(s)
-            card.append(Part("safety", g("title.safety"), g.first(
-                f"safety.{kind}_{contact}", f"safety.{kind}_phone" if contact == "written" else "", f"safety.{kind}",
-                emergency=emergency)))
+            card.append(
+                Part(
+                    "safety",
+                    g("title.safety"),
+                    g.first(
+                        f"safety.{kind}_{contact}",
+                        f"safety.{kind}_phone" if contact == "written" else "",
+                        f"safety.{kind}",
+                        emergency=emergency,
+                    ),
+                )
+            )
         elif s.personal_data:
             card.append(Part("first", g("title.first"), g("first.privacy")))
         say = self._say(g, facts, p, category)
@@ -173,11 +187,20 @@ class GuidanceWriter:
         # generic lines (follow-up, explain, prevent); the card, safety and privacy always stay.
         while details and size("\n".join(_section(x) for x in (*card, *details)), g("budget.unit")) > budget:
             keep_money = p.safety and not s.personal_data  # "the bill is on us; no talk of fault" matters
-            drop = next((x for x in details if x.key == "never"), None) or next(
-                (x for x in reversed(details) if x.key.startswith("module:") and x.key not in ESSENTIAL), None) or next(
-                (x for key in ("follow_up", "explain", "prevent", "make_good") for x in details
-                 if x.key == key and not (key == "make_good" and keep_money)), None) or next(
-                (x for x in reversed(details) if x.key == "module:safety" and s.personal_data), None)
+            drop = (
+                next((x for x in details if x.key == "never"), None)
+                or next((x for x in reversed(details) if x.key.startswith("module:") and x.key not in ESSENTIAL), None)
+                or next(
+                    (
+                        x
+                        for key in ("follow_up", "explain", "prevent", "make_good")
+                        for x in details
+                        if x.key == key and not (key == "make_good" and keep_money)
+                    ),
+                    None,
+                )
+                or next((x for x in reversed(details) if x.key == "module:safety" and s.personal_data), None)
+            )
             if drop is None:
                 break
             details.remove(drop)
@@ -192,8 +215,14 @@ class GuidanceWriter:
         if not name and facts.text and Facet.B2B.value not in facts.facets:
             found = extract(facts.text).get("customer_name", [])
             if facts.locale == "ja":  # 〜さん is as often a role (常連さん, 母さん) as a name: only 〜様 counts
-                found = [f for f in found if f.endswith("様") and len(f) >= 3 and not f.startswith(_JA_NOT_NAMES)
-                         and not _JA_COMPANY.search(f)]
+                found = [
+                    f
+                    for f in found
+                    if f.endswith("様")
+                    and len(f) >= 3
+                    and not f.startswith(_JA_NOT_NAMES)
+                    and not _JA_COMPANY.search(f)
+                ]
             name = found[0] if len(found) == 1 else ""
         if not name:
             return ""
@@ -220,8 +249,11 @@ class GuidanceWriter:
         elif person_at_risk:
             mistake = g("mistake_safety.person")
         else:
-            mistake = g.first(f"mistake_b2b_written.{category}" if s.b2b and written else "",
-                              f"mistake_b2b.{category}" if s.b2b else "", f"mistake.{category}")
+            mistake = g.first(
+                f"mistake_b2b_written.{category}" if s.b2b and written else "",
+                f"mistake_b2b.{category}" if s.b2b else "",
+                f"mistake.{category}",
+            )
         again = g("say.again") if s.has(Facet.REPEAT_FAILURE) else ""
         contact = "written" if written else s.contact.value
         when = self._when(g, p.next_contact.within)
@@ -281,8 +313,12 @@ class GuidanceWriter:
     @staticmethod
     def _dont(g: _Words, s: Situation, dont: str) -> str:
         kind = s.safety_kind if s.safety else ""
-        return g.first(f"dont.{dont}_{kind}" if kind else "", f"dont.{dont}_{s.category}",
-                       f"dont.{dont}_written" if s.contact is Contact.WRITTEN else "", f"dont.{dont}")
+        return g.first(
+            f"dont.{dont}_{kind}" if kind else "",
+            f"dont.{dont}_{s.category}",
+            f"dont.{dont}_written" if s.contact is Contact.WRITTEN else "",
+            f"dont.{dont}",
+        )
 
     def _when(self, g: _Words, within: timedelta | None) -> str:
         if within is None:
@@ -342,15 +378,28 @@ class GuidanceWriter:
         if not p.letter and not p.light:
             parts.append(Part("prevent", g("title.prevent"), g("prevent.line")))
         if not p.letter and p.next_contact.within is not None:
-            key = (f"follow_up.{_safety_kind(s)}" if p.safety and not s.personal_data
-                   else "follow_up.privacy" if s.personal_data else "follow_up.line")
+            key = (
+                f"follow_up.{_safety_kind(s)}"
+                if p.safety and not s.personal_data
+                else "follow_up.privacy"
+                if s.personal_data
+                else "follow_up.line"
+            )
             parts.append(Part("follow_up", g("title.follow_up"), g(key)))
         for module in p.modules:
             variant = _module_variant(module, p)
             title = g.first(f"module_title.{module}_{variant}" if variant else "", f"module_title.{module}")
-            parts.append(Part(f"module:{module}", title,
-                              g.first(f"module.{module}_{variant}" if variant else "", f"module.{module}",
-                                      when=self._when(g, p.next_contact.within))))
+            parts.append(
+                Part(
+                    f"module:{module}",
+                    title,
+                    g.first(
+                        f"module.{module}_{variant}" if variant else "",
+                        f"module.{module}",
+                        when=self._when(g, p.next_contact.within),
+                    ),
+                )
+            )
         if p.also_never:
             parts.append(Part("never", g("title.never"), " · ".join(self._dont(g, s, d) for d in p.also_never)))
         return parts

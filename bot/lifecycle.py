@@ -72,9 +72,7 @@ class Lifecycle:
         return incident
 
     def resolve(self, incident_id: int, *, actor: str, resolution: Resolution) -> Incident:
-        return self._move(
-            incident_id, actor=actor, move=Move.RESOLVE, stamp="resolved_at", resolution=resolution
-        )
+        return self._move(incident_id, actor=actor, move=Move.RESOLVE, stamp="resolved_at", resolution=resolution)
 
     # --- the one write path ----------------------------------------------------------
 
@@ -113,9 +111,7 @@ class Lifecycle:
         self.s.wake()
         return self.s.get(incident.id)
 
-    def _after_resolve(
-        self, incident: Incident, *, actor: str, resolution: Resolution, at: float
-    ) -> None:
+    def _after_resolve(self, incident: Incident, *, actor: str, resolution: Resolution, at: float) -> None:
         if resolution.lesson:
             self.store.reports.add_lesson(
                 incident_id=incident.id,
@@ -132,23 +128,29 @@ class Lifecycle:
 
     def _ask_supported(self, incident: Incident, *, at: float) -> None:
         """One tap for the reporter: did they feel supported? Only the team's share is ever shown."""
-        self.s.notify(incident, key=f"supported_ask:{incident.id}", purpose="supported_ask",
-                      recipient=incident.reporter, at=at, event="supported_asked",
-                      payload=self.s.compose.supported_ask(incident))
+        self.s.notify(
+            incident,
+            key=f"supported_ask:{incident.id}",
+            purpose="supported_ask",
+            recipient=incident.reporter,
+            at=at,
+            event="supported_asked",
+            payload=self.s.compose.supported_ask(incident),
+        )
 
     def felt_supported(self, incident_id: int, *, actor: str, answer: str) -> bool:
         """The reporter's answer, once; anyone else's is refused. True if it was recorded now."""
         incident = self.s.get(incident_id)
         now = self.s.clock()
         if actor != incident.reporter or answer not in ("yes", "no"):
-            self.store.events.append(at=now, kind="refused", incident_id=incident.id, actor=actor,
-                                     action="felt_supported")
+            self.store.events.append(
+                at=now, kind="refused", incident_id=incident.id, actor=actor, action="felt_supported"
+            )
             return False
         with self.store.transaction():
             if any(e.kind == "felt_supported" for e in self.store.events.for_incident(incident.id)):
                 return False
-            self.store.events.append(at=now, kind="felt_supported", incident_id=incident.id, actor=None,
-                                     answer=answer)
+            self.store.events.append(at=now, kind="felt_supported", incident_id=incident.id, actor=None, answer=answer)
         return True
 
     def _promise_follow_up(self, incident: Incident, *, at: float) -> None:

@@ -11,8 +11,18 @@ import yaml
 # summaries to a public channel nobody invited the bot to; users:read, channels:read and
 # groups:read are what `owabi check --online` uses to prove the policy's people and channels.
 # files:read is for the report form's file input (photos, receipts), which Slack allows only with it.
-SCOPES = ["commands", "chat:write", "chat:write.public", "im:write", "im:history", "users:read", "channels:read",
-          "groups:read", "files:write", "files:read"]
+SCOPES = [
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "im:write",
+    "im:history",
+    "users:read",
+    "channels:read",
+    "groups:read",
+    "files:write",
+    "files:read",
+]
 
 
 REPORT_MESSAGE = "oops_report_message"  # bot.slack.ids.REPORT_MESSAGE
@@ -47,13 +57,22 @@ def manifest(*, base_url: str = "https://owabi.example.com", socket: bool = Fals
             # Slack's manifest reference allows only a-z, 0-9, '-', '_' and '.' here; the app's
             # name above is what carries the capital.
             "bot_user": {"display_name": "owabi", "always_online": True},
-            "app_home": {"home_tab_enabled": True, "messages_tab_enabled": True,
-                         "messages_tab_read_only_enabled": True},
+            "app_home": {
+                "home_tab_enabled": True,
+                "messages_tab_enabled": True,
+                "messages_tab_read_only_enabled": True,
+            },
             "slash_commands": [command],
             # A complaint already in Slack (pasted in a channel, a colleague's heads-up) is
             # reported from the message itself: the form opens with its text and its link.
-            "shortcuts": [{"name": "Report with Owabi", "type": "message", "callback_id": REPORT_MESSAGE,
-                           "description": "Report this message as a mistake, near miss or abusive customer"}],
+            "shortcuts": [
+                {
+                    "name": "Report with Owabi",
+                    "type": "message",
+                    "callback_id": REPORT_MESSAGE,
+                    "description": "Report this message as a mistake, near miss or abusive customer",
+                }
+            ],
         },
         "oauth_config": {"scopes": {"bot": SCOPES}},
         "settings": settings,

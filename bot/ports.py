@@ -18,8 +18,9 @@ Message = dict[str, Any]
 
 
 class EscalationMessages(Protocol):
-    def escalation_dm(self, incident: Incident, *, boss: str, history: list[tuple[str, float]],
-                      round_: int) -> Message: ...
+    def escalation_dm(
+        self, incident: Incident, *, boss: str, history: list[tuple[str, float]], round_: int
+    ) -> Message: ...
 
     def acknowledged(self, original: Message, incident: Incident) -> Message: ...
 

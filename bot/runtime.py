@@ -111,7 +111,8 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time, socket:
         raise NotConfigured(
             "no policy file: the bundled example names placeholder people, so nobody would be told. Copy "
             "data/policy.example.toml to data/policy.toml (or set OWABI_POLICY) and put your team's Slack ids in it; "
-            "OWABI_ALLOW_EXAMPLE_POLICY=1 runs with the example anyway")
+            "OWABI_ALLOW_EXAMPLE_POLICY=1 runs with the example anyway"
+        )
     policy, renderer = load_checked_policy(path, bundled_too=False)
     log.info("policy %s: %d team(s), default chain %s", path, len(policy.teams), " → ".join(policy.default.chain))
     if settings.owabi_anchor is not None and settings.audit_key() is None:
@@ -119,8 +120,12 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time, socket:
     store = Store.open(settings.owabi_db, audit_key=settings.audit_key())
     # No automatic retries here: the dispatcher retries itself, after looking whether the
     # first attempt got through, so a reset connection never doubles a DM.
-    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=settings.slack_api_url,
-                       timeout=max(1, round(settings.owabi_slack_timeout)), retry_handlers=[])
+    client = WebClient(
+        token=settings.slack_bot_token.get_secret_value(),
+        base_url=settings.slack_api_url,
+        timeout=max(1, round(settings.owabi_slack_timeout)),
+        retry_handlers=[],
+    )
     composer = Composer(renderer, ui_locale=policy.locale, policy=policy.guidance_facts(), zone=policy.zone)
     service = Owabi(store=store, policy=policy, composer=composer, clock=clock, triager=WarmingTriager())
     health = Health()
@@ -134,16 +139,33 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time, socket:
     service.wake = dispatcher.wake
     identity = BotIdentity(client, settings.slack_bot_token.get_secret_value())
     # Socket Mode never checks a signature; an unguessable secret keeps the HTTP edge closed all the same.
-    secret = (settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret
-              else secrets.token_hex(32))
-    app = build_app(service=service, client=client, identity=identity, signing_secret=secret,
-                    workers=settings.owabi_workers)
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else secrets.token_hex(32)
+    )
+    app = build_app(
+        service=service, client=client, identity=identity, signing_secret=secret, workers=settings.owabi_workers
+    )
     spool_drain = SpoolDrain(service, clock=clock)
     anchor_key = settings.audit_key()
-    anchor = (AnchorWriter(store, settings.owabi_anchor, anchor_key, clock=clock)
-              if settings.owabi_anchor is not None and anchor_key is not None else None)
+    anchor = (
+        AnchorWriter(store, settings.owabi_anchor, anchor_key, clock=clock)
+        if settings.owabi_anchor is not None and anchor_key is not None
+        else None
+    )
     service.wake_spool = spool_drain.wake
-    return Runtime(settings, policy, store, renderer, service, client, dispatcher, app, scheduler, identity,
-                   health, secret, spool_drain, anchor)
-
-
+    return Runtime(
+        settings,
+        policy,
+        store,
+        renderer,
+        service,
+        client,
+        dispatcher,
+        app,
+        scheduler,
+        identity,
+        health,
+        secret,
+        spool_drain,
+        anchor,
+    )

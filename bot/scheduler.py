@@ -29,13 +29,19 @@ class UnknownJobKind(OwabiError):
     """A job of a kind nobody registered (e.g. a newer version scheduled it)."""
 
 
-
-
 class Scheduler(PollingWorker):
     name = "scheduler"
 
-    def __init__(self, store: Store, *, clock: Callable[[], float] = time.time, lease: float = 60.0,
-                 idle_poll: float = 1.0, threads: int = 1, batch: int = 50) -> None:
+    def __init__(
+        self,
+        store: Store,
+        *,
+        clock: Callable[[], float] = time.time,
+        lease: float = 60.0,
+        idle_poll: float = 1.0,
+        threads: int = 1,
+        batch: int = 50,
+    ) -> None:
         super().__init__(clock=clock, idle_poll=idle_poll, threads=threads)
         self.store = store
         self.lease = lease
@@ -59,8 +65,7 @@ class Scheduler(PollingWorker):
 
     def run_once(self) -> int:
         """Claim and run every job due now; returns how many were claimed."""
-        jobs = self.store.jobs.claim_due(worker=self.worker, now=self.clock(), lease=self.lease,
-                                         limit=self.batch)
+        jobs = self.store.jobs.claim_due(worker=self.worker, now=self.clock(), lease=self.lease, limit=self.batch)
         for job in jobs:
             self._run(job)
         if jobs:
@@ -76,10 +81,7 @@ class Scheduler(PollingWorker):
                 handler(job)
                 self.store.jobs.done(job.id, worker=self.worker)
         except LeaseLost:
-            log.warning("job %s (%s) was taken over by another worker; its run was rolled back",
-                        job.id, job.key)
+            log.warning("job %s (%s) was taken over by another worker; its run was rolled back", job.id, job.key)
         except Exception as exc:
-            log.error("job %s (%s) failed with %s; will retry", job.id, job.key, type(exc).__name__,
-                      exc_info=exc)
-            self.store.jobs.retry(job.id, worker=self.worker, at=self.clock() + backoff(job.attempts),
-                                  error=repr(exc))
+            log.error("job %s (%s) failed with %s; will retry", job.id, job.key, type(exc).__name__, exc_info=exc)
+            self.store.jobs.retry(job.id, worker=self.worker, at=self.clock() + backoff(job.attempts), error=repr(exc))

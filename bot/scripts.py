@@ -146,8 +146,9 @@ class Renderer:
                 _deep_merge(english.setdefault(path.stem, {}), _read_toml(path))
         missing = sorted(_missing_keys(english, own))
         if missing:
-            log.warning("locale %s lacks %d wording keys, using English: %s",
-                        locale, len(missing), ", ".join(missing[:10]))
+            log.warning(
+                "locale %s lacks %d wording keys, using English: %s", locale, len(missing), ", ".join(missing[:10])
+            )
 
     def data(self, locale: str, name: str) -> dict[str, Any]:
         """A merged data file (`labels`, `script`, `coach`, `practice`…) for a locale."""
@@ -227,12 +228,13 @@ class Renderer:
                 break
             for text in sections:
                 if len(text) > SECTION_MAX:
-                    problems.append(f"guidance ({locale}): {_combo(ctx)} has a section of {len(text)} "
-                                    f"characters; Slack allows {SECTION_MAX}")
+                    problems.append(
+                        f"guidance ({locale}): {_combo(ctx)} has a section of {len(text)} "
+                        f"characters; Slack allows {SECTION_MAX}"
+                    )
             size = sum(len(t) for t in sections)
             if size > SCRIPT_MAX:
-                problems.append(f"guidance ({locale}): {_combo(ctx)} is {size} characters; "
-                                f"keep it under {SCRIPT_MAX}")
+                problems.append(f"guidance ({locale}): {_combo(ctx)} is {size} characters; keep it under {SCRIPT_MAX}")
         return problems
 
     def _check_messages(self, locale: str) -> list[str]:
@@ -268,9 +270,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise TemplateProblem(f"{path}: {exc}") from exc
 
 
-def _missing_keys(
-    reference: Mapping[str, Any], own: Mapping[str, Any], prefix: str = ""
-) -> Iterator[str]:
+def _missing_keys(reference: Mapping[str, Any], own: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
     for key, value in reference.items():
         if key not in own:
             yield prefix + key
@@ -297,7 +297,9 @@ def _combo(ctx: ScriptContext) -> str:
 
 
 SAMPLE_FACETS: tuple[tuple[str, ...], ...] = (
-    (), ("safety_risk", "harmed", "vulnerable_customer", "customer_angry"), ("personal_data", "legal_risk"),
+    (),
+    ("safety_risk", "harmed", "vulnerable_customer", "customer_angry"),
+    ("personal_data", "legal_risk"),
     ("b2b", "repeat_failure", "public_exposure", "many_customers", "vip", "financial_loss"),
 )
 
@@ -307,11 +309,17 @@ def _script_samples(locale: str) -> Iterator[ScriptContext]:
     combos = itertools.product(Category, Severity, Contact)
     for n, (category, severity, contact) in enumerate(combos):
         customer = "Ms Tanaka" if contact != Contact.WRITTEN else ""
-        yield ScriptContext(category.value, severity.value, contact.value, locale, customer=customer,
-                            facets=SAMPLE_FACETS[n % len(SAMPLE_FACETS)],
-                            found_by=("customer", "us", "public")[n % 3],
-                            text="It was for her wedding on Saturday. 結婚式に間に合わず",
-                            authority=Authority("¥", 3000, 10000) if n % 2 else Authority())
+        yield ScriptContext(
+            category.value,
+            severity.value,
+            contact.value,
+            locale,
+            customer=customer,
+            facets=SAMPLE_FACETS[n % len(SAMPLE_FACETS)],
+            found_by=("customer", "us", "public")[n % 3],
+            text="It was for her wedding on Saturday. 結婚式に間に合わず",
+            authority=Authority("¥", 3000, 10000) if n % 2 else Authority(),
+        )
 
 
 class _Sample(str):
@@ -332,47 +340,94 @@ def _sample(name: str) -> Any:
 
 
 SAMPLE_VALUES: dict[str, Any] = {
-    "category": "late_delivery", "severity": "high", "contact": "phone", "state": "reported",
-    "script_locale": "ja", "ref": "OOPS-0042", "summary": "sample report",
-    "customer": "Ms Tanaka", "reporter_name": "Aiko", "reporter_mention": "<@U0STAFF01>",
-    "boss_mention": "<@U0LEAD01>", "boss": True, "saved": True, "what_happened": "",
-    "what_we_did": "", "what_changes": "",
+    "category": "late_delivery",
+    "severity": "high",
+    "contact": "phone",
+    "state": "reported",
+    "script_locale": "ja",
+    "ref": "OOPS-0042",
+    "summary": "sample report",
+    "customer": "Ms Tanaka",
+    "reporter_name": "Aiko",
+    "reporter_mention": "<@U0STAFF01>",
+    "boss_mention": "<@U0LEAD01>",
+    "boss": True,
+    "saved": True,
+    "what_happened": "",
+    "what_we_did": "",
+    "what_changes": "",
 }
 
 _REVIEW = {
-    "locale": "en", "verdict": "fix", "present": ["regret", "repair"], "missing": ["prevention"],
+    "locale": "en",
+    "verdict": "fix",
+    "present": ["regret", "repair"],
+    "missing": ["prevention"],
     "avoid": [{"id": "conditional", "phrase": "sorry if", "why": "sample", "rewrite": "sample"}],
-    "tips": ["sample"], "good": False, "situation": {},
+    "tips": ["sample"],
+    "good": False,
+    "situation": {},
 }
-_GOOD_REVIEW = {"locale": "ja", "verdict": "ready", "present": ["regret"], "missing": [], "avoid": [],
-                "tips": [], "good": True, "situation": {}}
+_GOOD_REVIEW = {
+    "locale": "ja",
+    "verdict": "ready",
+    "present": ["regret"],
+    "missing": [],
+    "avoid": [],
+    "tips": [],
+    "good": True,
+    "situation": {},
+}
 _STRONGER_REVIEW = {**_GOOD_REVIEW, "verdict": "stronger", "good": False, "missing": ["empathy"], "tips": ["s"]}
-_SITUATION = {"id": "sample", "category": "late_delivery", "severity": "medium",
-              "contact": "phone", "customer": "Ms Tanaka", "text": "sample"}
+_SITUATION = {
+    "id": "sample",
+    "category": "late_delivery",
+    "severity": "medium",
+    "contact": "phone",
+    "customer": "Ms Tanaka",
+    "text": "sample",
+}
 
 MESSAGE_SAMPLES: dict[str, list[dict[str, Any]]] = {
     "boss_todo": [
-        {"severity": s.value, "category": c.value, "contact": k.value, "ref": "OOPS-0042",
-         "summary": "sample", "customer": "Ms Tanaka"}
+        {
+            "severity": s.value,
+            "category": c.value,
+            "contact": k.value,
+            "ref": "OOPS-0042",
+            "summary": "sample",
+            "customer": "Ms Tanaka",
+        }
         for c, s, k in itertools.product(Category, Severity, Contact)
     ],
     "error": [{"saved": True, "ref": "OOPS-0042"}, {"saved": False, "ref": ""}],
     "reporter": [
-        {"ref": "OOPS-0042", "category": "outage", "severity": "low", "boss": b,
-         "boss_mention": "<@U0LEAD01>"} for b in (True, False)
+        {"ref": "OOPS-0042", "category": "outage", "severity": "low", "boss": b, "boss_mention": "<@U0LEAD01>"}
+        for b in (True, False)
     ],
     "mine": [
         {"incidents": []},
-        {"incidents": [{"ref": "OOPS-0042", "category": "outage", "severity": "low",
-                        "state": "reported", "summary": "sample"}]},
+        {
+            "incidents": [
+                {"ref": "OOPS-0042", "category": "outage", "severity": "low", "state": "reported", "summary": "sample"}
+            ]
+        },
     ],
-    "coach": [{"review": _REVIEW, "about": "OOPS-0042"}, {"review": _GOOD_REVIEW, "about": ""},
-              {"review": _STRONGER_REVIEW, "about": ""}],
+    "coach": [
+        {"review": _REVIEW, "about": "OOPS-0042"},
+        {"review": _GOOD_REVIEW, "about": ""},
+        {"review": _STRONGER_REVIEW, "about": ""},
+    ],
     "practice": [{"situation": _SITUATION}],
     "follow_up_customer": [
-        {"ref": "OOPS-0042", "customer": "Ms Tanaka", "category": "wrong_item",
-         "what_happened": "a", "what_we_did": "b", "what_changes": "c"},
-        {"ref": "", "customer": "", "category": "", "what_happened": "", "what_we_did": "",
-         "what_changes": ""},
+        {
+            "ref": "OOPS-0042",
+            "customer": "Ms Tanaka",
+            "category": "wrong_item",
+            "what_happened": "a",
+            "what_we_did": "b",
+            "what_changes": "c",
+        },
+        {"ref": "", "customer": "", "category": "", "what_happened": "", "what_we_did": "", "what_changes": ""},
     ],
 }

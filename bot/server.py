@@ -44,11 +44,17 @@ def wsgi_app(runtime: Runtime) -> Callable[[dict[str, Any], StartResponse], Iter
             status = runtime.health.status(database_ok=runtime.store.ping())
             # How reports are read right now: "lexicon" for the first seconds after a start.
             reading = str(getattr(runtime.service.triager, "reading_by", "model"))
-            body = (json.dumps({"status": "ok", "triage": reading}) if status.ok else json.dumps(
-                {"status": "degraded", "reason": status.reason, "action": status.action,
-                 "triage": reading})).encode() + b"\n"
-            start_response("200 OK" if status.ok else "503 Service Unavailable",
-                           [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            body = (
+                json.dumps({"status": "ok", "triage": reading})
+                if status.ok
+                else json.dumps(
+                    {"status": "degraded", "reason": status.reason, "action": status.action, "triage": reading}
+                )
+            ).encode() + b"\n"
+            start_response(
+                "200 OK" if status.ok else "503 Service Unavailable",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
             return [body]
         if path == "/slack/events":
             return slack(environ, start_response)
@@ -65,10 +71,18 @@ class HttpServer:
         self.runtime = runtime
         settings = runtime.settings
         self._server = create_server(
-            wsgi_app(runtime), host=host, port=port, threads=threads, ident="owabi",
-            clear_untrusted_proxy_headers=True, max_request_body_size=MAX_BODY,
-            connection_limit=settings.owabi_connection_limit, channel_timeout=settings.owabi_channel_timeout,
-            cleanup_interval=max(1, min(30, settings.owabi_channel_timeout // 2)), asyncore_use_poll=True)
+            wsgi_app(runtime),
+            host=host,
+            port=port,
+            threads=threads,
+            ident="owabi",
+            clear_untrusted_proxy_headers=True,
+            max_request_body_size=MAX_BODY,
+            connection_limit=settings.owabi_connection_limit,
+            channel_timeout=settings.owabi_channel_timeout,
+            cleanup_interval=max(1, min(30, settings.owabi_channel_timeout // 2)),
+            asyncore_use_poll=True,
+        )
         self._thread: threading.Thread | None = None
 
     @property

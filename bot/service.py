@@ -63,9 +63,16 @@ class Reader(Protocol):
 
 
 class Owabi:
-    def __init__(self, *, store: Store, policy: Policy, composer: Messages,
-                 clock: Callable[[], float] = time.time, wake: Callable[[], None] = lambda: None,
-                 triager: Reader | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        policy: Policy,
+        composer: Messages,
+        clock: Callable[[], float] = time.time,
+        wake: Callable[[], None] = lambda: None,
+        triager: Reader | None = None,
+    ) -> None:
         self._triager = triager
         self.wake_spool: Callable[[], None] = lambda: None
         self.store = store
@@ -85,11 +92,23 @@ class Owabi:
 
     # --- reporting --------------------------------------------------------------------
 
-    def report(self, *, reporter: str, text: str, key: str, channel_id: str = "",
-               category: str | None = None, severity: Severity | None = None,
-               contact: Contact | None = None, locale: str | None = None, customer: str = "",
-               copy_to_dm: bool = True, situation: str | None = None, source_link: str = "",
-               evidence: tuple[tuple[str, str], ...] = ()) -> Outcome:
+    def report(
+        self,
+        *,
+        reporter: str,
+        text: str,
+        key: str,
+        channel_id: str = "",
+        category: str | None = None,
+        severity: Severity | None = None,
+        contact: Contact | None = None,
+        locale: str | None = None,
+        customer: str = "",
+        copy_to_dm: bool = True,
+        situation: str | None = None,
+        source_link: str = "",
+        evidence: tuple[tuple[str, str], ...] = (),
+    ) -> Outcome:
         """Record a report and queue the boss's DM; the reporter's script also goes to them as a
         DM (`copy_to_dm`), because an ephemeral answer vanishes on reload and on another device.
         `situation` chosen on the form (a near miss, an abusive customer) is kept over triage's;
@@ -99,12 +118,14 @@ class Owabi:
             raise EmptyReport
         now = self.clock()
         existing = self.store.incidents.by_key(key) or self.store.incidents.recent_same_text(
-            reporter, text, now - DUPLICATE_WINDOW)
+            reporter, text, now - DUPLICATE_WINDOW
+        )
         if existing is not None:
             try:
                 with self.store.transaction(wait=REPORT_WAIT):
-                    self.store.events.append(at=now, kind="duplicate_report", incident_id=existing.id,
-                                             actor=reporter, key=key)
+                    self.store.events.append(
+                        at=now, kind="duplicate_report", incident_id=existing.id, actor=reporter, key=key
+                    )
             except StoreBusy:
                 log.warning("database busy: the resend of %s was answered but not logged", existing.ref)
             return Outcome(existing, duplicate=True)
@@ -115,36 +136,60 @@ class Owabi:
         if kind == Situation.CUSTOMER_HARASSMENT.value and chosen.rank < Severity.HIGH.rank:
             chosen = Severity.HIGH
         report = Report(
-            reporter=reporter, text=text, channel_id=channel_id, customer=clean(customer)[:200],
+            reporter=reporter,
+            text=text,
+            channel_id=channel_id,
+            customer=clean(customer)[:200],
             category=category if category in self.policy.all_categories else guess.category,
-            severity=chosen, locale=locale or guess.locale,
-            contact=contact or Contact.IN_PERSON, signals=guess.signals, situation=kind,
+            severity=chosen,
+            locale=locale or guess.locale,
+            contact=contact or Contact.IN_PERSON,
+            signals=guess.signals,
+            situation=kind,
             facets={k: list(v) for k, v in guess.facets.items()},
-            questions=tuple(q for q in guess.questions if (q != "category" or category is None) and not (
-                kind == Situation.NEAR_MISS.value and q in ("safety", "personal_data"))),
+            questions=tuple(
+                q
+                for q in guess.questions
+                if (q != "category" or category is None)
+                and not (kind == Situation.NEAR_MISS.value and q in ("safety", "personal_data"))
+            ),
             alternatives=tuple(c for c in (guess.category, *guess.alternatives) if c)[:3],
-            found_by=guess.found_by, source_link=source_link[:500],
+            found_by=guess.found_by,
+            source_link=source_link[:500],
             evidence=tuple((clean(name)[:200], url[:500]) for name, url in evidence[:10]),
         )
         try:
-            incident, answer = self._record(report, key=key, guess=guess.as_json(), at=now, wait=REPORT_WAIT,
-                                            copy_to_dm=copy_to_dm)
+            incident, answer = self._record(
+                report, key=key, guess=guess.as_json(), at=now, wait=REPORT_WAIT, copy_to_dm=copy_to_dm
+            )
             return Outcome(incident, answer=answer)
         except StoreBusy:
             self.store.spool.put(key, {"report": _report_json(report), "guess": guess.as_json()}, at=now)
-            log.warning("database busy: a report from %s was spooled and will be stored when the lock frees",
-                        reporter)
+            log.warning("database busy: a report from %s was spooled and will be stored when the lock frees", reporter)
             self.wake_spool()
             return Outcome(self._provisional(report, at=now), spooled=True)
 
     def _provisional(self, report: Report, *, at: float) -> Incident:
         team = self.policy.team_of(report.reporter)
-        return Incident(id=0, ref="", created_at=at, reporter=report.reporter, text=report.text,
-                        category=report.category, severity=report.severity, locale=report.locale,
-                        contact=report.contact, customer=report.customer,
-                        chain=tuple(self.policy.chain_for(report.reporter)), team=team.name if team else None,
-                        state=State.REPORTED, channel_id=report.channel_id, situation=report.situation,
-                        facets=report.facets, details={"found_by": report.found_by})
+        return Incident(
+            id=0,
+            ref="",
+            created_at=at,
+            reporter=report.reporter,
+            text=report.text,
+            category=report.category,
+            severity=report.severity,
+            locale=report.locale,
+            contact=report.contact,
+            customer=report.customer,
+            chain=tuple(self.policy.chain_for(report.reporter)),
+            team=team.name if team else None,
+            state=State.REPORTED,
+            channel_id=report.channel_id,
+            situation=report.situation,
+            facets=report.facets,
+            details={"found_by": report.found_by},
+        )
 
     def ingest_spooled(self) -> int:
         """Store spooled reports now that the database takes writes; returns how many were stored."""
@@ -154,50 +199,85 @@ class Owabi:
                 key = str(record["key"])
                 if self.store.incidents.by_key(key) is None:
                     report = _report_from_json(record["report"])
-                    incident, _ = self._record(report, key=key, guess=record.get("guess") or {},
-                                            at=float(record["at"]), wait=REPORT_WAIT, spooled=True)
+                    incident, _ = self._record(
+                        report,
+                        key=key,
+                        guess=record.get("guess") or {},
+                        at=float(record["at"]),
+                        wait=REPORT_WAIT,
+                        spooled=True,
+                    )
                     stored += 1
                     log.info("spooled report stored as %s", incident.ref)
             except StoreBusy:
                 raise  # the lock is taken again: the whole pass waits
             except Exception as exc:  # one bad file must not hold back the others; it stays for an operator
-                log.error("spooled report %s could not be stored (%s); left in place", path.name,
-                          type(exc).__name__)
+                log.error("spooled report %s could not be stored (%s); left in place", path.name, type(exc).__name__)
                 continue
             self.store.spool.done(path)
         return stored
 
-    def _record(self, report: Report, *, key: str, guess: dict[str, object], at: float,
-                wait: float | None = None, spooled: bool = False,
-                copy_to_dm: bool = True) -> tuple[Incident, dict[str, Any] | None]:
+    def _record(
+        self,
+        report: Report,
+        *,
+        key: str,
+        guess: dict[str, object],
+        at: float,
+        wait: float | None = None,
+        spooled: bool = False,
+        copy_to_dm: bool = True,
+    ) -> tuple[Incident, dict[str, Any] | None]:
         chain = self.policy.chain_for(report.reporter)
         team = self.policy.team_of(report.reporter)
         with self.store.transaction(wait=wait):
-            incident = self.store.incidents.create(report, chain=chain, team=team.name if team else None,
-                                                   at=at, key=key)
+            incident = self.store.incidents.create(
+                report, chain=chain, team=team.name if team else None, at=at, key=key
+            )
             self.store.events.append(
-                at=at, kind="reported", incident_id=incident.id, actor=report.reporter,
-                text=report.text, customer=report.customer, category=report.category,
-                severity=report.severity.value, contact=report.contact.value, locale=report.locale,
-                situation=report.situation, facets=report.facets,
-                triage=guess, chain=chain, channel_id=report.channel_id)
+                at=at,
+                kind="reported",
+                incident_id=incident.id,
+                actor=report.reporter,
+                text=report.text,
+                customer=report.customer,
+                category=report.category,
+                severity=report.severity.value,
+                contact=report.contact.value,
+                locale=report.locale,
+                situation=report.situation,
+                facets=report.facets,
+                triage=guess,
+                chain=chain,
+                channel_id=report.channel_id,
+            )
             # A near miss reached nobody: the direct boss hears quietly, and nothing escalates.
             hooks = [] if incident.near_miss else self.record_hooks
             # Quiet hours hold a near miss's DM as they hold a low slip's: it is never urgent.
             timing = replace(incident, severity=Severity.LOW) if not hooks else incident
             send_at = max([at, *(h.first_ping_at(timing, at) for h in self.record_hooks)])
             for boss in self.first_recipients(incident):
-                self.queue_boss_dm(incident, boss=boss, level=incident.chain.index(boss), at=at,
-                                   not_before=send_at if send_at > at else None)
+                self.queue_boss_dm(
+                    incident,
+                    boss=boss,
+                    level=incident.chain.index(boss),
+                    at=at,
+                    not_before=send_at if send_at > at else None,
+                )
             for hook in hooks:
                 hook.recorded(incident, at)
             answer = None
             if spooled or copy_to_dm:  # a copy they can find again (a spooled answer had no reference)
                 answer = self.compose.reporter(incident)
-                self.notify(incident, key=f"script_dm:{incident.id}", purpose="script_dm",
-                            recipient=report.reporter, at=self.clock(), event="script_dm_queued",
-                            payload={"channel": report.reporter, "unfurl_links": False, "unfurl_media": False,
-                                     **answer})
+                self.notify(
+                    incident,
+                    key=f"script_dm:{incident.id}",
+                    purpose="script_dm",
+                    recipient=report.reporter,
+                    at=self.clock(),
+                    event="script_dm_queued",
+                    payload={"channel": report.reporter, "unfurl_links": False, "unfurl_media": False, **answer},
+                )
         self.wake()
         return incident, answer
 
@@ -208,22 +288,57 @@ class Owabi:
             return list(incident.chain[:1])
         return list(incident.chain[: self.policy.notify_levels(incident.severity)])
 
-    def queue_boss_dm(self, incident: Incident, *, boss: str, level: int, at: float, round_: int = 0,
-                      not_before: float | None = None) -> None:
-        self.notify(incident, key=f"boss_dm:{incident.id}:{boss}:{round_}",
-                    payload=self.compose.boss_dm(incident, boss=boss), purpose="boss_dm", recipient=boss,
-                    at=at, event="boss_dm_queued", not_before=not_before, level=level, round=round_)
+    def queue_boss_dm(
+        self, incident: Incident, *, boss: str, level: int, at: float, round_: int = 0, not_before: float | None = None
+    ) -> None:
+        self.notify(
+            incident,
+            key=f"boss_dm:{incident.id}:{boss}:{round_}",
+            payload=self.compose.boss_dm(incident, boss=boss),
+            purpose="boss_dm",
+            recipient=boss,
+            at=at,
+            event="boss_dm_queued",
+            not_before=not_before,
+            level=level,
+            round=round_,
+        )
 
-    def notify(self, incident: Incident, *, key: str, payload: dict[str, Any], purpose: str, recipient: str,
-               at: float, event: str, not_before: float | None = None, **data: Any) -> int | None:
+    def notify(
+        self,
+        incident: Incident,
+        *,
+        key: str,
+        payload: dict[str, Any],
+        purpose: str,
+        recipient: str,
+        at: float,
+        event: str,
+        not_before: float | None = None,
+        **data: Any,
+    ) -> int | None:
         """Queue a DM about an incident and log it, once: a repeated key queues and logs nothing."""
         queued = self.store.outbox.enqueue(
-            key=key, method="chat.postMessage", payload=payload, at=at, incident_id=incident.id,
-            purpose=purpose, recipient=recipient, not_before=not_before)
+            key=key,
+            method="chat.postMessage",
+            payload=payload,
+            at=at,
+            incident_id=incident.id,
+            purpose=purpose,
+            recipient=recipient,
+            not_before=not_before,
+        )
         if queued:
-            self.store.events.append(at=at, kind=event, incident_id=incident.id, actor=None,
-                                     recipient=recipient, outbox_id=queued,
-                                     payload_sha256=payload_sha(json.dumps(payload, ensure_ascii=False)), **data)
+            self.store.events.append(
+                at=at,
+                kind=event,
+                incident_id=incident.id,
+                actor=None,
+                recipient=recipient,
+                outbox_id=queued,
+                payload_sha256=payload_sha(json.dumps(payload, ensure_ascii=False)),
+                **data,
+            )
         return queued
 
     # --- corrections ------------------------------------------------------------------
@@ -233,28 +348,43 @@ class Owabi:
         logged. `unless` refuses whoever asks (a make-good the policy gives no boss a limit for)."""
         if not unless and may(actor, incident, act, admins=self.policy.admins):
             return
-        self.store.events.append(at=self.clock(), kind="refused", incident_id=incident.id, actor=actor,
-                                 action=act.value)
+        self.store.events.append(
+            at=self.clock(), kind="refused", incident_id=incident.id, actor=actor, action=act.value
+        )
         raise NotAllowed(act.value)
 
-    def edit(self, incident_id: int, *, actor: str, category: str, severity: Severity,
-             contact: Contact, locale: str) -> Incident:
+    def edit(
+        self, incident_id: int, *, actor: str, category: str, severity: Severity, contact: Contact, locale: str
+    ) -> Incident:
         incident = self.get(incident_id)
         self.authorize(incident, actor, Act.EDIT)
         if category not in self.policy.all_categories:
             category = incident.category
         if incident.situation == Situation.CUSTOMER_HARASSMENT.value and severity.rank < Severity.HIGH.rank:
             severity = Severity.HIGH  # staff facing abuse are never a low, slow case
-        changes = {k: v for k, v in {"category": category, "severity": severity.value,
-                                     "contact": contact.value, "locale": locale}.items()
-                   if getattr(incident, k) != v and str(getattr(incident, k)) != v}
+        changes = {
+            k: v
+            for k, v in {
+                "category": category,
+                "severity": severity.value,
+                "contact": contact.value,
+                "locale": locale,
+            }.items()
+            if getattr(incident, k) != v and str(getattr(incident, k)) != v
+        }
         if not changes:
             return incident
         now = self.clock()
         with self.store.transaction():
             self.store.incidents.update(incident.id, at=now, **changes)
-            self.store.events.append(at=now, kind="edited", incident_id=incident.id, actor=actor,
-                                     before={k: str(getattr(incident, k)) for k in changes}, after=changes)
+            self.store.events.append(
+                at=now,
+                kind="edited",
+                incident_id=incident.id,
+                actor=actor,
+                before={k: str(getattr(incident, k)) for k in changes},
+                after=changes,
+            )
             updated = replace(incident, category=category, severity=severity, contact=contact, locale=locale)
             if "severity" in changes and not updated.near_miss:
                 for hook in self.record_hooks:  # a near miss never escalates, whatever its severity
@@ -262,9 +392,14 @@ class Owabi:
             if {"category", "severity"} & changes.keys():
                 for boss, _channel, _ts in self.store.outbox.sent_for(incident.id, "boss_dm"):
                     self.store.outbox.enqueue(
-                        key=f"boss_edit:{incident.id}:{boss}:{now}", method="chat.postMessage",
-                        payload=self.compose.boss_edited(updated, boss=boss), at=now,
-                        incident_id=incident.id, purpose="boss_edit", recipient=boss)
+                        key=f"boss_edit:{incident.id}:{boss}:{now}",
+                        method="chat.postMessage",
+                        payload=self.compose.boss_edited(updated, boss=boss),
+                        at=now,
+                        incident_id=incident.id,
+                        purpose="boss_edit",
+                        recipient=boss,
+                    )
         self.wake()
         return updated
 
@@ -303,10 +438,23 @@ class Owabi:
         with self.store.transaction():  # the answer and what it changes land together, or not at all
             self.store.incidents.update(incident.id, at=now, facets=facets, details=details)
             if (category, severity) != (incident.category, incident.severity):
-                self.edit(incident.id, actor=actor, category=category, severity=severity,
-                          contact=incident.contact, locale=incident.locale)
-            self.store.events.append(at=now, kind="answered", incident_id=incident.id, actor=actor,
-                                     question=question, answer=value, facets=facets)
+                self.edit(
+                    incident.id,
+                    actor=actor,
+                    category=category,
+                    severity=severity,
+                    contact=incident.contact,
+                    locale=incident.locale,
+                )
+            self.store.events.append(
+                at=now,
+                kind="answered",
+                incident_id=incident.id,
+                actor=actor,
+                question=question,
+                answer=value,
+                facets=facets,
+            )
         self.wake()
         return self.get(incident.id)
 
@@ -325,10 +473,22 @@ class Owabi:
         now = self.clock()
         with self.store.transaction():
             queued = self.notify(
-                incident, key=f"make_good:{incident.id}", purpose="make_good_dm", recipient=incident.reporter,
-                at=now, event="make_good_approved", by=actor, amount=amount,
-                payload=self.compose.dm(incident.reporter, "make_good_approved", ref=incident.ref,
-                                        by=self.compose.mention(actor), amount=amount))
+                incident,
+                key=f"make_good:{incident.id}",
+                purpose="make_good_dm",
+                recipient=incident.reporter,
+                at=now,
+                event="make_good_approved",
+                by=actor,
+                amount=amount,
+                payload=self.compose.dm(
+                    incident.reporter,
+                    "make_good_approved",
+                    ref=incident.ref,
+                    by=self.compose.mention(actor),
+                    amount=amount,
+                ),
+            )
         self.wake()
         return bool(queued)
 
@@ -345,19 +505,37 @@ class Owabi:
 
     # --- delivery callbacks -----------------------------------------------------------
 
-    def delivered(self, *, incident_id: int | None, purpose: str, recipient: str, method: str,
-                  channel: str, ts: str, outbox_id: int) -> None:
+    def delivered(
+        self,
+        *,
+        incident_id: int | None,
+        purpose: str,
+        recipient: str,
+        method: str,
+        channel: str,
+        ts: str,
+        outbox_id: int,
+    ) -> None:
         now = self.clock()
         with self.store.transaction():
-            self.store.events.append(at=now, kind="message_sent", incident_id=incident_id, actor=None,
-                                     purpose=purpose, recipient=recipient, method=method, channel=channel,
-                                     ts=ts, outbox_id=outbox_id)
+            self.store.events.append(
+                at=now,
+                kind="message_sent",
+                incident_id=incident_id,
+                actor=None,
+                purpose=purpose,
+                recipient=recipient,
+                method=method,
+                channel=channel,
+                ts=ts,
+                outbox_id=outbox_id,
+            )
             if purpose == "boss_dm" and incident_id is not None:
-                self.store.incidents.set_if(incident_id, where="boss_notified_at IS NULL", at=now,
-                                            boss_notified_at=now)
+                self.store.incidents.set_if(incident_id, where="boss_notified_at IS NULL", at=now, boss_notified_at=now)
 
-    def undeliverable(self, *, incident_id: int | None, purpose: str, recipient: str, error: str,
-                      outbox_id: int) -> None:
+    def undeliverable(
+        self, *, incident_id: int | None, purpose: str, recipient: str, error: str, outbox_id: int
+    ) -> None:
         """A message Slack would not take reaches a person anyway.
 
         A boss who cannot be reached is skipped: the next person up the chain is told at once
@@ -367,8 +545,16 @@ class Owabi:
         log.error("message %s (%s) to %s could not be delivered: %s", outbox_id, purpose, recipient, error)
         now = self.clock()
         with self.store.transaction():
-            self.store.events.append(at=now, kind="message_failed", incident_id=incident_id, actor=None,
-                                     purpose=purpose, recipient=recipient, error=error, outbox_id=outbox_id)
+            self.store.events.append(
+                at=now,
+                kind="message_failed",
+                incident_id=incident_id,
+                actor=None,
+                purpose=purpose,
+                recipient=recipient,
+                error=error,
+                outbox_id=outbox_id,
+            )
             incident = self.store.incidents.get(incident_id) if incident_id is not None else None
             who = ""
             if incident is not None and purpose == "boss_dm":
@@ -376,74 +562,153 @@ class Owabi:
             if purpose == "summary":
                 self._tell_summary_asker(channel=recipient, error=error, outbox_id=outbox_id, at=now)
             if purpose != "admin_alert":
-                self._alert_admins(incident, failed=recipient, purpose=purpose, error=error, who=who,
-                                   outbox_id=outbox_id, at=now)
+                self._alert_admins(
+                    incident, failed=recipient, purpose=purpose, error=error, who=who, outbox_id=outbox_id, at=now
+                )
         self.wake()
 
     def _tell_summary_asker(self, *, channel: str, error: str, outbox_id: int, at: float) -> None:
         """Whoever asked for a summary learns it did not appear, and what would make it work."""
-        asked = next((e for e in self.store.events.all(since=at - 86400)
-                      if e.kind == "summary_queued" and e.data.get("outbox_id") == outbox_id), None)
+        asked = next(
+            (
+                e
+                for e in self.store.events.all(since=at - 86400)
+                if e.kind == "summary_queued" and e.data.get("outbox_id") == outbox_id
+            ),
+            None,
+        )
         asker = str(asked.data.get("asker") or "") if asked is not None else ""
         if not asker:
             return  # a scheduled summary: the admins' alert says what to fix
         self.store.outbox.enqueue(
-            key=f"summary_failed:{outbox_id}", method="chat.postMessage", at=at, purpose="summary_failed",
-            recipient=asker, payload=self.compose.dm(asker, "summary_failed", channel=f"<#{channel}>",
-                                                     fix=self.compose.delivery_fix(error)))
+            key=f"summary_failed:{outbox_id}",
+            method="chat.postMessage",
+            at=at,
+            purpose="summary_failed",
+            recipient=asker,
+            payload=self.compose.dm(
+                asker, "summary_failed", channel=f"<#{channel}>", fix=self.compose.delivery_fix(error)
+            ),
+        )
 
     def _reroute(self, incident: Incident, *, failed: str, error: str, at: float) -> str:
         """Tell the next reachable person in the chain now; returns them, or "" if nobody is left."""
-        unreachable = {failed} | {str(e.data.get("recipient")) for e in self.store.events.for_incident(incident.id)
-                                  if e.kind == "message_failed" and e.data.get("purpose") == "boss_dm"}
+        unreachable = {failed} | {
+            str(e.data.get("recipient"))
+            for e in self.store.events.for_incident(incident.id)
+            if e.kind == "message_failed" and e.data.get("purpose") == "boss_dm"
+        }
         chain = list(incident.chain)
         start = chain.index(failed) + 1 if failed in chain else 0
         nxt = next((u for u in chain[start:] if u not in unreachable), None)
         if nxt is None:
             return ""
-        self.notify(incident, key=f"boss_dm:{incident.id}:{nxt}:reroute",
-                    payload=self.compose.boss_dm(incident, boss=nxt), purpose="boss_dm", recipient=nxt,
-                    at=at, event="rerouted", level=chain.index(nxt), instead_of=failed, error=error)
-        self.notify(incident, key=f"rerouted:{incident.id}:{failed}", purpose="reporter_rerouted",
-                    recipient=incident.reporter, at=at, event="reporter_told_rerouted",
-                    payload=self.compose.dm(incident.reporter, "delivery_rerouted", ref=incident.ref,
-                                            failed=self.compose.mention(failed), who=self.compose.mention(nxt)))
+        self.notify(
+            incident,
+            key=f"boss_dm:{incident.id}:{nxt}:reroute",
+            payload=self.compose.boss_dm(incident, boss=nxt),
+            purpose="boss_dm",
+            recipient=nxt,
+            at=at,
+            event="rerouted",
+            level=chain.index(nxt),
+            instead_of=failed,
+            error=error,
+        )
+        self.notify(
+            incident,
+            key=f"rerouted:{incident.id}:{failed}",
+            purpose="reporter_rerouted",
+            recipient=incident.reporter,
+            at=at,
+            event="reporter_told_rerouted",
+            payload=self.compose.dm(
+                incident.reporter,
+                "delivery_rerouted",
+                ref=incident.ref,
+                failed=self.compose.mention(failed),
+                who=self.compose.mention(nxt),
+            ),
+        )
         return nxt
 
-    def _alert_admins(self, incident: Incident | None, *, failed: str, purpose: str, error: str, who: str,
-                      outbox_id: int, at: float) -> None:
+    def _alert_admins(
+        self, incident: Incident | None, *, failed: str, purpose: str, error: str, who: str, outbox_id: int, at: float
+    ) -> None:
         admins = [a for a in self.policy.admins if a != failed]
         if not admins and incident is not None and incident.chain:
             admins = [u for u in incident.chain[-1:] if u != failed]  # the top of the chain stands in
         for admin in admins:
             mention = self.compose.mention
-            payload = self.compose.dm(admin, "admin_alert", ref=incident.ref if incident else "",
-                                      failed=mention(failed), purpose=purpose, error=error[:200],
-                                      who=mention(who) if who else "", fix=self.compose.delivery_fix(error))
-            queued = self.store.outbox.enqueue(key=f"admin_alert:{outbox_id}:{admin}", method="chat.postMessage",
-                                               payload=payload, at=at, incident_id=incident.id if incident else None,
-                                               purpose="admin_alert", recipient=admin)
+            payload = self.compose.dm(
+                admin,
+                "admin_alert",
+                ref=incident.ref if incident else "",
+                failed=mention(failed),
+                purpose=purpose,
+                error=error[:200],
+                who=mention(who) if who else "",
+                fix=self.compose.delivery_fix(error),
+            )
+            queued = self.store.outbox.enqueue(
+                key=f"admin_alert:{outbox_id}:{admin}",
+                method="chat.postMessage",
+                payload=payload,
+                at=at,
+                incident_id=incident.id if incident else None,
+                purpose="admin_alert",
+                recipient=admin,
+            )
             if queued:
-                self.store.events.append(at=at, kind="admin_alerted", incident_id=incident.id if incident else None,
-                                         actor=None, recipient=admin, failed=failed, error=error[:200],
-                                         outbox_id=queued)
+                self.store.events.append(
+                    at=at,
+                    kind="admin_alerted",
+                    incident_id=incident.id if incident else None,
+                    actor=None,
+                    recipient=admin,
+                    failed=failed,
+                    error=error[:200],
+                    outbox_id=queued,
+                )
 
 
 def _report_json(report: Report) -> dict[str, Any]:
-    return {"reporter": report.reporter, "text": report.text, "category": report.category,
-            "severity": report.severity.value, "locale": report.locale, "contact": report.contact.value,
-            "customer": report.customer, "channel_id": report.channel_id, "signals": list(report.signals),
-            "situation": report.situation, "facets": report.facets, "questions": list(report.questions),
-            "alternatives": list(report.alternatives), "found_by": report.found_by,
-            "source_link": report.source_link, "evidence": [list(e) for e in report.evidence]}
+    return {
+        "reporter": report.reporter,
+        "text": report.text,
+        "category": report.category,
+        "severity": report.severity.value,
+        "locale": report.locale,
+        "contact": report.contact.value,
+        "customer": report.customer,
+        "channel_id": report.channel_id,
+        "signals": list(report.signals),
+        "situation": report.situation,
+        "facets": report.facets,
+        "questions": list(report.questions),
+        "alternatives": list(report.alternatives),
+        "found_by": report.found_by,
+        "source_link": report.source_link,
+        "evidence": [list(e) for e in report.evidence],
+    }
 
 
 def _report_from_json(data: dict[str, Any]) -> Report:
-    return Report(reporter=data["reporter"], text=data["text"], category=data["category"],
-                  severity=Severity(data["severity"]), locale=data["locale"], contact=Contact(data["contact"]),
-                  customer=data.get("customer", ""), channel_id=data.get("channel_id", ""),
-                  signals=tuple(data.get("signals") or ()), situation=data.get("situation", "mistake"),
-                  facets=dict(data.get("facets") or {}), questions=tuple(data.get("questions") or ()),
-                  alternatives=tuple(data.get("alternatives") or ()), found_by=data.get("found_by") or "customer",
-                  source_link=str(data.get("source_link") or ""),
-                  evidence=tuple((str(n), str(u)) for n, u in data.get("evidence") or ()))
+    return Report(
+        reporter=data["reporter"],
+        text=data["text"],
+        category=data["category"],
+        severity=Severity(data["severity"]),
+        locale=data["locale"],
+        contact=Contact(data["contact"]),
+        customer=data.get("customer", ""),
+        channel_id=data.get("channel_id", ""),
+        signals=tuple(data.get("signals") or ()),
+        situation=data.get("situation", "mistake"),
+        facets=dict(data.get("facets") or {}),
+        questions=tuple(data.get("questions") or ()),
+        alternatives=tuple(data.get("alternatives") or ()),
+        found_by=data.get("found_by") or "customer",
+        source_link=str(data.get("source_link") or ""),
+        evidence=tuple((str(n), str(u)) for n, u in data.get("evidence") or ()),
+    )

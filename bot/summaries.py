@@ -61,12 +61,18 @@ class Summaries:
 
     def text(self, period: str, *, now: float | None = None) -> str:
         """What `owabi summary` prints: the channel post, as terminal text."""
-        return plain(
-            self.compose.summary_text(self.build(period, now=now), zone=self.s.policy.zone)
-        )
+        return plain(self.compose.summary_text(self.build(period, now=now), zone=self.s.policy.zone))
 
-    def post(self, period: str, *, channel: str, key: str, now: float | None = None,
-             teams: list[str] | None = None, asker: str = "") -> Summary | None:
+    def post(
+        self,
+        period: str,
+        *,
+        channel: str,
+        key: str,
+        now: float | None = None,
+        teams: list[str] | None = None,
+        asker: str = "",
+    ) -> Summary | None:
         """Queue the post (and, for a week, the chart) to `channel`; `key` makes it once-only.
 
         Returns None when that key was already posted (a repeat within the same window).

@@ -21,7 +21,14 @@ from bot.store import Store
 
 SECRET = "test-signing-secret"
 STAFF, STAFF2, LEAD, MANAGER, GM, ADMIN, STRANGER = (
-    "U0STAFF01", "U0STAFF02", "U0LEAD01", "U0MGR01", "U0GM01", "U0ADMIN01", "U0STRANGER")
+    "U0STAFF01",
+    "U0STAFF02",
+    "U0LEAD01",
+    "U0MGR01",
+    "U0GM01",
+    "U0ADMIN01",
+    "U0STRANGER",
+)
 
 MINIMAL_POLICY = """\
 locale = "en"
@@ -48,8 +55,9 @@ chain = ["U0MGR01", "U0GM01"]
 
 
 # The everyday test policy: the contract's minimum plus an admin.
-POLICY = MINIMAL_POLICY.replace('summary_channel = "C0TEAMCHAN"\n',
-                                'summary_channel = "C0TEAMCHAN"\nadmins = ["U0ADMIN01"]\n')
+POLICY = MINIMAL_POLICY.replace(
+    'summary_channel = "C0TEAMCHAN"\n', 'summary_channel = "C0TEAMCHAN"\nadmins = ["U0ADMIN01"]\n'
+)
 
 
 @dataclass
@@ -72,9 +80,14 @@ class Harness:
         self.start()
 
     def settings(self) -> Settings:
-        return Settings(slack_bot_token=SecretStr("xoxb-test"), slack_signing_secret=SecretStr(SECRET),
-                        slack_api_url=self.standin.api_url, owabi_db=self.db_path, owabi_policy=self.policy_path,
-                        owabi_workers=8).model_copy(update=self.overrides)
+        return Settings(
+            slack_bot_token=SecretStr("xoxb-test"),
+            slack_signing_secret=SecretStr(SECRET),
+            slack_api_url=self.standin.api_url,
+            owabi_db=self.db_path,
+            owabi_policy=self.policy_path,
+            owabi_workers=8,
+        ).model_copy(update=self.overrides)
 
     def start(self) -> None:
         self.runtime = build(self.settings(), clock=self.clock)

@@ -9,9 +9,7 @@ from bot.sandbox.slack_side import Reply, block_texts
 from bot.slack import ids
 from tests.conftest import POLICY, Harness
 
-FAST_FOLLOW_UP_POLICY = POLICY.replace(
-    'admins = ["U0ADMIN01"]', 'admins = ["U0ADMIN01"]\nfollow_up_after = "1s"'
-)
+FAST_FOLLOW_UP_POLICY = POLICY.replace('admins = ["U0ADMIN01"]', 'admins = ["U0ADMIN01"]\nfollow_up_after = "1s"')
 
 
 def hook_texts(h: Harness, hook: str) -> list[str]:
@@ -38,12 +36,7 @@ def press(h: Harness, user: str, action_id: str, incident_id: int = 1) -> list[s
 
 
 def action_ids(reply: Reply) -> list[str]:
-    return [
-        e["action_id"]
-        for b in reply.json().get("blocks", [])
-        if b["type"] == "actions"
-        for e in b["elements"]
-    ]
+    return [e["action_id"] for b in reply.json().get("blocks", []) if b["type"] == "actions" for e in b["elements"]]
 
 
 def resolve(h: Harness, user: str, incident_id: int = 1, **values: str) -> Reply:

@@ -16,13 +16,16 @@ from bot.store.audit import Anchor, digest, verify_file
 from tests.conftest import ADMIN, GM, LEAD, MANAGER, POLICY, STAFF, STRANGER, Harness
 from tests.lifecycle_helpers import channel_posts, resolve
 
-TWO_TEAMS = POLICY + """
+TWO_TEAMS = (
+    POLICY
+    + """
 [[teams]]
 name = "kitchen"
 members = ["U0COOK01"]
 chain = ["U0CHEF01", "U0MGR01"]
 channel = "C0KITCHEN"
 """
+)
 COOK, CHEF = "U0COOK01", "U0CHEF01"
 
 
@@ -40,8 +43,7 @@ def _two_teams_with_lessons(h: Harness) -> None:
         assert h.wait_for(lambda b=boss: h.standin.dms_to(b), timeout=10)  # type: ignore[misc]
         h.slack.click(boss, "oops_ack", str(incident_id))
         assert h.wait_event("acknowledged", incident_id, timeout=10)
-        resolve(h, boss, incident_id, what_happened="slip", what_was_done="fixed", what_changes="check",
-                lesson=lesson)
+        resolve(h, boss, incident_id, what_happened="slip", what_was_done="fixed", what_changes="check", lesson=lesson)
     assert h.wait_event("resolved", 2, timeout=10)
 
 
@@ -98,8 +100,11 @@ def test_raising_severity_replans_escalation_and_pings_more_levels(owabi: Harnes
     assert owabi.wait_for(lambda: owabi.standin.calls("views.open"))
     view = owabi.standin.calls("views.open")[-1].args["view"]
     view = json.loads(view) if isinstance(view, str) else view
-    owabi.slack.submit(STAFF, {**view, "id": "V1"}, {"category": "other", "severity": "critical",
-                                                    "contact": "in_person", "locale": "en"})
+    owabi.slack.submit(
+        STAFF,
+        {**view, "id": "V1"},
+        {"category": "other", "severity": "critical", "contact": "in_person", "locale": "en"},
+    )
     pending = owabi.store.jobs.rows(kind="escalate", status="pending")
     assert len(pending) == 1 and pending[0]["due_at"] <= owabi.clock() + 5 * 60 + 1
     assert owabi.wait_for(lambda: owabi.standin.dms_to(MANAGER) and owabi.standin.dms_to(GM))
@@ -143,8 +148,13 @@ def audited(harness: Callable[..., Harness], tmp_path: Path) -> tuple[Harness, P
 
 def _edit(db: Path, *sql: str) -> None:
     conn = sqlite3.connect(db)
-    for trigger in ("events_append_only_update", "events_append_only_delete", "incidents_never_deleted",
-                    "lessons_never_deleted", "outbox_never_deleted"):
+    for trigger in (
+        "events_append_only_update",
+        "events_append_only_delete",
+        "incidents_never_deleted",
+        "lessons_never_deleted",
+        "outbox_never_deleted",
+    ):
         conn.execute(f"DROP TRIGGER IF EXISTS {trigger}")
     for statement in sql:
         conn.execute(statement)
@@ -158,7 +168,7 @@ def _rehash_from(db: Path, first_id: int) -> None:
     conn.row_factory = sqlite3.Row
     rows = list(conn.execute("SELECT * FROM events ORDER BY id"))
     prev = rows[first_id - 2]["hash"] if first_id > 1 else "0" * 64
-    for row in rows[first_id - 1:]:
+    for row in rows[first_id - 1 :]:
         new = digest(None, prev, row["at"], row["incident_id"], row["kind"], row["actor"], row["data"])
         conn.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE id = ?", (prev, new, row["id"]))
         prev = new
@@ -189,23 +199,30 @@ TAMPERINGS: dict[str, Callable[[Path], object]] = {
     "delete the last events": lambda db: _edit(db, "DELETE FROM events WHERE id > (SELECT max(id) - 2 FROM events)"),
     "edit then re-hash": lambda db: _then_rehash(db, "UPDATE events SET actor = 'U0SOMEONE' WHERE id = 2", 2),
     "forge an acknowledgement": lambda db: _then_rehash(
-        db, "INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash, keyed) SELECT at + 1, 1, "
-            "'acknowledged', 'U0GM01', '{}', hash, hash, 1 FROM events ORDER BY id DESC LIMIT 1", 1),
+        db,
+        "INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash, keyed) SELECT at + 1, 1, "
+        "'acknowledged', 'U0GM01', '{}', hash, hash, 1 FROM events ORDER BY id DESC LIMIT 1",
+        1,
+    ),
     "edit an incident's severity": lambda db: _edit(  # to another level, whatever triage read
-        db, "UPDATE incidents SET severity = CASE severity WHEN 'low' THEN 'critical' ELSE 'low' END WHERE id = 1"),
+        db, "UPDATE incidents SET severity = CASE severity WHEN 'low' THEN 'critical' ELSE 'low' END WHERE id = 1"
+    ),
     "edit an incident's text": lambda db: _edit(db, "UPDATE incidents SET text = 'nothing happened' WHERE id = 1"),
     "edit who acknowledged": lambda db: _edit(db, "UPDATE incidents SET acknowledged_by = 'U0GM01' WHERE id = 1"),
     "edit a lesson": lambda db: _edit(db, "UPDATE lessons SET lesson = 'blame the guest'"),
     "edit a queued message": lambda db: _edit(
-        db, "UPDATE outbox SET payload = replace(payload, 'room 12', 'room 99') WHERE id = 1"),
+        db, "UPDATE outbox SET payload = replace(payload, 'room 12', 'room 99') WHERE id = 1"
+    ),
     "truncate the file": lambda db: db.write_bytes(b""),
     "remove the file": lambda db: _remove(db, Path(str(db) + "-wal")),
     "re-hash everything without the key": lambda db: _then_rehash(db, "UPDATE events SET keyed = 0", 1),
     "delete an incident": lambda db: _edit(db, "DELETE FROM incidents WHERE id = 1"),
     "mark an incident practice": lambda db: _edit(db, "UPDATE incidents SET practice = 1 WHERE id = 1"),
     "append an unkeyed event": lambda db: _edit(
-        db, "INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash, keyed) SELECT at + 1, 1, "
-            "'resolved', 'U0GM01', '{}', hash, hash, 0 FROM events ORDER BY id DESC LIMIT 1"),
+        db,
+        "INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash, keyed) SELECT at + 1, 1, "
+        "'resolved', 'U0GM01', '{}', hash, hash, 0 FROM events ORDER BY id DESC LIMIT 1",
+    ),
 }
 
 
@@ -218,8 +235,9 @@ def test_verify_detects_tampering(audited: tuple[Harness, Path], how: str) -> No
     assert h.db_path.exists() or how == "remove the file"  # verify never creates a database
 
 
-def test_an_older_copy_swapped_in_is_detected(audited: tuple[Harness, Path], tmp_path: Path,
-                                              harness: Callable[..., Harness]) -> None:
+def test_an_older_copy_swapped_in_is_detected(
+    audited: tuple[Harness, Path], tmp_path: Path, harness: Callable[..., Harness]
+) -> None:
     h, anchor = audited
     old = tmp_path / "older.db"
     shutil.copy(h.db_path, old)

@@ -18,6 +18,7 @@ def test_a_japanese_chart_has_no_missing_glyphs() -> None:
     data = {"2026-11-25": {"high": 1}, "2026-11-26": {}, "2026-11-27": {"low": 2, "critical": 1}}
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # matplotlib warns "Glyph … missing from font": that fails here
-        png = render_png(data, title="今週の報告（重要度別）",
-                         labels={"low": "低", "medium": "中", "high": "高", "critical": "緊急"})
+        png = render_png(
+            data, title="今週の報告（重要度別）", labels={"low": "低", "medium": "中", "high": "高", "critical": "緊急"}
+        )
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000

@@ -18,8 +18,14 @@ from tests.conftest import MINIMAL_POLICY
 
 
 def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True, timeout=60,
-                          env={**os.environ, **(env or {})}, cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+    )
 
 
 def test_every_verb_has_help() -> None:
@@ -38,10 +44,13 @@ def test_minimal_contract_policy_loads(tmp_path: Path) -> None:
     assert policy.ack_window(Severity.CRITICAL).total_seconds() == 300
 
 
-@pytest.mark.parametrize(("bad", "expected"), [
-    ('ack_within = "soon"', "severity.high.ack_within"),
-    ('ack_within = "0m"', "longer than zero"),
-])
+@pytest.mark.parametrize(
+    ("bad", "expected"),
+    [
+        ('ack_within = "soon"', "severity.high.ack_within"),
+        ('ack_within = "0m"', "longer than zero"),
+    ],
+)
 def test_bad_duration_names_key(tmp_path: Path, bad: str, expected: str) -> None:
     path = tmp_path / "policy.toml"
     path.write_text(MINIMAL_POLICY.replace('ack_within = "15m"', bad))
@@ -50,15 +59,18 @@ def test_bad_duration_names_key(tmp_path: Path, bad: str, expected: str) -> None
     assert expected in err.value.render() and str(path) in err.value.render()
 
 
-@pytest.mark.parametrize(("edit", "expected"), [
-    (lambda t: t.replace('"U0LEAD01", "U0MGR01"', '"bob", "U0MGR01"'), "teams[0].chain[0]"),
-    (lambda t: t.replace('locale = "en"', 'locale = "fr"'), "no templates for locale 'fr'"),
-    (lambda t: t.replace('timezone = "Asia/Tokyo"', 'timezone = "Mars/Olympus"'), "unknown time zone"),
-    (lambda t: t.replace("[default]", "[defualt]"), "default"),
-    (lambda t: "quiet_hours = '10pm-7am'\n" + t, "quiet hours"),
-    (lambda t: t + "\nack_whitin = '5m'\n", "unknown key"),
-    (lambda t: t.replace("[[teams]]", "[[teams]"), "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda t: t.replace('"U0LEAD01", "U0MGR01"', '"bob", "U0MGR01"'), "teams[0].chain[0]"),
+        (lambda t: t.replace('locale = "en"', 'locale = "fr"'), "no templates for locale 'fr'"),
+        (lambda t: t.replace('timezone = "Asia/Tokyo"', 'timezone = "Mars/Olympus"'), "unknown time zone"),
+        (lambda t: t.replace("[default]", "[defualt]"), "default"),
+        (lambda t: "quiet_hours = '10pm-7am'\n" + t, "quiet hours"),
+        (lambda t: t + "\nack_whitin = '5m'\n", "unknown key"),
+        (lambda t: t.replace("[[teams]]", "[[teams]"), "not valid TOML"),
+    ],
+)
 def test_policy_errors_are_precise(tmp_path: Path, edit, expected: str) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "policy.toml"
     path.write_text(edit(MINIMAL_POLICY))
@@ -87,16 +99,26 @@ def test_check_refuses_a_broken_policy_without_a_traceback(tmp_path: Path) -> No
 def test_serve_refuses_a_broken_policy_without_a_traceback(tmp_path: Path) -> None:
     path = tmp_path / "policy.toml"
     path.write_text("locale = 'en'\n")
-    result = run("serve", "--port", "0", env={"OWABI_POLICY": str(path), "SLACK_BOT_TOKEN": "xoxb-x",
-                                               "SLACK_SIGNING_SECRET": "s", "OWABI_DB": str(tmp_path / "d.db")})
+    result = run(
+        "serve",
+        "--port",
+        "0",
+        env={
+            "OWABI_POLICY": str(path),
+            "SLACK_BOT_TOKEN": "xoxb-x",
+            "SLACK_SIGNING_SECRET": "s",
+            "OWABI_DB": str(tmp_path / "d.db"),
+        },
+    )
     assert result.returncode == 2
     assert "'default': Field required" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_serve_without_tokens_says_what_is_missing(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SLACK_")}
-    result = subprocess.run([sys.executable, "-m", "bot", "serve"], capture_output=True, text=True, env=env,
-                            timeout=60, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"], capture_output=True, text=True, env=env, timeout=60, cwd=tmp_path
+    )
     assert result.returncode == 2 and "SLACK_BOT_TOKEN" in result.stderr
 
 
@@ -108,20 +130,25 @@ def test_check_prints_what_it_understood(tmp_path: Path) -> None:
     assert "team front-desk" in result.stdout and "U0LEAD01 → U0MGR01 → U0GM01" in result.stdout
 
 
-@pytest.mark.parametrize(("text", "category", "locale"), [
-    ("the Tanaka order went out a day late", "late_delivery", "en"),
-    ("お客様に二重に請求してしまいました", "billing_error", "ja"),
-])
+@pytest.mark.parametrize(
+    ("text", "category", "locale"),
+    [
+        ("the Tanaka order went out a day late", "late_delivery", "en"),
+        ("お客様に二重に請求してしまいました", "billing_error", "ja"),
+    ],
+)
 def test_triage_prints_json(text: str, category: str, locale: str) -> None:
     result = run("triage", text)
     out = json.loads(result.stdout)
-    assert out["category"] == category and out["locale"] == locale and out["severity"] in (
-        "low", "medium", "high", "critical")
+    assert (
+        out["category"] == category
+        and out["locale"] == locale
+        and out["severity"] in ("low", "medium", "high", "critical")
+    )
 
 
 def test_script_prints_plain_text() -> None:
-    result = run("script", "--category", "billing_error", "--severity", "high", "--locale", "ja", "--channel",
-                 "phone")
+    result = run("script", "--category", "billing_error", "--severity", "high", "--locale", "ja", "--channel", "phone")
     assert result.returncode == 0
     assert "申し訳ございません" in result.stdout and "<" not in result.stdout.replace("<!", "")
 
@@ -173,20 +200,21 @@ def test_long_text_is_split_into_sections_without_loss(text: str) -> None:
     assert "".join(texts).replace("\n", "") == (text.replace("\n", "") or " ")
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    (("export", "--since", "yesterday"), "is not a date"),
-    (("export", "--since", "2026-13-01"), "is not a date"),
-    (("script", "--category", "nonsense", "--severity", "low"), "unknown category 'nonsense'"),
-    (("script", "--category", "other", "--severity", "low", "--locale", "fr"), "no wording for locale 'fr'"),
-    (("verify",), "no database at"),
-    (("summary",), "no database at"),
-    (("export",), "no database at"),
-    (("backup",), "no database at"),
-    (("serve", "--port", "99999"), "is not a port"),
-])
-def test_bad_input_is_one_clear_line_and_a_non_zero_exit(
-    tmp_path: Path, args: tuple[str, ...], expected: str
-) -> None:
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("export", "--since", "yesterday"), "is not a date"),
+        (("export", "--since", "2026-13-01"), "is not a date"),
+        (("script", "--category", "nonsense", "--severity", "low"), "unknown category 'nonsense'"),
+        (("script", "--category", "other", "--severity", "low", "--locale", "fr"), "no wording for locale 'fr'"),
+        (("verify",), "no database at"),
+        (("summary",), "no database at"),
+        (("export",), "no database at"),
+        (("backup",), "no database at"),
+        (("serve", "--port", "99999"), "is not a port"),
+    ],
+)
+def test_bad_input_is_one_clear_line_and_a_non_zero_exit(tmp_path: Path, args: tuple[str, ...], expected: str) -> None:
     db = tmp_path / "nowhere.db"
     result = run(*args, env={"OWABI_DB": str(db)})
     assert result.returncode == 2, result.stderr
@@ -202,8 +230,14 @@ def test_a_bad_setting_is_named(tmp_path: Path) -> None:
 def test_serve_refuses_the_example_policy_that_would_tell_nobody(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "OWABI_POLICY"}
     env |= {"SLACK_BOT_TOKEN": "xoxb-x", "SLACK_SIGNING_SECRET": "s", "OWABI_DB": str(tmp_path / "o.db")}
-    result = subprocess.run([sys.executable, "-m", "bot", "serve", "--port", "0"], capture_output=True, text=True,
-                            timeout=60, cwd=tmp_path, env=env)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env=env,
+    )
     assert result.returncode == 2 and "no policy file" in result.stderr and "Traceback" not in result.stderr
 
 
@@ -216,9 +250,13 @@ def test_socket_mode_asks_for_the_app_token_not_the_signing_secret(tmp_path: Pat
     path = tmp_path / "policy.toml"
     path.write_text(MINIMAL_POLICY)
     env = {k: v for k, v in os.environ.items() if k not in ("SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN")}
-    result = subprocess.run([sys.executable, "-m", "bot", "serve", "--socket"], capture_output=True, text=True,
-                            timeout=60, env={**env, "OWABI_POLICY": str(path), "SLACK_BOT_TOKEN": "xoxb-x",
-                                             "OWABI_DB": str(tmp_path / "o.db")})
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--socket"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, "OWABI_POLICY": str(path), "SLACK_BOT_TOKEN": "xoxb-x", "OWABI_DB": str(tmp_path / "o.db")},
+    )
     assert result.returncode == 2 and "SLACK_APP_TOKEN" in result.stderr and "SIGNING" not in result.stderr
 
 
@@ -327,13 +365,26 @@ def test_check_fails_on_what_serve_would_refuse(tmp_path: Path) -> None:
 
     example = run("check", env={"OWABI_POLICY": str(resources.example_policy()), "OWABI_DB": str(tmp_path / "x.db")})
     assert example.returncode == 1 and "FIX policy: this is the bundled example" in example.stdout
-    allowed = run("check", env={"OWABI_POLICY": str(resources.example_policy()), "OWABI_ALLOW_EXAMPLE_POLICY": "1",
-                                "OWABI_DB": str(tmp_path / "x.db")})
+    allowed = run(
+        "check",
+        env={
+            "OWABI_POLICY": str(resources.example_policy()),
+            "OWABI_ALLOW_EXAMPLE_POLICY": "1",
+            "OWABI_DB": str(tmp_path / "x.db"),
+        },
+    )
     assert allowed.returncode == 0, allowed.stdout
     path = tmp_path / "policy.toml"
     path.write_text(MINIMAL_POLICY)
-    anchor = run("check", env={"OWABI_POLICY": str(path), "OWABI_ANCHOR": str(tmp_path / "anchor"),
-                               "OWABI_AUDIT_KEY": "", "OWABI_DB": str(tmp_path / "x.db")})
+    anchor = run(
+        "check",
+        env={
+            "OWABI_POLICY": str(path),
+            "OWABI_ANCHOR": str(tmp_path / "anchor"),
+            "OWABI_AUDIT_KEY": "",
+            "OWABI_DB": str(tmp_path / "x.db"),
+        },
+    )
     assert anchor.returncode == 1 and "FIX OWABI_ANCHOR is set but OWABI_AUDIT_KEY is not" in anchor.stdout
     assert "Traceback" not in example.stderr + anchor.stderr
 
@@ -342,8 +393,12 @@ def test_check_fails_on_what_serve_would_refuse(tmp_path: Path) -> None:
 def test_serve_that_cannot_start_says_why_in_one_line(tmp_path: Path, case: str) -> None:
     path = tmp_path / "policy.toml"
     path.write_text(MINIMAL_POLICY)
-    env = {"OWABI_POLICY": str(path), "OWABI_DB": str(tmp_path / "x.db"), "SLACK_BOT_TOKEN": "xoxb-test",
-           "SLACK_SIGNING_SECRET": "s"}
+    env = {
+        "OWABI_POLICY": str(path),
+        "OWABI_DB": str(tmp_path / "x.db"),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "s",
+    }
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()

@@ -32,29 +32,36 @@ def ids(coach: Coach, draft: str, situation: dict[str, object] | None = None) ->
 
 
 def test_a_short_right_sized_apology_is_ready(coach: Coach) -> None:
-    verdict = coach.review("I'm so sorry, I gave you the wrong size — that's on me. Let me swap it for the right one "
-                           "now.", LOW_IN_PERSON)
+    verdict = coach.review(
+        "I'm so sorry, I gave you the wrong size — that's on me. Let me swap it for the right one now.", LOW_IN_PERSON
+    )
     assert verdict.verdict == "ready", verdict.as_json()
 
 
-@pytest.mark.parametrize("draft", [
-    "I'm sorry, we sent the wrong item — our mistake. If it suits you, we'd like to collect it tomorrow and "
-    "deliver the right one the same day.",
-    "I'm so sorry. You did nothing wrong; we mixed up the orders. I've swapped it for the right one.",
-])
+@pytest.mark.parametrize(
+    "draft",
+    [
+        "I'm sorry, we sent the wrong item — our mistake. If it suits you, we'd like to collect it tomorrow and "
+        "deliver the right one the same day.",
+        "I'm so sorry. You did nothing wrong; we mixed up the orders. I've swapped it for the right one.",
+    ],
+)
 def test_cushions_and_clearing_the_customer_are_not_problems(coach: Coach, draft: str) -> None:
     assert not ids(coach, draft, LOW_IN_PERSON)
 
 
-@pytest.mark.parametrize(("draft", "problem"), [
-    ("Sorry if you were upset by the wrong order. We'll replace it.", "conditional"),
-    ("We're sorry, but our policy does not allow refunds on sale items.", "policy_shield"),
-    ("I'm sorry for the mix-up. I promise this will never happen again.", "over_promise"),
-    ("We're sorry. We'll refund you in full if you remove your review.", "bribe"),
-    ("Sorry about the delay! Please leave us a 5-star review if you liked the food.", "review_request"),
-    ("Unfortunately due to unprecedented demand your order was late. We apologise.", "excuse_first"),
-    ("Dear customer, the wrong invoice was sent to you. It has been corrected.", "no_apology"),
-])
+@pytest.mark.parametrize(
+    ("draft", "problem"),
+    [
+        ("Sorry if you were upset by the wrong order. We'll replace it.", "conditional"),
+        ("We're sorry, but our policy does not allow refunds on sale items.", "policy_shield"),
+        ("I'm sorry for the mix-up. I promise this will never happen again.", "over_promise"),
+        ("We're sorry. We'll refund you in full if you remove your review.", "bribe"),
+        ("Sorry about the delay! Please leave us a 5-star review if you liked the food.", "review_request"),
+        ("Unfortunately due to unprecedented demand your order was late. We apologise.", "excuse_first"),
+        ("Dear customer, the wrong invoice was sent to you. It has been corrected.", "no_apology"),
+    ],
+)
 def test_what_would_hurt_is_named(coach: Coach, draft: str, problem: str) -> None:
     verdict = coach.review(draft, LOW_IN_PERSON)
     assert problem in {f.problem for f in verdict.findings}, verdict.as_json()
@@ -64,8 +71,12 @@ def test_what_would_hurt_is_named(coach: Coach, draft: str, problem: str) -> Non
 
 
 def test_an_apology_before_the_reasons_is_not_excuse_first(coach: Coach) -> None:
-    assert "excuse_first" not in ids(coach, "We're sorry your order was late. Due to a packing error on our side, "
-                                            "it left a day late; we've sent it express.", LOW_IN_PERSON)
+    assert "excuse_first" not in ids(
+        coach,
+        "We're sorry your order was late. Due to a packing error on our side, "
+        "it left a day late; we've sent it express.",
+        LOW_IN_PERSON,
+    )
 
 
 def test_casual_words_to_a_business_customer_are_the_wrong_register(coach: Coach) -> None:
@@ -75,26 +86,38 @@ def test_casual_words_to_a_business_customer_are_the_wrong_register(coach: Coach
 
 def test_facts_the_incident_does_not_support_are_flagged(coach: Coach) -> None:
     situation = {**LOW_IN_PERSON, "summary": "charged the customer twice for one coffee"}
-    assert "invented_facts" in ids(coach, "I'm sorry we charged you twice — you were charged $84.50 at 3:15. "
-                                          "That's our error and I've refunded it.", situation)
+    assert "invented_facts" in ids(
+        coach,
+        "I'm sorry we charged you twice — you were charged $84.50 at 3:15. That's our error and I've refunded it.",
+        situation,
+    )
 
 
 def test_a_personal_data_case_needs_the_notice(coach: Coach) -> None:
-    verdict = coach.review("I'm sorry, we made a mistake and I've fixed it.",
-                           {"category": "privacy_breach", "severity": "high", "contact": "written", "b2b": False})
+    verdict = coach.review(
+        "I'm sorry, we made a mistake and I've fixed it.",
+        {"category": "privacy_breach", "severity": "high", "contact": "written", "b2b": False},
+    )
     assert verdict.verdict in ("fix", "stronger") and "notice" in verdict.missing
 
 
 def test_at_most_three_findings_most_harmful_first(coach: Coach) -> None:
-    draft = ("Unfortunately we were very busy. Mistakes were made, and the courier lost it. Sorry if you were "
-             "upset, but our policy does not allow refunds. It will never happen again. Please leave a 5-star review!")
+    draft = (
+        "Unfortunately we were very busy. Mistakes were made, and the courier lost it. Sorry if you were "
+        "upset, but our policy does not allow refunds. It will never happen again. Please leave a 5-star review!"
+    )
     verdict = coach.review(draft, B2B_WRITTEN)
     assert 1 <= len(verdict.findings) <= 3 and not verdict.good
 
 
 def test_owabi_coach_prints_the_verdict_as_json() -> None:
-    out = subprocess.run([sys.executable, "-m", "bot", "coach", "Sorry if you were upset.", "--severity", "low"],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "coach", "Sorry if you were upset.", "--severity", "low"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     data = json.loads(out)
     for key in ("good", "verdict", "avoid", "missing", "present", "tips"):
         assert key in data
@@ -109,36 +132,41 @@ def test_check_on_an_incident_is_judged_for_it(owabi: Harness) -> None:
     assert review.incident_id == 1 and review.data["verdict"] == "fix"
 
 
-@pytest.mark.parametrize("draft", [
-    # An offer with a cushion before it is not a gift traded for something.
-    "I'm sorry the lunch arrived fifty minutes late — that was our planning. If it is acceptable to you, we would "
-    "like to credit the full cost of the lunch against your next invoice.",
-    # A concrete change is prevention, not a promise nobody can keep.
-    "I'm sorry we sent the allergy list by ordinary email — our mistake. From now on, dietary information will be "
-    "shared only through the secure portal.",
-    # A courier named while the cause is owned in the same breath.
-    "I'm sorry your order was late. We do use a courier on that route, but the dispatch time is ours and we set "
-    "it too late. We'll bring it ourselves this afternoon.",
-    # Asking for a moment of their time does not make their trouble small.
-    "I'm so sorry we gave you the wrong prescription bag — my error. Have you got a few minutes? I'll swap it now.",
-    "申し訳ございません。お客様に非はございません。こちらの確認不足で、別の商品をお渡ししてしまいました。すぐにお取り替えいたします。",
-    "大変申し訳ございません。配達は提携の配送業者ですが、出発の時刻を決めたのは当店です。本日中にお届けいたします。",
-    # Regret for the worry is not "sorry if"; a scheme's name is not a guarantee.
-    "I am sorry for the worry this has caused. We'll pay you the compensation set out in our guaranteed standards.",
-    "I'm sorry you were cut off. Our phone provider had a fault, but it was our job to make sure you could reach "
-    "us, and we didn't. I've added a backup line.",
-    "申し訳ございません。お客様の側に落ち度は一切ございません。当店の確認不足でした。すぐにお取り替えいたします。",
-    # Asking a wrong recipient not to pass data on offers nothing in return: it is part of the notice.
-    "ご契約者名簿を誤って別のお取引先へ送信してしまいました。誠に申し訳ございません。送信先の会社様には、内容を破棄し口外しない"
-    "ようお願いし、ご承諾をいただきました。",
-])
+@pytest.mark.parametrize(
+    "draft",
+    [
+        # An offer with a cushion before it is not a gift traded for something.
+        "I'm sorry the lunch arrived fifty minutes late — that was our planning. If it is acceptable to you, we would "
+        "like to credit the full cost of the lunch against your next invoice.",
+        # A concrete change is prevention, not a promise nobody can keep.
+        "I'm sorry we sent the allergy list by ordinary email — our mistake. From now on, dietary information will be "
+        "shared only through the secure portal.",
+        # A courier named while the cause is owned in the same breath.
+        "I'm sorry your order was late. We do use a courier on that route, but the dispatch time is ours and we set "
+        "it too late. We'll bring it ourselves this afternoon.",
+        # Asking for a moment of their time does not make their trouble small.
+        "I'm so sorry we gave you the wrong prescription bag — my error. Have you got a few minutes? I'll swap it now.",
+        "申し訳ございません。お客様に非はございません。こちらの確認不足で、別の商品をお渡ししてしまいました。すぐにお取り替えいたします。",
+        "大変申し訳ございません。配達は提携の配送業者ですが、出発の時刻を決めたのは当店です。本日中にお届けいたします。",
+        # Regret for the worry is not "sorry if"; a scheme's name is not a guarantee.
+        "I am sorry for the worry this has caused. We'll pay you the compensation set out in our guaranteed standards.",
+        "I'm sorry you were cut off. Our phone provider had a fault, but it was our job to make sure you could reach "
+        "us, and we didn't. I've added a backup line.",
+        "申し訳ございません。お客様の側に落ち度は一切ございません。当店の確認不足でした。すぐにお取り替えいたします。",
+        # Asking a wrong recipient not to pass data on offers nothing in return: it is part of the notice.
+        "ご契約者名簿を誤って別のお取引先へ送信してしまいました。誠に申し訳ございません。送信先の会社様には、内容を破棄し口外しない"
+        "ようお願いし、ご承諾をいただきました。",
+    ],
+)
 def test_look_alikes_of_problems_are_not_flagged(coach: Coach, draft: str) -> None:
     assert not ids(coach, draft, LOW_IN_PERSON), coach.review(draft, LOW_IN_PERSON).as_json()
 
 
 def test_a_time_range_is_not_casual_register_to_a_business(coach: Coach) -> None:
-    draft = ("いつもお世話になっております。ご請求書の金額に誤りがございました。誠に申し訳ございません。"
-             "弊社の入力ミスでございます。本日中に訂正版をお送りいたします。お問い合わせは専用窓口（平日9時〜18時）で承ります。")
+    draft = (
+        "いつもお世話になっております。ご請求書の金額に誤りがございました。誠に申し訳ございません。"
+        "弊社の入力ミスでございます。本日中に訂正版をお送りいたします。お問い合わせは専用窓口（平日9時〜18時）で承ります。"
+    )
     assert "wrong_register" not in ids(coach, draft, B2B_WRITTEN)
 
 
@@ -149,21 +177,31 @@ def test_a_duration_is_not_read_as_a_clock_time_the_incident_lacks(coach: Coach)
 
 
 def test_saying_plainly_what_we_did_is_owning_it(coach: Coach) -> None:
-    verdict = coach.review("Oh, I'm so sorry — I've given you the ericaceous, not the multipurpose you paid for. "
-                           "Let me swap it over now.", LOW_IN_PERSON)
+    verdict = coach.review(
+        "Oh, I'm so sorry — I've given you the ericaceous, not the multipurpose you paid for. Let me swap it over now.",
+        LOW_IN_PERSON,
+    )
     assert "responsibility" in verdict.present, verdict.as_json()
 
 
-@pytest.mark.parametrize(("draft", "problem"), [
-    ("Sorry about Kyle, he's new and a bit blunt. We'll do better.", "blame_colleague"),
-    ("申し訳ございません。ほんの15分ほどの遅れでしたが、ご迷惑をおかけしました。", "minimising"),
-    ("申し訳ございません。今回のことを口コミに書かないでいただけましたら、次回のお代は無料にいたします。", "bribe"),
-    ("申し訳ございません。担当の副店長が作成を失念しておりました。", "blame_colleague"),
-    ("本当にすみませんでした。もしよかったら、帰りに★5のクチコミをいただけると嬉しいです。", "review_request"),
-    ("私の言い方で嫌な気持ちにさせてしまったのなら、申し訳ございません。", "conditional"),
-    ("Apologies if the finish wasn't quite what you were hoping for.", "conditional"),
-    ("I'm sorry about the invoice. This was a minor slip on our side and it's corrected now.", "minimising"),
-    ("Sorry the line dropped. It's nothing we did on this end; the network was down.", "blame_third_party"),
-])
+@pytest.mark.parametrize(
+    ("draft", "problem"),
+    [
+        ("Sorry about Kyle, he's new and a bit blunt. We'll do better.", "blame_colleague"),
+        ("申し訳ございません。ほんの15分ほどの遅れでしたが、ご迷惑をおかけしました。", "minimising"),
+        ("申し訳ございません。今回のことを口コミに書かないでいただけましたら、次回のお代は無料にいたします。", "bribe"),
+        ("申し訳ございません。担当の副店長が作成を失念しておりました。", "blame_colleague"),
+        ("本当にすみませんでした。もしよかったら、帰りに★5のクチコミをいただけると嬉しいです。", "review_request"),
+        ("私の言い方で嫌な気持ちにさせてしまったのなら、申し訳ございません。", "conditional"),
+        ("Apologies if the finish wasn't quite what you were hoping for.", "conditional"),
+        ("I'm sorry about the invoice. This was a minor slip on our side and it's corrected now.", "minimising"),
+        ("Sorry the line dropped. It's nothing we did on this end; the network was down.", "blame_third_party"),
+        ("I'm sorry about the wax guards. Our wholesaler dispatched the wrong size.", "blame_third_party"),
+        (
+            "Sorry your carpet was still wet. Their crew should have made sure it was dry before they left.",
+            "blame_third_party",
+        ),
+    ],
+)
 def test_problems_in_other_words_are_still_named(coach: Coach, draft: str, problem: str) -> None:
     assert problem in ids(coach, draft, LOW_IN_PERSON), coach.review(draft, LOW_IN_PERSON).as_json()

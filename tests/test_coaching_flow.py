@@ -9,10 +9,13 @@ import pytest
 from tests.conftest import STAFF, Harness
 
 
-@pytest.mark.parametrize(("draft", "expect"), [
-    ("Sorry if you were upset, but it's our policy.", "Fix these first"),
-    ("ご不快に感じられたのでしたら申し訳ありません。規則ですので。", "申し訳"),
-])
+@pytest.mark.parametrize(
+    ("draft", "expect"),
+    [
+        ("Sorry if you were upset, but it's our policy.", "Fix these first"),
+        ("ご不快に感じられたのでしたら申し訳ありません。規則ですので。", "申し訳"),
+    ],
+)
 def test_check_reviews_a_draft_privately(owabi: Harness, draft: str, expect: str) -> None:
     reply = owabi.slack.command(STAFF, f"check {draft}")
     assert reply.status == 200 and reply.json()["response_type"] == "ephemeral"
@@ -24,9 +27,11 @@ def test_check_reviews_a_draft_privately(owabi: Harness, draft: str, expect: str
 
 
 def test_a_good_draft_is_praised(owabi: Harness) -> None:
-    draft = ("I'm so sorry — we sent your order a day late because we missed the courier cut-off; that was our "
-             "mistake. I've sent a replacement by express today and refunded the delivery. We've added a cut-off "
-             "check to our packing list so it won't happen again. I'll call you on Friday to make sure it arrived.")
+    draft = (
+        "I'm so sorry — we sent your order a day late because we missed the courier cut-off; that was our "
+        "mistake. I've sent a replacement by express today and refunded the delivery. We've added a cut-off "
+        "check to our packing list so it won't happen again. I'll call you on Friday to make sure it arrived."
+    )
     reply = owabi.slack.command(STAFF, f"check {draft}")
     assert "Ready to send" in reply.text
 

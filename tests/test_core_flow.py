@@ -14,8 +14,10 @@ from tests.conftest import GM, LEAD, MANAGER, STAFF, STRANGER, Harness
 
 
 def dm_texts(h: Harness, user: str) -> list[str]:
-    return ["\n".join([str(c.args.get("text", "")), *block_texts(c.args.get("blocks") or [])])
-            for c in h.standin.dms_to(user)]
+    return [
+        "\n".join([str(c.args.get("text", "")), *block_texts(c.args.get("blocks") or [])])
+        for c in h.standin.dms_to(user)
+    ]
 
 
 def all_outgoing_text(h: Harness) -> str:
@@ -32,7 +34,7 @@ def test_report_gets_script_at_once_and_boss_dm_follows(owabi: Harness) -> None:
     # the card comes first, in the order a staffer acts on it; the details fold below
     card = [text.index(part) for part in ("Say now:", "Fix:", "Next contact:", "Don't:", "When you have a minute more")]
     assert card == sorted(card)
-    say = text[text.index("Say now:"):text.index("Fix:")]
+    say = text[text.index("Say now:") : text.index("Fix:")]
     assert "sorry" in say.split(".")[0] and "later than we promised" in say
     assert "<@U0LEAD01>" in text  # the reporter knows who is being told
 
@@ -50,9 +52,17 @@ def test_report_gets_script_at_once_and_boss_dm_follows(owabi: Harness) -> None:
     assert owabi.store.events.verify() == (len(kinds), None)
 
 
-@pytest.mark.parametrize("typed", ["<!channel> the order is late", "<!here> late", "<!everyone> late",
-                                   "<@U0GM01> late order", "<!subteam^S123|@managers> late order",
-                                   "&lt;!channel&gt; late order"])
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "<!channel> the order is late",
+        "<!here> late",
+        "<!everyone> late",
+        "<@U0GM01> late order",
+        "<!subteam^S123|@managers> late order",
+        "&lt;!channel&gt; late order",
+    ],
+)
 def test_mentions_in_a_report_ping_nobody(owabi: Harness, typed: str) -> None:
     reply = owabi.slack.command(STAFF, typed)
     assert reply.status == 200
@@ -115,9 +125,18 @@ def test_form_report_shows_script_and_pings_boss(owabi: Harness) -> None:
     call = owabi.wait_for(lambda: owabi.standin.calls("views.open"))
     assert isinstance(call, list)
     view = owabi.standin.view(call[0].args and next(iter(owabi.standin._state.views)))
-    reply = owabi.slack.submit(STAFF, view, {"what": "Guest charged twice for the room", "customer": "Mr Sato",
-                                             "category": "billing_error", "severity": "high",
-                                             "contact": "phone", "locale": "en"})
+    reply = owabi.slack.submit(
+        STAFF,
+        view,
+        {
+            "what": "Guest charged twice for the room",
+            "customer": "Mr Sato",
+            "category": "billing_error",
+            "severity": "high",
+            "contact": "phone",
+            "locale": "en",
+        },
+    )
     assert reply.status == 200
     body = reply.json()
     assert body["response_action"] == "update"
@@ -125,7 +144,11 @@ def test_form_report_shows_script_and_pings_boss(owabi: Harness) -> None:
     incident = owabi.store.incidents.get(1)
     assert incident is not None
     assert (incident.category, incident.severity.value, incident.contact.value, incident.customer) == (
-        "billing_error", "high", "phone", "Mr Sato")
+        "billing_error",
+        "high",
+        "phone",
+        "Mr Sato",
+    )
     assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD))
     assert owabi.wait_for(lambda: owabi.standin.dms_to(STAFF))  # a copy of the script to keep
 
@@ -175,8 +198,9 @@ def test_correcting_the_guess_updates_incident_and_boss(owabi: Harness) -> None:
     assert click.status == 200
     assert owabi.wait_for(lambda: owabi.standin.calls("views.open"))
     view = next(iter(owabi.standin._state.views.values()))
-    sub = owabi.slack.submit(STAFF, view, {"category": "wrong_item", "severity": "high", "contact": "phone",
-                                           "locale": "en"})
+    sub = owabi.slack.submit(
+        STAFF, view, {"category": "wrong_item", "severity": "high", "contact": "phone", "locale": "en"}
+    )
     assert sub.status == 200
     incident = owabi.store.incidents.get(1)
     assert incident is not None and (incident.category, incident.severity.value) == ("wrong_item", "high")
@@ -274,10 +298,16 @@ def test_the_log_refuses_edits_and_verify_spots_tampering(owabi: Harness) -> Non
     assert owabi.store.events.verify()[1] == 1
 
 
-@pytest.mark.parametrize("text", ["Check out failed for guest in 12, he waited an hour",
-                                  "Help desk closed the ticket by mistake",
-                                  "Summary of the call: we double-charged Mrs Abe",
-                                  "mine was the order that went out late", "help the customer got the wrong item"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Check out failed for guest in 12, he waited an hour",
+        "Help desk closed the ticket by mistake",
+        "Summary of the call: we double-charged Mrs Abe",
+        "mine was the order that went out late",
+        "help the customer got the wrong item",
+    ],
+)
 def test_reports_that_start_like_a_subcommand_are_still_reports(owabi: Harness, text: str) -> None:
     reply = owabi.slack.command(STAFF, text)
     assert "OOPS-0001" in reply.text

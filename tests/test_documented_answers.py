@@ -52,8 +52,9 @@ def test_an_acknowledgement_rewrites_the_dm_slack_named(owabi: Harness) -> None:
     owabi.slack.command(STAFF, "the Tanaka order went out a day late")
     assert owabi.wait_for(lambda: owabi.store.outbox.rows(purpose="boss_dm", status="sent"))
     dm = owabi.standin.messages_in(owabi.standin.dm_channel(LEAD))[0]
-    click = owabi.slack.click(LEAD, "oops_ack", "1", message={"ts": dm["ts"], "text": "dm"},
-                              channel=owabi.standin.dm_channel(LEAD))
+    click = owabi.slack.click(
+        LEAD, "oops_ack", "1", message={"ts": dm["ts"], "text": "dm"}, channel=owabi.standin.dm_channel(LEAD)
+    )
     assert click.status == 200
     assert owabi.wait_for(lambda: owabi.standin.calls("chat.update"))
     update = owabi.standin.calls("chat.update")[0]
@@ -75,9 +76,15 @@ def test_the_home_and_the_summary_work_as_documented(harness: Callable[..., Harn
 def test_check_online_reads_documented_answers(standin: StandIn, tmp_path: Path) -> None:
     path = tmp_path / "policy.toml"
     path.write_text(POLICY)
-    env = {**os.environ, "OWABI_POLICY": str(path), "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": standin.api_url,
-           "OWABI_DB": str(tmp_path / "owabi.db")}
-    result = subprocess.run([sys.executable, "-m", "bot", "check", "--online"], capture_output=True, text=True,
-                            timeout=60, env=env)
+    env = {
+        **os.environ,
+        "OWABI_POLICY": str(path),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": standin.api_url,
+        "OWABI_DB": str(tmp_path / "owabi.db"),
+    }
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "check", "--online"], capture_output=True, text=True, timeout=60, env=env
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok  user U0LEAD01: active" in result.stdout and "Traceback" not in result.stderr

@@ -70,8 +70,7 @@ def test_unacknowledged_report_escalates_to_the_next_level_with_history(harness:
     assert "<@U0LEAD01> at" in gm and "<@U0MGR01> at" in gm
     # at the top: the GM again (repeat = 1), and the reporter is told it is still open
     assert h.wait_for(lambda: len(h.standin.dms_to(GM)) == 2, timeout=5)
-    assert h.wait_for(lambda: any("not been acknowledged" in call_text(c)
-                                  for c in h.standin.dms_to(STAFF)), timeout=5)
+    assert h.wait_for(lambda: any("not been acknowledged" in call_text(c) for c in h.standin.dms_to(STAFF)), timeout=5)
     escalated = [e for e in h.store.events.for_incident(1) if e.kind == "escalated"]
     assert [e.data["recipient"] for e in escalated] == [MANAGER, GM, GM]
     assert all(e.data["late"] < 1.0 for e in escalated)
@@ -97,8 +96,9 @@ def test_acknowledge_stops_escalation_and_rewrites_every_dm(harness: Make) -> No
         assert h.standin.message(call.args["channel"], call.args["ts"]) is not None
         kept = [e["action_id"] for b in call.args["blocks"] if b["type"] == "actions" for e in b["elements"]]
         assert kept == [ids.TAKE, ids.CONTACTED, ids.RESOLVE]  # the boss finishes the job from here
-    assert h.wait_for(lambda: any("<@U0MGR01> has your report" in call_text(c)
-                                  for c in h.standin.dms_to(STAFF)), timeout=5)
+    assert h.wait_for(
+        lambda: any("<@U0MGR01> has your report" in call_text(c) for c in h.standin.dms_to(STAFF)), timeout=5
+    )
     assert h.wait_for(lambda: any("acknowledged" in t for t in answers(h)), timeout=5)
     incident = h.store.incidents.get(1)
     assert incident is not None and incident.acknowledged_by == MANAGER and incident.state == "acknowledged"
@@ -117,7 +117,10 @@ def test_a_click_from_outside_the_chain_is_refused_and_logged(harness: Make) -> 
     refused = [e for e in h.store.events.for_incident(1) if e.kind == "refused"]
     # each click is answered before its work runs, so the three refusals may be logged in any order
     assert sorted((e.actor, e.data["action"]) for e in refused) == [
-        (STRANGER, "acknowledge"), (STRANGER, "escalate"), (STRANGER, "take")]
+        (STRANGER, "acknowledge"),
+        (STRANGER, "escalate"),
+        (STRANGER, "take"),
+    ]
     incident = h.store.incidents.get(1)
     assert incident is not None and incident.acknowledged_at is None and incident.owner is None
     assert not updates(h) and not h.standin.dms_to(MANAGER)
@@ -205,13 +208,13 @@ def test_quiet_hours_hold_medium_but_not_high(harness: Make) -> None:
 
 
 def test_reminder_reaches_the_owner_while_the_incident_is_open(harness: Make) -> None:
-    policy = flow_policy("60s").replace('[severity.medium]\nack_within = "60s"',
-                                        '[severity.medium]\nack_within = "60s"\nremind_after = "1s"')
+    policy = flow_policy("60s").replace(
+        '[severity.medium]\nack_within = "60s"', '[severity.medium]\nack_within = "60s"\nremind_after = "1s"'
+    )
     h = harness(policy)
     report(h)
     click(h, MANAGER, ids.TAKE)
-    assert h.wait_for(lambda: any("Reminder: OOPS-0001" in call_text(c)
-                                  for c in h.standin.dms_to(MANAGER)), timeout=5)
+    assert h.wait_for(lambda: any("Reminder: OOPS-0001" in call_text(c) for c in h.standin.dms_to(MANAGER)), timeout=5)
     assert h.store.events.count("reminder_queued") >= 1
 
 
@@ -225,11 +228,20 @@ def test_kill_9_loses_no_pending_escalation(harness: Make, standin: StandIn, tmp
     policy = tmp_path / "killed.toml"
     policy.write_text(flow_policy("2s"), encoding="utf-8")
     port = free_port()
-    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
-           "SLACK_API_URL": standin.api_url, "OWABI_DB": str(tmp_path / "owabi.db"),
-           "OWABI_POLICY": str(policy)}
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "OWABI_DB": str(tmp_path / "owabi.db"),
+        "OWABI_POLICY": str(policy),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         assert wait_until(lambda: healthy(port, reading="model"), timeout=30)  # read by the model, not the lexicon
         side = SlackSide(f"http://127.0.0.1:{port}", SECRET, standin)

@@ -10,10 +10,23 @@ from bot.scripts import Renderer
 from bot.slack.compose import Composer
 from tests.test_escalation_policy import TOKYO
 
-INCIDENT = Incident(id=3, ref="OOPS-0003", created_at=0.0, reporter="U0STAFF01", text="charged twice <!channel>",
-                    category="billing_error", severity=Severity.MEDIUM, locale="ja", contact=Contact.PHONE,
-                    customer="", chain=("U0LEAD01", "U0MGR01"), team="front-desk", state=State.ACKNOWLEDGED,
-                    acknowledged_by="U0MGR01", acknowledged_at=1_700_000_000.0)
+INCIDENT = Incident(
+    id=3,
+    ref="OOPS-0003",
+    created_at=0.0,
+    reporter="U0STAFF01",
+    text="charged twice <!channel>",
+    category="billing_error",
+    severity=Severity.MEDIUM,
+    locale="ja",
+    contact=Contact.PHONE,
+    customer="",
+    chain=("U0LEAD01", "U0MGR01"),
+    team="front-desk",
+    state=State.ACKNOWLEDGED,
+    acknowledged_by="U0MGR01",
+    acknowledged_at=1_700_000_000.0,
+)
 
 
 @pytest.mark.parametrize("locale", ["en", "ja"])
@@ -27,8 +40,15 @@ def test_escalation_messages_render(locale: str) -> None:
     assert head not in str(updated)  # "nobody has acknowledged yet" is gone once someone has
     for template in ("esc_reporter_acked", "esc_reporter_taken", "esc_reporter_waiting"):
         assert esc.to_reporter(INCIDENT, template, by="x", at="09:00", owner="y", who="z", round=1)["text"]
-    for template in ("esc_not_allowed", "esc_ack_done", "esc_ack_already", "esc_take_done", "esc_take_already",
-                     "esc_escalated", "esc_nothing"):
+    for template in (
+        "esc_not_allowed",
+        "esc_ack_done",
+        "esc_ack_already",
+        "esc_take_done",
+        "esc_take_already",
+        "esc_escalated",
+        "esc_nothing",
+    ):
         text = esc.private(template, INCIDENT, reporter="r", by="b", at="t", owner="o")["text"]
         assert text and (locale == "en" or any("\u3040" <= ch <= "\u30ff" for ch in text))
     assert esc.reminder(INCIDENT, user="U0MGR01")["text"]

@@ -28,31 +28,39 @@ def rules(sev: Severity, levels: int = 1, repeat: int = 3, quiet: QuietHours | N
     return Rules(severity=sev, window=W, repeat=repeat, notify_levels=levels, quiet=quiet)
 
 
-@pytest.mark.parametrize(("sev", "levels", "elapsed", "acked_after", "expected"), [
-    # nobody acknowledges: one more level per window, then the top again `repeat` times
-    (Severity.MEDIUM, 1, 0, None, [("L", 0)]),
-    (Severity.MEDIUM, 1, 59, None, [("L", 0)]),
-    (Severity.MEDIUM, 1, 60, None, [("L", 0), ("M", 60)]),
-    (Severity.MEDIUM, 1, 120, None, [("L", 0), ("M", 60), ("G", 120)]),
-    (Severity.MEDIUM, 1, 180, None, [("L", 0), ("M", 60), ("G", 120), ("G", 180)]),
-    (Severity.MEDIUM, 1, 10_000, None,
-     [("L", 0), ("M", 60), ("G", 120), ("G", 180), ("G", 240), ("G", 300)]),
-    # an acknowledgement stops what had not gone out yet
-    (Severity.MEDIUM, 1, 10_000, 30, [("L", 0)]),
-    (Severity.MEDIUM, 1, 10_000, 60, [("L", 0)]),
-    (Severity.MEDIUM, 1, 10_000, 61, [("L", 0), ("M", 60)]),
-    (Severity.LOW, 1, 10_000, 150, [("L", 0), ("M", 60), ("G", 120)]),
-    # high and critical ping several levels at once
-    (Severity.HIGH, 2, 0, None, [("L", 0), ("M", 0)]),
-    (Severity.HIGH, 2, 60, None, [("L", 0), ("M", 0), ("G", 60)]),
-    (Severity.CRITICAL, 3, 0, None, [("L", 0), ("M", 0), ("G", 0)]),
-    (Severity.CRITICAL, 3, 60, None, [("L", 0), ("M", 0), ("G", 0), ("G", 60)]),
-    (Severity.CRITICAL, 5, 0, None, [("L", 0), ("M", 0), ("G", 0)]),  # clamped to the chain
-])
-def test_who_is_pinged_when(sev: Severity, levels: int, elapsed: float, acked_after: float | None,
-                            expected: list[tuple[str, float]]) -> None:
-    got = pinged_by(CHAIN, rules(sev, levels), reported_at=NOON, now=NOON + elapsed,
-                    acked_at=None if acked_after is None else NOON + acked_after)
+@pytest.mark.parametrize(
+    ("sev", "levels", "elapsed", "acked_after", "expected"),
+    [
+        # nobody acknowledges: one more level per window, then the top again `repeat` times
+        (Severity.MEDIUM, 1, 0, None, [("L", 0)]),
+        (Severity.MEDIUM, 1, 59, None, [("L", 0)]),
+        (Severity.MEDIUM, 1, 60, None, [("L", 0), ("M", 60)]),
+        (Severity.MEDIUM, 1, 120, None, [("L", 0), ("M", 60), ("G", 120)]),
+        (Severity.MEDIUM, 1, 180, None, [("L", 0), ("M", 60), ("G", 120), ("G", 180)]),
+        (Severity.MEDIUM, 1, 10_000, None, [("L", 0), ("M", 60), ("G", 120), ("G", 180), ("G", 240), ("G", 300)]),
+        # an acknowledgement stops what had not gone out yet
+        (Severity.MEDIUM, 1, 10_000, 30, [("L", 0)]),
+        (Severity.MEDIUM, 1, 10_000, 60, [("L", 0)]),
+        (Severity.MEDIUM, 1, 10_000, 61, [("L", 0), ("M", 60)]),
+        (Severity.LOW, 1, 10_000, 150, [("L", 0), ("M", 60), ("G", 120)]),
+        # high and critical ping several levels at once
+        (Severity.HIGH, 2, 0, None, [("L", 0), ("M", 0)]),
+        (Severity.HIGH, 2, 60, None, [("L", 0), ("M", 0), ("G", 60)]),
+        (Severity.CRITICAL, 3, 0, None, [("L", 0), ("M", 0), ("G", 0)]),
+        (Severity.CRITICAL, 3, 60, None, [("L", 0), ("M", 0), ("G", 0), ("G", 60)]),
+        (Severity.CRITICAL, 5, 0, None, [("L", 0), ("M", 0), ("G", 0)]),  # clamped to the chain
+    ],
+)
+def test_who_is_pinged_when(
+    sev: Severity, levels: int, elapsed: float, acked_after: float | None, expected: list[tuple[str, float]]
+) -> None:
+    got = pinged_by(
+        CHAIN,
+        rules(sev, levels),
+        reported_at=NOON,
+        now=NOON + elapsed,
+        acked_at=None if acked_after is None else NOON + acked_after,
+    )
     assert [(u, t - NOON) for u, t in got] == expected
 
 
@@ -64,17 +72,20 @@ def test_top_repeats_up_to_repeat_times_and_tells_reporter(repeat: int, steps: i
     assert [p.round for s in got for p in s.pings][3:] == list(range(1, repeat + 1))
 
 
-@pytest.mark.parametrize(("sev", "reported", "first_at", "second_at"), [
-    # low and medium wait for the morning
-    (Severity.LOW, "23:00", "07:00+1", "07:01+1"),
-    (Severity.MEDIUM, "06:59", "07:00", "07:01"),
-    (Severity.MEDIUM, "21:59", "21:59", "07:00+1"),   # the escalation falls in quiet hours
-    (Severity.MEDIUM, "07:00", "07:00", "07:01"),     # the end is not quiet
-    (Severity.MEDIUM, "12:00", "12:00", "12:01"),
-    # high and critical never wait
-    (Severity.HIGH, "23:00", "23:00", "23:01"),
-    (Severity.CRITICAL, "03:00", "03:00", "03:01"),
-])
+@pytest.mark.parametrize(
+    ("sev", "reported", "first_at", "second_at"),
+    [
+        # low and medium wait for the morning
+        (Severity.LOW, "23:00", "07:00+1", "07:01+1"),
+        (Severity.MEDIUM, "06:59", "07:00", "07:01"),
+        (Severity.MEDIUM, "21:59", "21:59", "07:00+1"),  # the escalation falls in quiet hours
+        (Severity.MEDIUM, "07:00", "07:00", "07:01"),  # the end is not quiet
+        (Severity.MEDIUM, "12:00", "12:00", "12:01"),
+        # high and critical never wait
+        (Severity.HIGH, "23:00", "23:00", "23:01"),
+        (Severity.CRITICAL, "03:00", "03:00", "03:01"),
+    ],
+)
 def test_quiet_hours(sev: Severity, reported: str, first_at: str, second_at: str) -> None:
     def when(text: str) -> float:
         hhmm, _, plus = text.partition("+")

@@ -26,28 +26,77 @@ from tests.conftest import LEAD, POLICY, STAFF, STRANGER, Harness
 from tests.lifecycle_helpers import press
 
 LOCALES = ("en", "ja")
-FACET_SETS = ((), ("safety_risk", "harmed"), ("personal_data",), ("b2b",), ("b2b", "repeat_failure"),
-              ("public_exposure", "customer_angry"), ("vulnerable_customer", "safety_risk"), ("many_customers",),
-              ("legal_risk", "personal_data", "b2b"))
+FACET_SETS = (
+    (),
+    ("safety_risk", "harmed"),
+    ("personal_data",),
+    ("b2b",),
+    ("b2b", "repeat_failure"),
+    ("public_exposure", "customer_angry"),
+    ("vulnerable_customer", "safety_risk"),
+    ("many_customers",),
+    ("legal_risk", "personal_data", "b2b"),
+)
 COMBOS = list(itertools.product(Category, Severity, Contact, LOCALES))
 YEN = Authority("¥", 3000, 10000)
 
 # Never put in a staffer's mouth, whatever else changes.
-FORBIDDEN = ("sorry if", "sorry, but", "our policy", "calm down", "you should have", "never happen again",
-             "guarantee", "just a", "でしたら申し訳", "規則ですので", "二度とありません", "絶対に", "たいしたこと",
-             "申し訳ございませんが")
-CLAIMED = {"en": re.compile(r"(?i)\b(I've|I have|we've|we have)\s+(already\s+)?(refunded|corrected|credited|"
-                            r"fixed|replaced|deleted|asked|sent)\b|\b(has|have) already been\b"),
-           "ja": re.compile(r"(返金|訂正|発送|削除|交換)(いたしました|しました|済み)")}
+FORBIDDEN = (
+    "sorry if",
+    "sorry, but",
+    "our policy",
+    "calm down",
+    "you should have",
+    "never happen again",
+    "guarantee",
+    "just a",
+    "でしたら申し訳",
+    "規則ですので",
+    "二度とありません",
+    "絶対に",
+    "たいしたこと",
+    "申し訳ございませんが",
+)
+CLAIMED = {
+    "en": re.compile(
+        r"(?i)\b(I've|I have|we've|we have)\s+(already\s+)?(refunded|corrected|credited|"
+        r"fixed|replaced|deleted|asked|sent)\b|\b(has|have) already been\b"
+    ),
+    "ja": re.compile(r"(返金|訂正|発送|削除|交換)(いたしました|しました|済み)"),
+}
 APOLOGY = {"en": re.compile(r"(?i)\bsorry\b|apologi[sz]e"), "ja": re.compile(r"申し訳|お詫び")}
 # The review's corrections: none of the old wording may come back anywhere in Japanese.
-JA_CORRECTED = ("［お名前］でございます", "お詫びがあり", "お待たせしたお礼の品", "お受け取りください", "負担を判断",
-                "そのままお持ちください", "速達", "ご返送はご不要", "お客様にもほかの方にも", "本日中と来週",
-                "改めていたします", "お客様ご自身を守る", "すべて私どもで負担", "お時間）も負担",
-                "大変失礼をいたしました", "ご利用になりたい時に", "確実にお守りできる", "まず解決し",
-                "問題を小さく保ちます", "人前で振り返らない", "ご訪問", "させていただきます",
-                "飾った定型文", "接客態度の件", "その他の件", "お詫びのしるしとして、不良品の代金", "二度目であり",
-                "ご不安をおかけ", "影響］も含め")
+JA_CORRECTED = (
+    "［お名前］でございます",
+    "お詫びがあり",
+    "お待たせしたお礼の品",
+    "お受け取りください",
+    "負担を判断",
+    "そのままお持ちください",
+    "速達",
+    "ご返送はご不要",
+    "お客様にもほかの方にも",
+    "本日中と来週",
+    "改めていたします",
+    "お客様ご自身を守る",
+    "すべて私どもで負担",
+    "お時間）も負担",
+    "大変失礼をいたしました",
+    "ご利用になりたい時に",
+    "確実にお守りできる",
+    "まず解決し",
+    "問題を小さく保ちます",
+    "人前で振り返らない",
+    "ご訪問",
+    "させていただきます",
+    "飾った定型文",
+    "接客態度の件",
+    "その他の件",
+    "お詫びのしるしとして、不良品の代金",
+    "二度目であり",
+    "ご不安をおかけ",
+    "影響］も含め",
+)
 
 
 @pytest.fixture(scope="module")
@@ -55,11 +104,30 @@ def renderer() -> Renderer:
     return Renderer(responses_dir())
 
 
-def ctx(category: str = "late_delivery", severity: str = "medium", contact: str = "phone", locale: str = "en",
-        facets: tuple[str, ...] = (), text: str = "", customer: str = "Ms Tanaka", found_by: str = "customer",
-        authority: Authority = YEN, emergency: str = "") -> ScriptContext:
-    return ScriptContext(category, severity, contact, locale, customer=customer, facets=facets, found_by=found_by,
-                         text=text, authority=authority, emergency=emergency)
+def ctx(
+    category: str = "late_delivery",
+    severity: str = "medium",
+    contact: str = "phone",
+    locale: str = "en",
+    facets: tuple[str, ...] = (),
+    text: str = "",
+    customer: str = "Ms Tanaka",
+    found_by: str = "customer",
+    authority: Authority = YEN,
+    emergency: str = "",
+) -> ScriptContext:
+    return ScriptContext(
+        category,
+        severity,
+        contact,
+        locale,
+        customer=customer,
+        facets=facets,
+        found_by=found_by,
+        text=text,
+        authority=authority,
+        emergency=emergency,
+    )
 
 
 def whole(g: Guidance) -> str:
@@ -89,8 +157,9 @@ def test_every_situation_gets_a_short_card_that_apologises_first(
 
 def test_the_report_changes_the_card(renderer: Renderer) -> None:
     """The review's first finding: an allergic reaction and a lost umbrella got the same card."""
-    allergy = renderer.guidance(ctx("quality_defect", "critical", "in_person", facets=("safety_risk", "harmed"),
-                                    emergency="119"))
+    allergy = renderer.guidance(
+        ctx("quality_defect", "critical", "in_person", facets=("safety_risk", "harmed"), emergency="119")
+    )
     umbrella = renderer.guidance(ctx("other", "low", "in_person"))
     assert allergy.card[0].key == "safety" and "called 119" in allergy.card[0].text
     assert "medical advice" in allergy.part("dont").text  # type: ignore[union-attr]
@@ -104,8 +173,11 @@ def test_the_report_changes_the_card(renderer: Renderer) -> None:
 
 def test_a_child_in_danger_gets_safeguarding_not_a_food_recall(renderer: Renderer) -> None:
     for locale, banned in (("en", ("dish", "batch", "eaten", "product")), ("ja", ("料理", "ロット", "保健所"))):
-        g = renderer.guidance(ctx("other", "critical", "phone", locale, ("safety_risk", "vulnerable_customer"),
-                                  found_by="us", customer=""))
+        g = renderer.guidance(
+            ctx(
+                "other", "critical", "phone", locale, ("safety_risk", "vulnerable_customer"), found_by="us", customer=""
+            )
+        )
         text = whole(g)
         assert not [w for w in banned if w in text], (locale, [w for w in banned if w in text])
         assert ("police" in text) if locale == "en" else ("110番" in text)
@@ -129,9 +201,18 @@ def test_the_customers_loss_is_named_from_the_report(renderer: Renderer) -> None
 
 def test_personal_data_carries_the_four_elements_and_never_names_the_other_recipient(renderer: Renderer) -> None:
     # what data, what it could mean, what we have done, whom to contact (GDPR Art. 34(2), APPI)
-    for locale, four in (("en", (r"what data|details that went", r"could mean", r"what we have done|we have \[",
-                                 r"whom to contact|is your contact")),
-                         ("ja", (r"どの情報|記載されていた情報", r"影響", r"弊社が行った|弊社では", r"お問い合わせ"))):
+    for locale, four in (
+        (
+            "en",
+            (
+                r"what data|details that went",
+                r"could mean",
+                r"what we have done|we have \[",
+                r"whom to contact|is your contact",
+            ),
+        ),
+        ("ja", (r"どの情報|記載されていた情報", r"影響", r"弊社が行った|弊社では", r"お問い合わせ")),
+    ):
         for contact, b2b in itertools.product(Contact, ((), ("b2b",))):
             g = renderer.guidance(ctx("billing_error", "high", contact.value, locale, ("personal_data", *b2b)))
             text = whole(g).lower()
@@ -191,8 +272,9 @@ def test_make_goods_keep_restitution_apart_and_stay_within_the_limit(renderer: R
 def test_the_next_contact_time_is_the_policys(renderer: Renderer) -> None:
     from datetime import timedelta
 
-    fast = ScriptContext("late_delivery", "medium", "phone", "en",
-                         follow_up_within={Severity.MEDIUM: timedelta(minutes=30)})
+    fast = ScriptContext(
+        "late_delivery", "medium", "phone", "en", follow_up_within={Severity.MEDIUM: timedelta(minutes=30)}
+    )
     assert "within 30 minutes" in renderer.guidance(fast).part("next").text  # type: ignore[union-attr]
     assert "within 4 hours" in renderer.guidance(ctx()).part("next").text  # type: ignore[union-attr]
     assert "明日までに" in renderer.guidance(ctx(severity="low", locale="ja")).part("next").text  # type: ignore[union-attr]
@@ -224,8 +306,9 @@ def test_what_is_said_holds_nothing_the_coach_would_flag(renderer: Renderer, loc
 @pytest.mark.parametrize("nasty", ["<!channel> <@U0BOSS> <https://evil.example|x>", "{{ 7*7 }} {loss}", "x" * 5000])
 @pytest.mark.parametrize("locale", LOCALES)
 def test_user_text_is_escaped_never_evaluated(renderer: Renderer, nasty: str, locale: str) -> None:
-    g = renderer.guidance(ctx("late_delivery", "critical", "written", locale, customer=nasty,
-                              text=f"for her {nasty} party"))
+    g = renderer.guidance(
+        ctx("late_delivery", "critical", "written", locale, customer=nasty, text=f"for her {nasty} party")
+    )
     text = whole(g)
     assert "<!channel>" not in text and "<@U0BOSS>" not in text and "49" not in text
     for section in g.mrkdwn():
@@ -239,17 +322,18 @@ def test_bundled_wording_passes_check(renderer: Renderer) -> None:
 # --- through Slack -----------------------------------------------------------------------
 
 MAKE_GOOD_POLICY = POLICY.replace('admins = ["U0ADMIN01"]\n', 'admins = ["U0ADMIN01"]\nemergency_number = "119"\n') + (
-    '\n[make_good]\ncurrency = "¥"\nstaff = 3000\nboss = 10000\n')
+    '\n[make_good]\ncurrency = "¥"\nstaff = 3000\nboss = 10000\n'
+)
 
 
 def test_a_safety_report_puts_safety_first_for_the_reporter_and_the_boss(harness: Callable[..., Harness]) -> None:
     h = harness(MAKE_GOOD_POLICY)
     reply = h.slack.command(STAFF, "served peanut satay to the table that said nut allergy, her lips are swelling")
     assert reply.text.index("First, safety") < reply.text.index("Say now:")
-    assert "119" in reply.text[:reply.text.index("Say now:")]
+    assert "119" in reply.text[: reply.text.index("Say now:")]
     assert h.wait_for(lambda: h.standin.dms_to(LEAD))
     dm = "\n".join(json.dumps(c.args, ensure_ascii=False) for c in h.standin.dms_to(LEAD))
-    todo = dm[dm.index("What to do now"):]
+    todo = dm[dm.index("What to do now") :]
     assert todo.index("Someone was hurt") < todo.index("Call the customer yourself")
     assert "within the hour" in todo and "my watch" in todo and "insurer" in todo
     assert ids.APPROVE not in dm  # no voucher button where someone was hurt
@@ -265,8 +349,7 @@ def test_a_boss_approves_a_make_good_and_the_reporter_hears_the_amount(harness: 
     assert any("only the managers" in t for t in refused)
     answer = press(h, LEAD, ids.APPROVE)
     assert any("may now offer up to ¥10,000" in t for t in answer)
-    assert h.wait_for(lambda: any("¥10,000" in json.dumps(c.args, ensure_ascii=False)
-                                  for c in h.standin.dms_to(STAFF)))
+    assert h.wait_for(lambda: any("¥10,000" in json.dumps(c.args, ensure_ascii=False) for c in h.standin.dms_to(STAFF)))
     again = press(h, LEAD, ids.APPROVE)
     assert any("already approved" in t for t in again)
     approvals = [e for e in h.store.events.for_incident(1) if e.kind == "make_good_approved"]

@@ -29,8 +29,8 @@ def test_a_claim_is_a_lease(tmp_path: Path) -> None:
     assert store.jobs.claim_due(worker="w1", now=5.0, lease=30) == []
     [job] = store.jobs.claim_due(worker="w1", now=10.0, lease=30)
     assert (job.kind, job.incident_id, job.payload) == ("k", 7, {})
-    assert store.jobs.claim_due(worker="w2", now=20.0, lease=30) == []   # still held
-    [again] = store.jobs.claim_due(worker="w2", now=41.0, lease=30)      # the holder died
+    assert store.jobs.claim_due(worker="w2", now=20.0, lease=30) == []  # still held
+    [again] = store.jobs.claim_due(worker="w2", now=41.0, lease=30)  # the holder died
     assert again.id == job.id
     store.jobs.retry(job.id, worker="w1", at=99.0, error="stale worker")  # ignored: not the holder
     store.jobs.done(job.id, worker="w2")
@@ -42,8 +42,7 @@ def test_cancel_only_touches_pending_jobs_of_those_kinds(tmp_path: Path) -> None
     for kind in ("escalate", "remind"):
         store.jobs.schedule(kind=kind, due_at=1.0, key=kind, incident_id=1)
     assert store.jobs.cancel(incident_id=1, kinds=("escalate",)) == 1
-    assert [(r["kind"], r["status"]) for r in store.jobs.rows()] == [
-        ("escalate", "cancelled"), ("remind", "pending")]
+    assert [(r["kind"], r["status"]) for r in store.jobs.rows()] == [("escalate", "cancelled"), ("remind", "pending")]
 
 
 def test_many_threads_and_two_schedulers_run_each_job_exactly_once(tmp_path: Path) -> None:

@@ -128,9 +128,7 @@ def test_follow_up_reminder_reaches_whoever_the_card_named(
 
 def test_app_home_shows_open_incidents_and_the_next_button(owabi: Harness) -> None:
     owabi.slack.command(STAFF, "the Tanaka order went out a day late")
-    assert (
-        owabi.slack.event({"type": "app_home_opened", "user": STAFF, "tab": "home"}).status == 200
-    )
+    assert owabi.slack.event({"type": "app_home_opened", "user": STAFF, "tab": "home"}).status == 200
     assert owabi.wait_for(lambda: owabi.standin.calls("views.publish"))
     view = owabi.standin.calls("views.publish")[-1].args["view"]
     view = json.loads(view) if isinstance(view, str) else view
@@ -139,9 +137,7 @@ def test_app_home_shows_open_incidents_and_the_next_button(owabi: Harness) -> No
     assert "OOPS-0001" in text and "Customer contacted" in text and ids.CONTACTED in text
     owabi.slack.event({"type": "app_home_opened", "user": LEAD, "tab": "home"})
     assert owabi.wait_for(lambda: len(owabi.standin.calls("views.publish")) >= 2)
-    boss_view = json.dumps(
-        owabi.standin.calls("views.publish")[-1].args["view"], ensure_ascii=False
-    )
+    boss_view = json.dumps(owabi.standin.calls("views.publish")[-1].args["view"], ensure_ascii=False)
     assert "team" in boss_view.lower() and "OOPS-0001" in boss_view
 
 

@@ -641,6 +641,7 @@ def _report_form_json() -> str:
 
     policy = load_policy(example_policy())
     composer = Composer(Renderer(responses_dir()), ui_locale="en", policy=policy.guidance_facts())
-    form = composer.report_form(categories=policy.all_categories, locales=["en", "ja"], channel_id="C0X",
-                                default_locale="en")
+    form = composer.report_form(
+        categories=policy.all_categories, locales=["en", "ja"], channel_id="C0X", default_locale="en"
+    )
     return json.dumps(form)

@@ -200,11 +200,14 @@ def test_next_moves() -> None:
     assert next_moves(F, Role.ADMIN) == []
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("@aiko forgot the cut-off", "someone forgot the cut-off"),
-    ("ask <@U0STAFF01> and U0LEAD01", "ask someone and someone"),
-    ("email ops@example.com about it", "email ops@example.com about it"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("@aiko forgot the cut-off", "someone forgot the cut-off"),
+        ("ask <@U0STAFF01> and U0LEAD01", "ask someone and someone"),
+        ("email ops@example.com about it", "email ops@example.com about it"),
+    ],
+)
 def test_blameless_removes_names_typed_as_at_mentions(text: str, expected: str) -> None:
     from bot.domain.metrics import blameless
 

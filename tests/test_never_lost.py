@@ -20,15 +20,27 @@ from tests.conftest import ADMIN, LEAD, MANAGER, STAFF, Harness
 
 
 def dm_texts(h: Harness, user: str) -> list[str]:
-    return ["\n".join([str(c.args.get("text", "")), *block_texts(c.args.get("blocks") or [])])
-            for c in h.standin.dms_to(user)]
+    return [
+        "\n".join([str(c.args.get("text", "")), *block_texts(c.args.get("blocks") or [])])
+        for c in h.standin.dms_to(user)
+    ]
 
 
 def slash_fields(h: Harness, text: str, **overrides: str) -> dict[str, str]:
-    fields = {"token": "legacy", "team_id": TEAM, "team_domain": "owabi-sandbox", "channel_id": "C0FRONTDSK",
-              "channel_name": "front-desk", "user_id": STAFF, "user_name": "staff", "command": "/oops",
-              "text": text, "api_app_id": "A0OWABI", "response_url": h.standin.response_url("cmd"),
-              "trigger_id": f"{time.time()}.trigger"}
+    fields = {
+        "token": "legacy",
+        "team_id": TEAM,
+        "team_domain": "owabi-sandbox",
+        "channel_id": "C0FRONTDSK",
+        "channel_name": "front-desk",
+        "user_id": STAFF,
+        "user_name": "staff",
+        "command": "/oops",
+        "text": text,
+        "api_app_id": "A0OWABI",
+        "response_url": h.standin.response_url("cmd"),
+        "trigger_id": f"{time.time()}.trigger",
+    }
     return {**fields, **overrides}
 
 
@@ -37,8 +49,11 @@ def slash_fields(h: Harness, text: str, **overrides: str) -> dict[str, str]:
 
 @pytest.mark.parametrize("field", ["text", "channel_name", "user_name", "team_domain"])
 def test_a_slash_command_mentioning_payload_is_a_report(owabi: Harness, field: str) -> None:
-    values = {"text": "the payload of the delivery van was late"} if field == "text" else {
-        "text": "the order went out a day late", field: "payload-team"}
+    values = (
+        {"text": "the payload of the delivery van was late"}
+        if field == "text"
+        else {"text": "the order went out a day late", field: "payload-team"}
+    )
     reply = owabi.slack.form(slash_fields(owabi, **values))
     assert reply.status == 200
     assert "OOPS-0001" in reply.text
@@ -48,8 +63,9 @@ def test_a_slash_command_mentioning_payload_is_a_report(owabi: Harness, field: s
 
 def test_an_interaction_is_exactly_one_payload_field(owabi: Harness) -> None:
     owabi.slack.command(STAFF, "customer got the wrong size shoes")
-    extra = owabi.slack.form({"payload": json.dumps({"type": "block_actions", "user": {"id": LEAD},
-                                                     "actions": []}), "other": "x"})
+    extra = owabi.slack.form(
+        {"payload": json.dumps({"type": "block_actions", "user": {"id": LEAD}, "actions": []}), "other": "x"}
+    )
     assert extra.status in (200, 404)  # a plain form, never mistaken for an interaction
     assert owabi.store.incidents.get(2) is None
 
@@ -162,8 +178,9 @@ def test_an_html_error_page_is_retried_then_handed_over(owabi: Harness) -> None:
 # --- 6. a revoked token ------------------------------------------------------------------
 
 
-def test_revoked_token_degrades_health_once_and_keeps_messages(owabi: Harness,
-                                                               caplog: pytest.LogCaptureFixture) -> None:
+def test_revoked_token_degrades_health_once_and_keeps_messages(
+    owabi: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
     owabi.standin.revoke_token("token_revoked")
     with caplog.at_level(logging.ERROR):
         reply = owabi.slack.command(STAFF, "customer got the wrong size shoes")
@@ -214,8 +231,10 @@ def test_oversized_body_is_refused_with_413(owabi: Harness) -> None:
     host, port = owabi.url.removeprefix("http://").split(":")
     with socket.create_connection((host, int(port)), timeout=5) as s:
         # The refusal comes from the declared length alone: the body need not (and is not) sent.
-        s.sendall(b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded"
-                  b"\r\nContent-Length: 2000000\r\n\r\ntext=xxxx")
+        s.sendall(
+            b"POST /slack/events HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded"
+            b"\r\nContent-Length: 2000000\r\n\r\ntext=xxxx"
+        )
         answer = s.recv(200)
     assert answer.startswith(b"HTTP/1.1 413")
 
@@ -224,21 +243,30 @@ def test_unsigned_bodies_are_refused_without_logging_them(owabi: Harness, caplog
     body = urlencode({"text": "SECRET-CUSTOMER-DATA " * 40_000, "command": "/oops"}).encode()
     with caplog.at_level(logging.DEBUG):
         for _ in range(5):
-            status, _ = raw_post(owabi.slack.url, body, {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Slack-Request-Timestamp": str(int(time.time())), "X-Slack-Signature": "v0=bad"})
+            status, _ = raw_post(
+                owabi.slack.url,
+                body,
+                {
+                    "Content-Type": "application/x-www-form-urlencoded",
+                    "X-Slack-Request-Timestamp": str(int(time.time())),
+                    "X-Slack-Signature": "v0=bad",
+                },
+            )
             assert status == 401
     logged = sum(len(r.getMessage()) for r in caplog.records)
     assert "SECRET-CUSTOMER-DATA" not in caplog.text and logged < 2_000
 
 
-@pytest.mark.parametrize(("body", "content_type"), [
-    (b"\xff\xfe\xfa not utf-8", "application/x-www-form-urlencoded"),
-    (b'{"type": "event_callback", ', "application/json"),
-    (b"[" * 5000 + b"]" * 5000, "application/json"),
-    (b'{"a":' * 200 + b"1" + b"}" * 200, "application/json"),
-    (b"payload=%7Bbroken", "application/x-www-form-urlencoded"),
-])
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"\xff\xfe\xfa not utf-8", "application/x-www-form-urlencoded"),
+        (b'{"type": "event_callback", ', "application/json"),
+        (b"[" * 5000 + b"]" * 5000, "application/json"),
+        (b'{"a":' * 200 + b"1" + b"}" * 200, "application/json"),
+        (b"payload=%7Bbroken", "application/x-www-form-urlencoded"),
+    ],
+)
 def test_broken_signed_bodies_get_400_not_500(owabi: Harness, body: bytes, content_type: str) -> None:
     reply = owabi.slack.post(body, content_type)
     assert reply.status == 400
@@ -247,9 +275,15 @@ def test_broken_signed_bodies_get_400_not_500(owabi: Harness, body: bytes, conte
 @pytest.mark.parametrize("timestamp", ["yesterday", "", "1e9", str(int(time.time()) - 3600)])
 def test_garbage_or_stale_timestamps_get_401(owabi: Harness, timestamp: str) -> None:
     body = urlencode(slash_fields(owabi, "late order")).encode()
-    status, _ = raw_post(owabi.slack.url, body, {"Content-Type": "application/x-www-form-urlencoded",
-                                                 "X-Slack-Request-Timestamp": timestamp,
-                                                 "X-Slack-Signature": "v0=00"})
+    status, _ = raw_post(
+        owabi.slack.url,
+        body,
+        {
+            "Content-Type": "application/x-www-form-urlencoded",
+            "X-Slack-Request-Timestamp": timestamp,
+            "X-Slack-Signature": "v0=00",
+        },
+    )
     assert status == 401
     assert owabi.store.incidents.get(1) is None
 
@@ -278,8 +312,9 @@ def test_many_idle_connections_do_not_block_health_or_reports(owabi: Harness) ->
 # --- 10. no personal data in the log ----------------------------------------------------------
 
 
-def test_a_failing_request_logs_ids_not_the_report(owabi: Harness, caplog: pytest.LogCaptureFixture,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_request_logs_ids_not_the_report(
+    owabi: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken(**kwargs: object) -> None:
         raise ValueError(f"cannot handle {kwargs['text']}")
 

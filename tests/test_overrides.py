@@ -36,15 +36,12 @@ def test_override_data_replaces_a_single_phrase(tmp_path: Path) -> None:
     [
         ("en/guidance.toml", '[next]\nyou = "{whom} calls {when}"', "unknown placeholder"),
         ("ja/guidance.toml", '[mistake]\nlate_delivery = "' + "遅" * 3100 + '"', "characters"),
-        ("en/messages/boss_dm.j2", "{{ labels.severity[severity] }} {{ secret_field }}",
-         "boss_dm.j2"),
+        ("en/messages/boss_dm.j2", "{{ labels.severity[severity] }} {{ secret_field }}", "boss_dm.j2"),
         ("ja/messages/coach.j2", "{{ review.present[0] }}{% for %}", "coach.j2"),
         ("en/guidance.toml", "[fix\nother = 'x'", "guidance.toml"),
     ],
 )
-def test_broken_override_is_reported_by_check(
-    tmp_path: Path, relative: str, text: str, expected: str
-) -> None:
+def test_broken_override_is_reported_by_check(tmp_path: Path, relative: str, text: str, expected: str) -> None:
     broken = _write(tmp_path, relative, text)
     problems = Renderer(responses_dir(), override=tmp_path).check()
     assert problems, "a broken override must be refused"
@@ -90,9 +87,7 @@ def test_missing_wording_keys_fall_back_to_english_with_a_warning(
     assert any("guidance.fix" in r.getMessage() for r in caplog.records)
 
 
-def test_new_locale_from_override_folder_only(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_new_locale_from_override_folder_only(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     _write(tmp_path, "fr/guidance.toml", '[title]\nsay = "À dire"\n[fix]\nother = "Réparer tout de suite."\n')
     renderer = Renderer(responses_dir(), override=tmp_path)
     assert "fr" in renderer.locales()

@@ -24,10 +24,16 @@ BOSS_POLICY = POLICY.replace('summary_channel = "C0TEAMCHAN"', 'summary_channel 
 def _check_online(standin: StandIn, tmp_path: Path, policy: str) -> subprocess.CompletedProcess[str]:
     path = tmp_path / "policy.toml"
     path.write_text(policy)
-    env = {**os.environ, "OWABI_POLICY": str(path), "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_API_URL": standin.api_url,
-           "OWABI_DB": str(tmp_path / "owabi.db")}
-    return subprocess.run([sys.executable, "-m", "bot", "check", "--online"], capture_output=True, text=True,
-                          timeout=60, env=env)
+    env = {
+        **os.environ,
+        "OWABI_POLICY": str(path),
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_API_URL": standin.api_url,
+        "OWABI_DB": str(tmp_path / "owabi.db"),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "check", "--online"], capture_output=True, text=True, timeout=60, env=env
+    )
 
 
 def test_check_online_proves_token_scopes_people_and_channels(standin: StandIn, tmp_path: Path) -> None:
@@ -62,8 +68,9 @@ def test_a_summary_slack_refuses_reaches_whoever_asked(harness: Callable[..., Ha
     h.slack.command(STAFF, "the Tanaka order went out a day late")
     reply = h.slack.command(ADMIN, "summary today", channel="G0SECRET")
     assert "Posting" in reply.text and "Posted" not in reply.text  # the truth: not yet posted
-    assert h.wait_for(lambda: any("could not be posted" in json.dumps(c.args) for c in h.standin.dms_to(ADMIN)),
-                      timeout=10)
+    assert h.wait_for(
+        lambda: any("could not be posted" in json.dumps(c.args) for c in h.standin.dms_to(ADMIN)), timeout=10
+    )
     note = next(json.dumps(c.args) for c in h.standin.dms_to(ADMIN) if "could not be posted" in json.dumps(c.args))
     assert "/invite @Owabi" in note and "<#G0SECRET>" in note
     assert not h.standin.messages_in("G0SECRET")
@@ -117,8 +124,12 @@ def test_a_home_click_refreshes_the_home_and_answers_by_dm(owabi: Harness) -> No
     assert owabi.wait_for(lambda: len(owabi.standin.calls("views.publish")) > before)
     home = json.dumps(owabi.standin.calls("views.publish")[-1].args, ensure_ascii=False)
     assert "U0STAFF01" in home
-    assert owabi.wait_for(lambda: any("OOPS-0001" in json.dumps(c.args) and "contacted" in json.dumps(c.args).lower()
-                                      for c in owabi.standin.dms_to(STAFF)[1:]))
+    assert owabi.wait_for(
+        lambda: any(
+            "OOPS-0001" in json.dumps(c.args) and "contacted" in json.dumps(c.args).lower()
+            for c in owabi.standin.dms_to(STAFF)[1:]
+        )
+    )
     events = [e.kind for e in owabi.store.events.for_incident(1)]
     assert "contacted" in events and "home_answer_queued" in events
 
@@ -143,8 +154,15 @@ def test_a_message_stays_within_slacks_text_limit_after_escaping(owabi: Harness)
 
     for n in range(6):
         owabi.slack.command(STAFF, f"gave the wrong change to customer number {n}")
-        owabi.store.reports.add_lesson(incident_id=n + 1, at=owabi.runtime.service.clock(), category="other",
-                                       severity="low", lesson="<&>" * 900, what_changes="<>" * 500, author=LEAD)
+        owabi.store.reports.add_lesson(
+            incident_id=n + 1,
+            at=owabi.runtime.service.clock(),
+            category="other",
+            severity="low",
+            lesson="<&>" * 900,
+            what_changes="<>" * 500,
+            author=LEAD,
+        )
     reply = owabi.slack.command(LEAD, "lessons")
     blocks = reply.json()["blocks"]
     assert len(blocks_to_text(blocks)) <= MESSAGE_TEXT_MAX

@@ -41,10 +41,22 @@ def test_serve_answers_signed_oops_and_stops_on_sigterm(standin: StandIn, tmp_pa
     policy.write_text(MINIMAL_POLICY)
     db = tmp_path / "prod.db"
     port = free_port()
-    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-serve", "SLACK_SIGNING_SECRET": SECRET,
-           "SLACK_API_URL": standin.api_url, "OWABI_DB": str(db), "OWABI_POLICY": str(policy)}
-    proc = subprocess.Popen([sys.executable, "-m", "bot", "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-serve",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "OWABI_DB": str(db),
+        "OWABI_POLICY": str(policy),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, proc)

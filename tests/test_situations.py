@@ -60,9 +60,18 @@ def test_the_form_lets_the_staffer_say_it_was_a_near_miss(owabi: Harness) -> Non
     view = next(iter(owabi.standin._state.views.values()))
     labels = json.dumps(view, ensure_ascii=False)
     assert "What kind of report?" in labels and "A near miss: caught before it reached anyone" in labels
-    reply = owabi.slack.submit(STAFF, view, {"situation": "near_miss", "what": "Wrong dose on the label, fixed",
-                                             "category": "wrong_item", "severity": "high",
-                                             "contact": "in_person", "locale": "en"})
+    reply = owabi.slack.submit(
+        STAFF,
+        view,
+        {
+            "situation": "near_miss",
+            "what": "Wrong dose on the label, fixed",
+            "category": "wrong_item",
+            "severity": "high",
+            "contact": "in_person",
+            "locale": "en",
+        },
+    )
     assert reply.status == 200 and "Thank you for catching it" in reply.text
     incident = owabi.store.incidents.get(1)
     assert incident is not None and incident.situation == "near_miss"
@@ -70,7 +79,8 @@ def test_the_form_lets_the_staffer_say_it_was_a_near_miss(owabi: Harness) -> Non
 
 
 def test_the_reporter_is_asked_if_they_felt_supported_and_only_the_share_is_shown(
-        harness: Callable[..., Harness]) -> None:
+    harness: Callable[..., Harness],
+) -> None:
     from bot.slack import ids
     from tests.lifecycle_helpers import resolve
 
@@ -79,8 +89,14 @@ def test_the_reporter_is_asked_if_they_felt_supported_and_only_the_share_is_show
     assert h.wait_for(lambda: h.standin.dms_to(LEAD))
     h.slack.click(LEAD, ids.ACK, "1")
     assert h.wait_event("acknowledged")  # applied after the click is answered
-    done = resolve(h, LEAD, what_happened="packed late", what_we_did="called and refunded postage",
-                   what_changes="cut-off moved to 3pm", lesson="check the cut-off board")
+    done = resolve(
+        h,
+        LEAD,
+        what_happened="packed late",
+        what_we_did="called and refunded postage",
+        what_changes="cut-off moved to 3pm",
+        lesson="check the cut-off board",
+    )
     assert done.status == 200
     asked = h.wait_for(lambda: [c for c in h.standin.dms_to(STAFF) if "did you feel supported" in call_text(c)])
     assert asked and "never shown to your boss" in call_text(asked[0])  # type: ignore[index]
@@ -117,22 +133,30 @@ def test_no_customer_follow_up_or_make_good_for_abuse_or_a_near_miss(harness: Ca
     from bot.slack import ids
     from tests.lifecycle_helpers import resolve
 
-    h = harness(POLICY + "\n[make_good]\ncurrency = \"¥\"\nstaff = 3000\nboss = 10000\n")
+    h = harness(POLICY + '\n[make_good]\ncurrency = "¥"\nstaff = 3000\nboss = 10000\n')
     h.slack.command(STAFF, ABUSE)
     assert h.wait_for(lambda: h.standin.dms_to(LEAD))
     assert ids.APPROVE not in json.dumps(h.standin.dms_to(LEAD)[0].args)
     h.slack.click(LEAD, ids.ACK, "1")
     assert h.wait_event("acknowledged")
-    done = resolve(h, LEAD, 1, what_happened="abusive caller", what_we_did="took over the call",
-                   what_changes="second person on late shifts", lesson="hand over early")
+    done = resolve(
+        h,
+        LEAD,
+        1,
+        what_happened="abusive caller",
+        what_we_did="took over the call",
+        what_changes="second person on late shifts",
+        lesson="hand over early",
+    )
     assert done.status == 200 and h.wait_event("resolved")
     assert not h.store.jobs.rows(incident_id=1, kind="follow_up_reminder")
 
 
 def test_a_message_is_reported_from_its_menu_and_the_incident_keeps_its_link(owabi: Harness) -> None:
     complaint = "From the guest in 412: you charged my card twice for one night!!"
-    reply = owabi.slack.message_shortcut(STAFF, "oops_report_message", text=complaint, channel="C0TEAMCHAN",
-                                         ts="1700000000.000100")
+    reply = owabi.slack.message_shortcut(
+        STAFF, "oops_report_message", text=complaint, channel="C0TEAMCHAN", ts="1700000000.000100"
+    )
     assert reply.status == 200
     assert owabi.wait_for(lambda: owabi.standin.calls("views.open"))
     view = owabi.standin.calls("views.open")[-1].args["view"]
@@ -141,8 +165,11 @@ def test_a_message_is_reported_from_its_menu_and_the_incident_keeps_its_link(owa
     assert what["element"]["initial_value"] == complaint
     link = "https://owabi-sandbox.slack.com/archives/C0TEAMCHAN/p1700000000000100"
     assert json.loads(view["private_metadata"])["source_link"] == link
-    done = owabi.slack.submit(STAFF, view, {"what": complaint, "category": "billing_error", "severity": "medium",
-                                            "contact": "in_person", "locale": "en"})
+    done = owabi.slack.submit(
+        STAFF,
+        view,
+        {"what": complaint, "category": "billing_error", "severity": "medium", "contact": "in_person", "locale": "en"},
+    )
     assert done.status == 200
     incident = owabi.store.incidents.get(1)
     assert incident is not None and incident.details["source_link"] == link
@@ -164,11 +191,24 @@ def test_evidence_attached_on_the_form_reaches_the_boss_and_stays_with_the_incid
     assert owabi.wait_for(lambda: owabi.standin.calls("views.open"))
     view = next(iter(owabi.standin._state.views.values()))
     assert any(b.get("block_id") == "evidence" and b["element"]["type"] == "file_input" for b in view["blocks"])
-    photo = {"id": "F0PHOTO01", "name": "cracked-vase.jpg", "mimetype": "image/jpeg",
-             "permalink": "https://owabi-sandbox.slack.com/files/U0STAFF01/F0PHOTO01/cracked-vase.jpg"}
-    reply = owabi.slack.submit(STAFF, view, {"what": "Vase arrived cracked, photo attached", "evidence": [photo],
-                                             "category": "damaged_item", "severity": "medium",
-                                             "contact": "in_person", "locale": "en"})
+    photo = {
+        "id": "F0PHOTO01",
+        "name": "cracked-vase.jpg",
+        "mimetype": "image/jpeg",
+        "permalink": "https://owabi-sandbox.slack.com/files/U0STAFF01/F0PHOTO01/cracked-vase.jpg",
+    }
+    reply = owabi.slack.submit(
+        STAFF,
+        view,
+        {
+            "what": "Vase arrived cracked, photo attached",
+            "evidence": [photo],
+            "category": "damaged_item",
+            "severity": "medium",
+            "contact": "in_person",
+            "locale": "en",
+        },
+    )
     assert reply.status == 200
     incident = owabi.store.incidents.get(1)
     assert incident is not None
@@ -186,8 +226,9 @@ def test_a_near_miss_whose_severity_is_corrected_still_never_escalates(owabi: Ha
     incident = owabi.store.incidents.get(1)
     assert incident is not None
     other = Severity.HIGH if incident.severity is not Severity.HIGH else Severity.CRITICAL
-    owabi.runtime.service.edit(1, actor=STAFF, category=incident.category, severity=other,
-                               contact=Contact.IN_PERSON, locale="en")
+    owabi.runtime.service.edit(
+        1, actor=STAFF, category=incident.category, severity=other, contact=Contact.IN_PERSON, locale="en"
+    )
     edited = owabi.store.incidents.get(1)
     assert edited is not None and edited.severity is other  # the edit happened
     assert not owabi.store.jobs.rows(kind="escalate")

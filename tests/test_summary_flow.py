@@ -147,9 +147,7 @@ def test_export_round_trip(
     for table in ("incidents", "events"):
         with (out / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
             parsed = list(csv.DictReader(fh))
-        assert parsed == [
-            {k: "" if v is None else str(v) for k, v in row.items()} for row in stored(table)
-        ]
+        assert parsed == [{k: "" if v is None else str(v) for k, v in row.items()} for row in stored(table)]
 
     assert main(["export", "--format", "jsonl", "--since", "2999-01-01"]) == 0
     assert capsys.readouterr().out == ""

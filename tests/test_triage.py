@@ -24,39 +24,50 @@ def reader() -> Triager:
     return default_triager()
 
 
-@pytest.mark.parametrize("text", [
-    "the satay for table 41 went to table 14, the boy has a peanut allergy, his lips swelled and the ambulance came",
-    "gave mrs ito her neighbour's prescription, she took two of the tablets before she noticed",
-    "アレルギーのお子様にナッツ入りのケーキを出してしまい、救急搬送されました",
-    "転倒されたお客様が出血していて救急車を呼びました",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the satay for table 41 went to table 14, the boy has a peanut allergy, his lips swelled and the "
+        "ambulance came",
+        "gave mrs ito her neighbour's prescription, she took two of the tablets before she noticed",
+        "アレルギーのお子様にナッツ入りのケーキを出してしまい、救急搬送されました",
+        "転倒されたお客様が出血していて救急車を呼びました",
+    ],
+)
 def test_harm_is_critical_with_its_evidence(reader: Triager, text: str) -> None:
     got = reader.read(text)
     assert "safety_risk" in got.facets and got.severity.value == "critical"
     assert got.why.startswith("critical")
 
 
-@pytest.mark.parametrize(("text", "locale"), [
-    ("a customer slipped near the door, nobody was hurt and she was fine", "en"),
-    ("床が濡れていてお客様が滑りかけましたが、けがはありません", "ja"),
-])
+@pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("a customer slipped near the door, nobody was hurt and she was fine", "en"),
+        ("床が濡れていてお客様が滑りかけましたが、けがはありません", "ja"),
+    ],
+)
 def test_nobody_hurt_is_not_an_injury(reader: Triager, text: str, locale: str) -> None:
     got = reader.read(text)
     assert got.locale == locale
     assert "harmed" not in got.facets
 
 
-@pytest.mark.parametrize("text", [
-    "emailed the spreadsheet with every member's address and phone number to the wrong customer",
-    "会員の個人情報が入ったメールを別のお客様に誤送信してしまいました",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "emailed the spreadsheet with every member's address and phone number to the wrong customer",
+        "会員の個人情報が入ったメールを別のお客様に誤送信してしまいました",
+    ],
+)
 def test_personal_data_is_at_least_high(reader: Triager, text: str) -> None:
     got = reader.read(text)
     assert "personal_data" in got.facets and got.severity.rank >= 2
 
 
-@pytest.mark.parametrize("text", ["he says his lawyer will be in touch about the ruined suit",
-                                  "弁護士に相談すると言われました"])
+@pytest.mark.parametrize(
+    "text", ["he says his lawyer will be in touch about the ruined suit", "弁護士に相談すると言われました"]
+)
 def test_a_legal_threat_is_never_missed(reader: Triager, text: str) -> None:
     got = reader.read(text)
     assert "legal_risk" in got.facets and got.severity.rank >= 2
@@ -80,9 +91,19 @@ def test_extraction_finds_what_the_script_needs() -> None:
 
 
 def test_owabi_triage_prints_facets_situation_and_signals() -> None:
-    out = subprocess.run([sys.executable, "-m", "bot", "triage",
-                          "the kid's cake had nuts in it and she had a reaction, mum is posting on facebook"],
-                         capture_output=True, text=True, timeout=120, check=True).stdout
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "triage",
+            "the kid's cake had nuts in it and she had a reaction, mum is posting on facebook",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    ).stdout
     data = json.loads(out)
     for key in ("category", "severity", "locale", "facets", "situation", "signals", "why", "extracted"):
         assert key in data
@@ -94,13 +115,18 @@ def test_owabi_triage_prints_facets_situation_and_signals() -> None:
 
 
 def dm_text(h: Harness, user: str) -> str:
-    return "\n".join(str(c.args.get("text", "")) + "\n" + "\n".join(block_texts(c.args.get("blocks") or []))
-                     for c in h.standin.dms_to(user))
+    return "\n".join(
+        str(c.args.get("text", "")) + "\n" + "\n".join(block_texts(c.args.get("blocks") or []))
+        for c in h.standin.dms_to(user)
+    )
 
 
 def test_the_boss_dm_says_why_it_is_serious(owabi: Harness) -> None:
-    owabi.slack.command(STAFF, "served the shrimp pasta to the wrong table, the guest has a shellfish allergy "
-                               "and had a reaction, ambulance on the way")
+    owabi.slack.command(
+        STAFF,
+        "served the shrimp pasta to the wrong table, the guest has a shellfish allergy "
+        "and had a reaction, ambulance on the way",
+    )
     assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD) and owabi.standin.dms_to(GM))
     dm = dm_text(owabi, LEAD)
     assert "Why Critical" in dm and "ambulance" in dm
@@ -111,8 +137,13 @@ def test_the_boss_dm_says_why_it_is_serious(owabi: Harness) -> None:
 def test_an_unsure_reading_asks_in_one_tap_and_the_answer_replans(owabi: Harness) -> None:
     reply = owabi.slack.command(STAFF, "the thing with the lady at the counter earlier, the food one")
     assert "Say now:" in reply.text  # the script comes at once, questions or not
-    asks = [e["action_id"] for b in reply.json()["blocks"] if b["type"] == "actions" for e in b["elements"]
-            if e["action_id"].startswith("oops_answer:")]
+    asks = [
+        e["action_id"]
+        for b in reply.json()["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"].startswith("oops_answer:")
+    ]
     assert "oops_answer:safety:yes" in asks and any(a.startswith("oops_answer:category") for a in asks), asks
     incident = owabi.store.incidents.get(1)
     # A hunch of danger is treated as danger until the reporter says otherwise, and asked about.
@@ -146,9 +177,12 @@ def test_japanese_words_read_at_once_from_many_threads_are_each_reports_own() ->
 
     from bot.learning.words import words
 
-    texts = ["お客様のご注文を取り違えてしまいました", "配送が三日遅れてお客様がお怒りです",
-             "アレルギーのあるお子様にナッツ入りのケーキを出してしまいました",
-             "請求書の金額が二重になっていました"] * 1200
+    texts = [
+        "お客様のご注文を取り違えてしまいました",
+        "配送が三日遅れてお客様がお怒りです",
+        "アレルギーのあるお子様にナッツ入りのケーキを出してしまいました",
+        "請求書の金額が二重になっていました",
+    ] * 1200
     expected = [words(t) for t in texts]
     with ThreadPoolExecutor(max_workers=16) as pool:
         assert list(pool.map(words, texts)) == expected
@@ -158,9 +192,13 @@ class _Reading:
     """A model that reads every report the same way: what the severity rules do with a given reading."""
 
     def __init__(self, severity: dict[str, float], safety: float) -> None:
-        self.p = {"category": {"quality_defect": 0.9, "other": 0.1}, "severity": severity,
-                  "situation": {"mistake": 1.0}, "found_by": {"customer": 1.0},
-                  "safety_risk": {"yes": safety, "no": 1 - safety}}
+        self.p = {
+            "category": {"quality_defect": 0.9, "other": 0.1},
+            "severity": severity,
+            "situation": {"mistake": 1.0},
+            "found_by": {"customer": 1.0},
+            "safety_risk": {"yes": safety, "no": 1 - safety},
+        }
 
     def probabilities(self, text: str, locale: str) -> dict[str, dict[str, float]]:
         return self.p
@@ -184,7 +222,8 @@ def test_torn_between_two_levels_the_higher_wins() -> None:
 
 
 def test_japanese_typed_in_romaji_is_read_as_japanese(reader: Triager) -> None:
-    got = reader.read("pc no nihongo nyuuryoku ga dame nanode romaji de sumimasen. "
-                      "okyakusama no yoyaku wo machigaemashita")
+    got = reader.read(
+        "pc no nihongo nyuuryoku ga dame nanode romaji de sumimasen. okyakusama no yoyaku wo machigaemashita"
+    )
     assert got.locale == "ja"
     assert reader.read("the nihongo class booking was moved, the tutor was annoyed").locale == "en"

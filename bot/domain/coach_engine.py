@@ -28,153 +28,272 @@ from typing import Any, Protocol
 from bot.domain.triage.lexicon import normalise
 
 # Most harmful first: the order findings are shown in.
-PROBLEMS = ("no_apology", "blame_customer", "bribe", "conditional", "blame_colleague", "blame_third_party",
-            "policy_shield", "minimising", "excuse_first", "over_promise", "review_request", "invented_facts",
-            "passive_evasion", "wrong_register")
+PROBLEMS = (
+    "no_apology",
+    "blame_customer",
+    "bribe",
+    "conditional",
+    "blame_colleague",
+    "blame_third_party",
+    "policy_shield",
+    "minimising",
+    "excuse_first",
+    "over_promise",
+    "review_request",
+    "invented_facts",
+    "passive_evasion",
+    "wrong_register",
+)
 ELEMENTS = ("regret", "responsibility", "empathy", "explanation", "repair", "prevention", "follow_up", "notice")
 MAX_FINDINGS = 3
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
-REGRET = {"en": re.compile(r"\b(sorry|apologi[sz](e|ing|ed)|apologies|apology|regret)"),
-          "ja": re.compile(r"(申し訳|お詫び|おわび|すみません|すいません|ごめん|失礼いたしました|陳謝)")}
-CASUAL = {"en": re.compile(r"(\bmy bad\b|\boops\b|\bno worries\b|!!|\blol\b|\bhaha\b|:\)|\bguys\b|\bsuper sorry\b|"
-                           r"\bcheers\b|\bmate\b|\bfaff\b|\bgutted\b|\bproper nightmare\b|\bno biggie\b)"),
-          "ja": re.compile(r"(ごめんなさい|ごめんね|すいません|ちゃい(ました|まして)|じゃん|っす|[!！]|w{2,}|"
-                           r"(?<![0-9０-９時分])〜)")}
+REGRET = {
+    "en": re.compile(r"\b(sorry|apologi[sz](e|ing|ed)|apologies|apology|regret)"),
+    "ja": re.compile(r"(申し訳|お詫び|おわび|すみません|すいません|ごめん|失礼いたしました|陳謝)"),
+}
+CASUAL = {
+    "en": re.compile(
+        r"(\bmy bad\b|\boops\b|\bno worries\b|!!|\blol\b|\bhaha\b|:\)|\bguys\b|\bsuper sorry\b|"
+        r"\bcheers\b|\bmate\b|\bfaff\b|\bgutted\b|\bproper nightmare\b|\bno biggie\b)"
+    ),
+    "ja": re.compile(
+        r"(ごめんなさい|ごめんね|すいません|ちゃい(ました|まして)|じゃん|っす|[!！]|w{2,}|"
+        r"(?<![0-9０-９時分])〜)"
+    ),
+}
 # Money, clock times, weekdays and dates a draft states as fact (checked against the incident).
-_FIGURE = re.compile(r"([$£€¥￥]\s?\d(?:[\d,.]*\d)?|\d(?:[\d,.]*\d)?\s?(?:円|万円|yen|dollars|pounds|euros)"
-                     r"|\d{1,2}:\d{2}|\d{1,2}\s?(?:am|pm)|\d{1,2}時(?!間)"
-                     r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
-                     r"|\b\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
-                     r"|[月火水木金土日]曜|\d{1,2}月\d{1,2}日)")
+_FIGURE = re.compile(
+    r"([$£€¥￥]\s?\d(?:[\d,.]*\d)?|\d(?:[\d,.]*\d)?\s?(?:円|万円|yen|dollars|pounds|euros)"
+    r"|\d{1,2}:\d{2}|\d{1,2}\s?(?:am|pm)|\d{1,2}時(?!間)"
+    r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+    r"|[月火水木金土日]曜|\d{1,2}月\d{1,2}日)"
+)
 # Circumstances (busy, demand, weather, staffing, a system change): before the apology they read as an
 # excuse. Owning our own mistake first ("we sent it to the wrong address") is not one.
-_REASON = {"en": re.compile(r"\b(busy|busiest|rush|slammed|hectic|swamped|short[- ]staffed|understaffed|"
-                            r"staff shortages?|high (demand|volume)|(demand|volume) (was|has been)|unprecedented|"
-                            r"weather|snow|storm|strike|"
-                            r"peak (season|week)|heaviest|(software|system) (update|upgrade|change|migration)|"
-                            r"following (a|an|the) (software|system)|new (app|system) (update|rollout))\b"),
-           "ja": re.compile(r"(重なり|重なって|追われ|手が回ら|混み合|繁忙|多忙|人手不足|大雪|台風|悪天候|"
-                            r"システム(の)?(更新|切り替え|移行|変更)|仕様変更|急な|立て込ん|バタバタ)")}
+_REASON = {
+    "en": re.compile(
+        r"\b(busy|busiest|rush|slammed|hectic|swamped|short[- ]staffed|understaffed|"
+        r"staff shortages?|high (demand|volume)|(demand|volume) (was|has been)|unprecedented|"
+        r"weather|snow|storm|strike|"
+        r"peak (season|week)|heaviest|(software|system) (update|upgrade|change|migration)|"
+        r"following (a|an|the) (software|system)|new (app|system) (update|rollout))\b"
+    ),
+    "ja": re.compile(
+        r"(重なり|重なって|追われ|手が回ら|混み合|繁忙|多忙|人手不足|大雪|台風|悪天候|"
+        r"システム(の)?(更新|切り替え|移行|変更)|仕様変更|急な|立て込ん|バタバタ)"
+    ),
+}
 # Greetings, names and thanks that may open a message before the apology without excusing anything.
-_OPENING = {"en": re.compile(r"^(dear|hi|hello|good (morning|afternoon|evening)|thank you for|thanks for|this is|"
-                             r"my name is|i'?m [a-z]+ (from|at)|re:|subject)"),
-            "ja": re.compile(r"(お世話になっております|でございます。?$|と申します|お問い合わせいただき|ご連絡いただき|"
-                             r"ありがとうございます|様$|御中$|^件名)")}
+_OPENING = {
+    "en": re.compile(
+        r"^(dear|hi|hello|good (morning|afternoon|evening)|thank you for|thanks for|this is|"
+        r"my name is|i'?m [a-z]+ (from|at)|re:|subject)"
+    ),
+    "ja": re.compile(
+        r"(お世話になっております|でございます。?$|と申します|お問い合わせいただき|ご連絡いただき|"
+        r"ありがとうございます|様$|御中$|^件名)"
+    ),
+}
 # The incident says the cause (or a fact) is not known yet; a draft that states one invents it.
-_UNKNOWN = {"en": re.compile(r"(not (yet )?(known|located|confirmed|clear|established)|still (being )?"
-                             r"(investigat|assess|check|confirm|look|calculat)|under investigation|being investigated|"
-                             r"unknown|unclear|no cause|cause (is )?(not|un))"),
-            "ja": re.compile(r"(調査中|確認中|未確認(?!のまま)|不明|評価中|分からない|わからない|"
-                             r"分かっていない|特定できていない|検討中)")}
+_UNKNOWN = {
+    "en": re.compile(
+        r"(not (yet )?(known|located|confirmed|clear|established)|still (being )?"
+        r"(investigat|assess|check|confirm|look|calculat)|under investigation|being investigated|"
+        r"unknown|unclear|no cause|cause (is )?(not|un))"
+    ),
+    "ja": re.compile(
+        r"(調査中|確認中|未確認(?!のまま)|不明|評価中|分からない|わからない|"
+        r"分かっていない|特定できていない|検討中)"
+    ),
+}
 # A cause the incident says is not known yet: only then is a stated cause invented.
-_CAUSE_UNKNOWN = {"en": re.compile(r"((cause|why|reason)[^.]{0,40}(not (yet )?(known|clear|established|confirmed)|"
-                                   r"unknown|"
-                                   r"unclear|(being|still being|under) investigat|still (being )?(checked|looked))|"
-                                   r"no cause|cause (is )?(not|un))"),
-                  "ja": re.compile(r"原因[^。]{0,15}(調査中|確認中|不明|未確認|分かっていない|わからない|"
-                                   r"特定できていない|未特定)")}
-_STATES_CAUSE = {"en": re.compile(r"(caused by|was due to|the cause (was|is)|turned out)"),
-                 "ja": re.compile(r"(原因は|が原因|によるものでございます)")}
-_ASSERTS = {"en": re.compile(r"(caused by|was due to|the cause (was|is)|turned out|has been (located|found|fixed|"
-                             r"resolved)|we('ve| have) (confirmed|established|found)|our records show|"
-                             r"(is|was) (minimal|negligible|minor)|no (impact|effect|risk))"),
-            "ja": re.compile(r"(原因は|と判明|が原因|分かっております|判明しております|確認できました|"
-                             r"によるものでございます|"
-                             r"軽微|影響はございません|問題はございません)")}
+_CAUSE_UNKNOWN = {
+    "en": re.compile(
+        r"((cause|why|reason)[^.]{0,40}(not (yet )?(known|clear|established|confirmed)|"
+        r"unknown|"
+        r"unclear|(being|still being|under) investigat|still (being )?(checked|looked))|"
+        r"no cause|cause (is )?(not|un))"
+    ),
+    "ja": re.compile(
+        r"原因[^。]{0,15}(調査中|確認中|不明|未確認|分かっていない|わからない|"
+        r"特定できていない|未特定)"
+    ),
+}
+_STATES_CAUSE = {
+    "en": re.compile(r"(caused by|was due to|the cause (was|is)|turned out)"),
+    "ja": re.compile(r"(原因は|が原因|によるものでございます)"),
+}
+_ASSERTS = {
+    "en": re.compile(
+        r"(caused by|was due to|the cause (was|is)|turned out|has been (located|found|fixed|"
+        r"resolved)|we('ve| have) (confirmed|established|found)|our records show|"
+        r"(is|was) (minimal|negligible|minor)|no (impact|effect|risk))"
+    ),
+    "ja": re.compile(
+        r"(原因は|と判明|が原因|分かっております|判明しております|確認できました|"
+        r"によるものでございます|"
+        r"軽微|影響はございません|問題はございません)"
+    ),
+}
 # Someone outside the team named as the cause: blame passed on, unless the same sentence owns it
 # ("we chose that courier, so it is on us").
-_THIRD_PARTY = {"en": re.compile(r"\b(courier|carrier|haulier|haulage|driver|rider|delivery (company|firm|partner)|"
-                                 r"post office|royal mail|ups|fedex|dhl|supplier|wholesaler|vendor|manufacturer|maker|"
-                                 r"factory|distributor|contractor|subcontractor|agency|provider|partner|"
-                                 r"bank(?! fees| charges| account)|"
-                                 r"payment (processor|provider|gateway)|third[- ]party|the (airline|hotel|lab|"
-                                 r"landlord|council|insurer))\b"),
-                "ja": re.compile(r"(運送会社|配送業者|配送会社|宅配便|宅配業者|運送業者|ドライバー|配達員|"
-                                 r"仕入先|仕入れ先|"
-                                 r"問屋|卸|(?<![ァ-ヶー])メーカー|委託先|代行会社|運営会社|協力会社|(?<!作)業者|提携先|取引銀行|"
-                                 r"システム会社|ベンダー|先方の)")}
-_CAUSED = {"en": re.compile(r"(\b(was|were) (unable|late|delayed)|\bdidn'?t\b|\bfailed\b|\bcouldn'?t\b|"
-                            r"\bmust have\b|\bdelayed\b|\bmixed up\b|\blost\b|\bdamaged\b|\bcaused\b|"
-                            r"\bdue to\b|\bbecause of\b|\b(their|its) (error|mistake|fault|system|side)\b|"
-                            r"\bhaven'?t\b|\bon their end\b|\bout of our hands\b)"),
-           "ja": re.compile(r"(原因|によるもの|のせい|都合で|遅れ|障害|不具合|ミス|取り違え|手違い|"
-                            r"破損|ございまして|ため|ので|みたい|だと思|かもしれ|と考えられ)")}
-_OWNS = {"en": re.compile(r"(\bon us\b|\bour (mistake|error|fault|responsibility|failure)\b|\b(we|i) should have\b|"
-                          r"\bwe chose\b|\bwe take (full )?responsibility\b|\bthat'?s on me\b|\bmy (mistake|error|"
-                          r"fault)\b|\bwe('re| are) responsible\b|\bnot an excuse\b|\bno excuse\b|\bby us\b|"
-                          r"\bour (own )?(driver|rider|van|warehouse|team|staff|factory|engineer|software|system|"
-                          r"portal|app|website|site|booking (page|system)|scanner|yard|depot)s?\b|"
-                          r"\bnot (anything|something) you\b|"
-                          r"\bwe (moved|sent|dispatched|changed|left|picked|set|booked|scheduled|planned|decided)\b|"
-                          r"\b(is|was|were) (all )?ours\b|\bour (decision|call|choice|rota|plan|schedule|process)\b)"),
-         "ja": re.compile(r"(弊社の(責任|不手際|確認不足|落ち度|ミス)|当社の(責任|不手際)|"
-                          r"私どもの(責任|不手際|確認不足|落ち度)|"
-                          r"こちらの(責任|ミス|確認不足|落ち度|不手際)|当店の(責任|ミス|不手際|確認不足)|"
-                          r"言い訳|責任は(弊社|当社|私ども|当店)|選んだ|弊社(の|が|から|工場|倉庫)|当社(の|が|倉庫)|うちの店|"
-                          r"ではなく|弊社システム|当社システム|弊社の(システム|配送センター|倉庫)|"
-                          r"のは(当店|弊社|当社|私ども|私|わたくし|こちら)|(当店|弊社|当社|私ども)(であり|です|でござい))")}
+_THIRD_PARTY = {
+    "en": re.compile(
+        r"\b(courier|carrier|haulier|haulage|driver|rider|delivery (company|firm|partner)|"
+        r"post office|royal mail|ups|fedex|dhl|supplier|wholesaler|vendor|manufacturer|maker|"
+        r"factory|distributor|contractor|subcontractor|agency|provider|partner|"
+        r"bank(?! fees| charges| account)|"
+        r"payment (processor|provider|gateway)|third[- ]party|the (airline|hotel|lab|"
+        r"landlord|council|insurer)|their (crew|team|staff|engineers?|technicians?)|"
+        r"(the|a|their) (\w+ )?(firm|company|repair centre|crew)|the (hospital|clinic|broker|platform)'s)\b"
+    ),
+    "ja": re.compile(
+        r"(運送会社|配送業者|配送会社|宅配便|宅配業者|運送業者|ドライバー|配達員|"
+        r"仕入先|仕入れ先|"
+        r"問屋|卸|(?<![ァ-ヶー])メーカー|委託先|代行会社|運営会社|協力会社|(?<!作)業者|提携先|取引銀行|"
+        r"システム会社|ベンダー|先方の)"
+    ),
+}
+_CAUSED = {
+    "en": re.compile(
+        r"(\b(was|were) (unable|late|delayed)|\bdidn'?t\b|\bfailed\b|\bcouldn'?t\b|"
+        r"\bmust have\b|\bdelayed\b|\bmixed up\b|\blost\b|\bdamaged\b|\bcaused\b|"
+        r"\bdue to\b|\bbecause of\b|\b(their|its) (error|mistake|fault|system|side)\b|"
+        r"\bhaven'?t\b|\bon their end\b|\bout of our hands\b|"
+        r"\b(sent|dispatched|shipped|delivered|packed|gave|supplied) (us |you )?(the |a )?wrong\b|"
+        r"\bskipped\b|\b(their \w+|they) should have\b|\blet us down\b|\b(didn'?t|never) turn(ed)? up\b|\bno[- ]show\b|"
+        r"\b(fault|problem|issue|error) (was|lay|lies|is) (with|on|at)\b|\bcontrolled by\b|\bheld on to\b|"
+        r"\b(very|really|so|awfully) slow\b|\bawful\b|\bthrew\b|\b(sent|passed) [^.]{0,30}\blate\b|"
+        r"\bnot us\b)"
+    ),
+    "ja": re.compile(
+        r"(原因|によるもの|のせい|都合で|遅れ|障害|不具合|ミス|取り違え|手違い|"
+        r"破損|ございまして|ため|ので|みたい|だと思|かもしれ|と考えられ)"
+    ),
+}
+_OWNS = {
+    "en": re.compile(
+        r"(\bon us\b|\bour (mistake|error|fault|responsibility|failure)\b|\b(we|i) should have\b|"
+        r"\bwe chose\b|\bwe take (full )?responsibility\b|\bthat'?s on me\b|\bmy (mistake|error|"
+        r"fault)\b|\bwe('re| are) responsible\b|\bnot an excuse\b|\bno excuse\b|\bby us\b|"
+        r"\bour (own )?(driver|rider|van|warehouse|team|staff|factory|engineer|software|system|"
+        r"portal|app|website|site|booking (page|system)|scanner|yard|depot)s?\b|"
+        r"\bnot (anything|something) you\b|"
+        r"\bwe (moved|sent|dispatched|changed|left|picked|set|booked|scheduled|planned|decided)\b|"
+        r"\b(is|was|were) (all )?ours\b|\bour (decision|call|choice|rota|plan|schedule|process)\b)"
+    ),
+    "ja": re.compile(
+        r"(弊社の(責任|不手際|確認不足|落ち度|ミス)|当社の(責任|不手際)|"
+        r"私どもの(責任|不手際|確認不足|落ち度)|"
+        r"こちらの(責任|ミス|確認不足|落ち度|不手際)|当店の(責任|ミス|不手際|確認不足)|"
+        r"言い訳|責任は(弊社|当社|私ども|当店)|選んだ|弊社(の|が|から|工場|倉庫)|当社(の|が|倉庫)|うちの店|"
+        r"ではなく|弊社システム|当社システム|弊社の(システム|配送センター|倉庫)|"
+        r"のは(当店|弊社|当社|私ども|私|わたくし|こちら)|(当店|弊社|当社|私ども)(であり|です|でござい))"
+    ),
+}
 # Owning the cause in the very sentence that names someone else ("the rota is ours", 「時刻を決めたのは
-#当店です」). Stricter than _OWNS: "our mistake" next to a courier's fault is the blame hidden behind it.
-_OWNS_CAUSE = {"en": re.compile(r"(\bon us\b|\b(is|was|were) (all )?ours\b|\bwe should have\b|\bwe chose\b|"
-                                r"\bwe take (full )?responsibility\b|\bthat'?s on me\b|\bnot an excuse\b|\bno excuse\b|"
-                                r"\bour (decision|call|choice)\b|\bwe('re| are) responsible\b|"
-                                r"\b(fault|responsibility) (is|was|lies with) (ours|us|me)\b|"
-                                r"^(we|i) (scheduled|set|booked|sent|chose|picked|decided|arranged|planned|moved|"
-                                r"changed)\b|\b(it was|it'?s|it is) (our|my) (job|responsibility|duty)\b|"
-                                r"\b(we|i) (didn'?t|did not|forgot to|failed to)\b|"
-                                r"\b(was|is) (our|my) (job|responsibility|duty|fault|mistake|error)\b|"
-                                r"\bthat (was|is|'s) (me|us|on me|on us)\b)"),
-               "ja": re.compile(r"(のは(当店|弊社|当社|私ども|私|わたくし|こちら)|(当店|弊社|当社|私ども)(であり|です)|"
-                                r"責任は(弊社|当社|私ども|当店)|(弊社|当社|私ども|当店|こちら)の(責任|不手際|確認不足|落ち度|"
-                                r"手配の誤り|判断|ミス)|言い訳|"
-                                r"(弊社|当社|当店|私ども)の[^、。]{0,8}(指示|手配|確認|管理|段取り|準備|連絡|入力|設定)(が|を)?"
-                                r"(遅れ|漏れ|誤|忘|不足|怠)|(ではなく|でなく)(当店|弊社|当社|私ども)|"
-                                r"(当店|弊社|当社|私ども)に(ございます|あります))")}
+# 当店です」). Stricter than _OWNS: "our mistake" next to a courier's fault is the blame hidden behind it.
+_OWNS_CAUSE = {
+    "en": re.compile(
+        r"(\bon us\b|\b(is|was|were) (all )?ours\b|\bwe should have\b|\bwe chose\b|"
+        r"\bwe take (full )?responsibility\b|\bthat'?s on me\b|\bnot an excuse\b|\bno excuse\b|"
+        r"\bour (decision|call|choice)\b|\bwe('re| are) responsible\b|"
+        r"\b(fault|responsibility) (is|was|lies with) (ours|us|me)\b|"
+        r"^(we|i) (scheduled|set|booked|sent|chose|picked|decided|arranged|planned|moved|"
+        r"changed)\b|\b(it was|it'?s|it is) (our|my) (job|responsibility|duty)\b|"
+        r"\b(we|i) (didn'?t|did not|forgot to|failed to)\b|"
+        r"\b(was|is) (our|my) (job|responsibility|duty|fault|mistake|error)\b|"
+        r"\bthat (was|is|'s) (me|us|on me|on us)\b)"
+    ),
+    "ja": re.compile(
+        r"(のは(当店|弊社|当社|私ども|私|わたくし|こちら)|(当店|弊社|当社|私ども)(であり|です)|"
+        r"責任は(弊社|当社|私ども|当店)|(弊社|当社|私ども|当店|こちら)の(責任|不手際|確認不足|落ち度|"
+        r"手配の誤り|判断|ミス)|言い訳|"
+        r"(弊社|当社|当店|私ども)の[^、。]{0,8}(指示|手配|確認|管理|段取り|準備|連絡|入力|設定)(が|を)?"
+        r"(遅れ|漏れ|誤|忘|不足|怠)|(ではなく|でなく)(当店|弊社|当社|私ども)|"
+        r"(当店|弊社|当社|私ども)に(ございます|あります))"
+    ),
+}
 # A change made "so it won't happen again" states its purpose; promising that it never will is the
 # over-promise ("I can assure you this will never happen again").
-_PURPOSE = {"en": re.compile(r"\bso (that )?(it|this|that) (won'?t|doesn'?t|does not|will not|can'?t|cannot) "
-                             r"happen again"),
-            "ja": re.compile(r"(再発(しない|を防ぐ)(よう|ため)|再発防止(のため|に向け))")}
-_GUARANTEE = {"en": re.compile(r"(never|guarantee|assure|promise|\bever\b|100|completely|absolutely)"),
-              "ja": re.compile(r"(二度と|絶対|決して|保証|お約束|万全|一切)")}
+_PURPOSE = {
+    "en": re.compile(
+        r"\bso (that )?(it|this|that) (won'?t|doesn'?t|does not|will not|can'?t|cannot) "
+        r"happen again"
+    ),
+    "ja": re.compile(r"(再発(しない|を防ぐ)(よう|ため)|再発防止(のため|に向け))"),
+}
+_GUARANTEE = {
+    "en": re.compile(r"(never|guarantee|assure|promise|\bever\b|100|completely|absolutely)"),
+    "ja": re.compile(r"(二度と|絶対|決して|保証|お約束|万全|一切)"),
+}
 # Reporting what we asked someone and what they said ("保険会社に確認いたしましたところ…とのこと") is
 # hearsay with its source, not an agentless account of our own failure.
-_REPORTED = {"en": re.compile(r"(according to|(told|confirmed to|assured) us|we (asked|checked with|spoke to))"),
-             "ja": re.compile(r"((確認|問い合わせ|照会|伺い?)(いたしました|しました|した)ところ|によりますと|"
-                              r"から(の)?(連絡|回答))")}
+_REPORTED = {
+    "en": re.compile(r"(according to|(told|confirmed to|assured) us|we (asked|checked with|spoke to))"),
+    "ja": re.compile(
+        r"((確認|問い合わせ|照会|伺い?)(いたしました|しました|した)ところ|によりますと|"
+        r"から(の)?(連絡|回答))"
+    ),
+}
 # The writer as the one who slipped (「担当の私が、誤って」): owning it, not blaming a colleague.
-_SELF = {"en": re.compile(r"\b(i|i've|i had) (was the one|made|forgot|missed|mixed|sent|gave)\b"),
-         "ja": re.compile(r"(私|わたくし)(が|の不注意|の確認)")}
+_SELF = {
+    "en": re.compile(r"\b(i|i've|i had) (was the one|made|forgot|missed|mixed|sent|gave)\b"),
+    "ja": re.compile(r"(私|わたくし)(が|の不注意|の確認)"),
+}
 # A bribe trades something: asking a wrong recipient not to pass data on (「口外しないようお願いし」)
 # offers nothing and is part of a good notice.
-_OFFER = {"en": re.compile(r"(free|refund|discount|voucher|credit|waive|compensat|goodwill|gift|on us|off (the|your)|"
-                           r"\u00a3|\$|€|release|upgrade|complimentary|no charge|on the house|knock|in return|"
-                           r"in exchange|offer)"),
-          "ja": re.compile(r"(無料|無償|返金|お返し|値引|割引|免除|サービス|プレゼント|お礼|負担|差し上げ|"
-                           r"ご用意|ご招待|"
-                           r"[0-9０-９]+円|半額|商品券|お詫びの(品|しるし)|その代わり|代わりに|けっこう|結構|付与|"
-                           r"いただかない|お代|料金|代金)")}
+_OFFER = {
+    "en": re.compile(
+        r"(free|refund|discount|voucher|credit|waive|compensat|goodwill|gift|on us|off (the|your)|"
+        r"\u00a3|\$|€|release|upgrade|complimentary|no charge|on the house|knock|in return|"
+        r"in exchange|offer)"
+    ),
+    "ja": re.compile(
+        r"(無料|無償|返金|お返し|値引|割引|免除|サービス|プレゼント|お礼|負担|差し上げ|"
+        r"ご用意|ご招待|"
+        r"[0-9０-９]+円|半額|商品券|お詫びの(品|しるし)|その代わり|代わりに|けっこう|結構|付与|"
+        r"いただかない|お代|料金|代金)"
+    ),
+}
 # Asking for a moment of their time ("have you got a few minutes?", 「少しだけお待ちいただけますか」)
 # is not making their trouble small.
-_ASKS_TIME = {"en": re.compile(r"((have|got|spare|take|give me|for) a (few|couple of) minutes|"
-                               r"a few minutes (with|of your)|wait a (few|couple)|(minutes?|moment)\s*\?)"),
-              "ja": re.compile(r"(お待ち(いただ|ください|頂)|お時間(を)?(いただ|頂|ちょうだい))")}
+_ASKS_TIME = {
+    "en": re.compile(
+        r"((have|got|spare|take|give me|for) a (few|couple of) minutes|"
+        r"a few minutes (with|of your)|wait a (few|couple)|(minutes?|moment)\s*\?)"
+    ),
+    "ja": re.compile(r"(お待ち(いただ|ください|頂)|お時間(を)?(いただ|頂|ちょうだい))"),
+}
 # Saying plainly that we did it ("I've given you the wrong one", 「私が書き間違えてしまいました」): that is
 # owning it, whatever words of responsibility the model knows.
-_ADMITS = {"en": re.compile(r"(\b(i|we)('ve| have| had)? (gave|given|sent|put|charged|mixed|missed|forgot|"
-                            r"forgotten|got|made|booked|dropped|lost|broke|damaged|left|delivered|packed|entered|"
-                            r"typed|misread|overcharged|attached|texted|told|promised|cancelled|labell?ed|wrote|"
-                            r"written|spill?ed|spilt|used|shipped|printed|double-booked|mislabell?ed)\b|"
-                            r"\b(i|we) (was|were) (slow|late|wrong)\b)"),
-           "ja": re.compile(r"(私|わたくし|当店|弊社|当社|こちら|私ども|うち)(が|の方で|で|の)[^。]{0,40}"
-                            r"(しまい|てしまっ|でしまっ|ませんでした|忘れ|間違え|誤|漏れ|不足)")}
+_ADMITS = {
+    "en": re.compile(
+        r"(\b(i|we)('ve| have| had)? (gave|given|sent|put|charged|mixed|missed|forgot|"
+        r"forgotten|got|made|booked|dropped|lost|broke|damaged|left|delivered|packed|entered|"
+        r"typed|misread|overcharged|attached|texted|told|promised|cancelled|labell?ed|wrote|"
+        r"written|spill?ed|spilt|used|shipped|printed|double-booked|mislabell?ed)\b|"
+        r"\b(i|we) (was|were) (slow|late|wrong)\b)"
+    ),
+    "ja": re.compile(
+        r"(私|わたくし|当店|弊社|当社|こちら|私ども|うち)(が|の方で|で|の)[^。]{0,40}"
+        r"(しまい|てしまっ|でしまっ|ませんでした|忘れ|間違え|誤|漏れ|不足)"
+    ),
+}
 # Sentences that clear the customer ("you did nothing wrong"): the opposite of blaming them.
-_CLEARS = {"en": re.compile(r"(did nothing wrong|not your fault|no fault of yours|through no fault|nothing you did|"
-                            r"you were (right|correct)|"
-                            r"you('d| had) (ordered|told us|asked|given us) (it )?(correctly|right))"),
-           "ja": re.compile(r"((非|落ち度)は(一切|まったく|全く|何も)?(ございません|ありません|ない)|"
-                            r"お客様のせいでは|正しく(いただいて|ご記入|ご注文|お伝え))")}
+_CLEARS = {
+    "en": re.compile(
+        r"(did nothing wrong|not your fault|no fault of yours|through no fault|nothing you did|"
+        r"you were (right|correct)|"
+        r"you('d| had) (ordered|told us|asked|given us) (it )?(correctly|right))"
+    ),
+    "ja": re.compile(
+        r"((非|落ち度)は(一切|まったく|全く|何も)?(ございません|ありません|ない)|"
+        r"お客様のせいでは|正しく(いただいて|ご記入|ご注文|お伝え))"
+    ),
+}
 # Readings a sentence that clears the customer cannot carry (「落ち度は一切ございません」 is no guarantee).
 _CLEARED = frozenset({"blame_customer", "blame_third_party", "over_promise", "policy_shield", "minimising"})
 # A model's reading of these problems stands only with the words that define them (LABELLING.md):
@@ -182,63 +301,107 @@ _CLEARED = frozenset({"blame_customer", "blame_third_party", "over_promise", "po
 # guarantees, a policy shield cites a rule or a refusal, a conditional says "if". Without
 # them, a cushion before an offer or a concrete prevention step is not one.
 _DEFINING = {
-    "bribe": {"en": re.compile(r"(withdraw|remove|delete|take (it |this |the \w+ )?down|drop (the|your|it)|"
-                               r"\bedit|\bamend|"
-                               r"(change|update) your|not (to )?(post|mention|tell|share|report|escalate|"
-                               r"take (it|this) further)|don'?t (post|mention|tell|share|report)|"
-                               r"keep (it|this) (quiet|between|to yourself)|"
-                               r"between us|in (exchange|return)|on (the )?condition|as long as|so long as|"
-                               r"provided (that )?you|instead of (posting|complaining|reporting)|"
-                               r"once (the|your) (\w+ )?(review|post|comment|rating)|"
-                               r"(review|post|comment|rating)('s| is| has)? (been )?"
-                               r"(come|taken|updated|changed|edited|removed)|"
-                               r"hold off|rather than (through|raising|posting|going|taking|being)|"
-                               r"on the understanding|"
-                               r"(we|i) (would|'d) (simply )?ask that|not (be )?pursued|in return|in exchange)"),
-              "ja": re.compile(r"(口コミ|クチコミ|レビュー|評価|投稿|書き込み|削除|取り下げ|撤回|内密|他言|公表|SNS|"
-                               r"ネット|苦情|クレーム|条件|代わりに|引き換え|控え|内聞|内緒|見送|お収め|伏せ|黙|から外|"
-                               r"(報告|お伝え|連絡|口外|伝え|お知らせ)(に|を|と|は)?(なら|され|し|せ)?(ない|ず)|"
-                               r"(書いて|つけて|付けて|投稿して|お書き)(いただいた|くださった|頂いた)(方|お客様))")},
-    "review_request": {"en": re.compile(r"(review|rating|\brate\b|stars?\b|feedback|recommend|google|tripadvisor|"
-                                        r"trustpilot|yelp|survey|kind words|testimonial|comment|positive|good word)"),
-                       "ja": re.compile(r"(口コミ|クチコミ|レビュー|評価|星|★|投稿|アンケート|ご紹介|おすすめ|お勧め|"
-                                        r"ご感想)")},
-    "over_promise": {"en": re.compile(r"(never|again|guarantee|assure|promise|100|always|every (single )?time|\bever\b|"
-                                      r"without fail|certain|absolutely|completely|totally|zero|"
-                                      r"\bby (tomorrow|tonight|today|the end|end of|"
-                                      r"(mon|tues|wednes|thurs|fri|satur|sun)day|\d))"),
-                     "ja": re.compile(r"(二度と|絶対|必ず|決して|保証|お約束(いたします|します|申し上げ)|万全|一切|"
-                                      r"再発(しない(こと|と)|いたしません|はございません|は(ありません|ない))|確実|100|完全|ゼロ|までに)")},
-    "policy_shield": {"en": re.compile(r"(polic|terms|conditions|rules?\b|procedure|unable|not able|cannot|can'?t|"
-                                       r"not (permitted|allowed)|only (able|offer|refund)|non-refundable|standard|"
-                                       r"entitled|eligible|limit|maximum)"),
-                      "ja": re.compile(r"(規定|規約|規則|決まり|ルール|方針|約款|対象外|できかね|いたしかね|致しかね|"
-                                       r"お受けでき|上限|限り|限らせて|のみ|できません)")},
-    "conditional": {"en": re.compile(r"(\bif\b|\bshould\b|whether|to the extent|\b(may|might) (have|cause)\b|"
-                                     r"\bany (upset|offen|inconvenien|distress|concern|worry))"),
-                    "ja": re.compile(r"(ようでしたら|ようであれば|のであれば|でしたら|とすれば|場合|もし|かもしれ|"
-                                     r"感じられ|思われ|なら)")},
+    "bribe": {
+        "en": re.compile(
+            r"(withdraw|remove|delete|take (it |this |the \w+ )?down|drop (the|your|it)|"
+            r"\bedit|\bamend|"
+            r"(change|update) your|not (to )?(post|mention|tell|share|report|escalate|"
+            r"take (it|this) further)|don'?t (post|mention|tell|share|report)|"
+            r"keep (it|this) (quiet|between|to yourself)|"
+            r"between us|in (exchange|return)|on (the )?condition|as long as|so long as|"
+            r"provided (that )?you|instead of (posting|complaining|reporting)|"
+            r"once (the|your) (\w+ )?(review|post|comment|rating)|"
+            r"(review|post|comment|rating)('s| is| has)? (been )?"
+            r"(come|taken|updated|changed|edited|removed)|"
+            r"hold off|rather than (through|raising|posting|going|taking|being)|"
+            r"on the understanding|"
+            r"(we|i) (would|'d) (simply )?ask that|not (be )?pursued|in return|in exchange)"
+        ),
+        "ja": re.compile(
+            r"(口コミ|クチコミ|レビュー|評価|投稿|書き込み|削除|取り下げ|撤回|内密|他言|公表|SNS|"
+            r"ネット|苦情|クレーム|条件|代わりに|引き換え|控え|内聞|内緒|見送|お収め|伏せ|黙|から外|"
+            r"(報告|お伝え|連絡|口外|伝え|お知らせ)(に|を|と|は)?(なら|され|し|せ)?(ない|ず)|"
+            r"(書いて|つけて|付けて|投稿して|お書き)(いただいた|くださった|頂いた)(方|お客様))"
+        ),
+    },
+    "review_request": {
+        "en": re.compile(
+            r"(review|rating|\brate\b|stars?\b|feedback|recommend|google|tripadvisor|"
+            r"trustpilot|yelp|survey|kind words|testimonial|comment|positive|good word)"
+        ),
+        "ja": re.compile(
+            r"(口コミ|クチコミ|レビュー|評価|星|★|投稿|アンケート|ご紹介|おすすめ|お勧め|"
+            r"ご感想)"
+        ),
+    },
+    "over_promise": {
+        "en": re.compile(
+            r"(never|again|guarantee|assure|promise|100|always|every (single )?time|\bever\b|"
+            r"without fail|certain|absolutely|completely|totally|zero|"
+            r"\bby (tomorrow|tonight|today|the end|end of|"
+            r"(mon|tues|wednes|thurs|fri|satur|sun)day|\d))"
+        ),
+        "ja": re.compile(
+            r"(二度と|絶対|必ず|決して|保証|お約束(いたします|します|申し上げ)|万全|一切|"
+            r"再発(しない(こと|と)|いたしません|はございません|は(ありません|ない))|確実|100|完全|ゼロ|までに)"
+        ),
+    },
+    "policy_shield": {
+        "en": re.compile(
+            r"(polic|terms|conditions|rules?\b|procedure|unable|not able|cannot|can'?t|"
+            r"not (permitted|allowed)|only (able|offer|refund)|non-refundable|standard|"
+            r"entitled|eligible|limit|maximum)"
+        ),
+        "ja": re.compile(
+            r"(規定|規約|規則|決まり|ルール|方針|約款|対象外|できかね|いたしかね|致しかね|"
+            r"お受けでき|上限|限り|限らせて|のみ|できません)"
+        ),
+    },
+    "conditional": {
+        "en": re.compile(
+            r"(\bif\b|\bshould\b|whether|to the extent|\b(may|might) (have|cause)\b|"
+            r"\bany (upset|offen|inconvenien|distress|concern|worry))"
+        ),
+        "ja": re.compile(
+            r"(ようでしたら|ようであれば|のであれば|でしたら|とすれば|場合|もし|かもしれ|"
+            r"感じられ|思われ|なら)"
+        ),
+    },
 }
 # Hedged or agentless accounts of our own failure ("it seems the order was…", 「〜ようです」): passive
 # evasion when nobody in the sentence did it. Hearsay about the customer (「お使いとのことで」) is not one.
-_HEDGE = {"en": re.compile(r"\b(it seems|it appears|it looks like|appears to have|seems to have|may not have been|"
-                           r"might have been|was (apparently|somehow)|mistakes were made|an error (occurred|was made)|"
-                           r"errors? (were|was) made|(were|was) (generated|sent|issued|processed|entered) "
-                           r"(with|in error|incorrectly))"),
-          "ja": re.compile(r"(ようです|ようでして|ようでございます|ものと存じます|と思われます|手違いがあった|"
-                           r"ミスがあった|が判明いたしました)")}
-_AGENT = {"en": re.compile(r"\b(we|i|our team|i've|we've|we're|i'm)\b"),
-          "ja": re.compile(r"(弊社|私ども|当店|当社|私が|わたし|こちらで|こちらの|私の)")}
+_HEDGE = {
+    "en": re.compile(
+        r"\b(it seems|it appears|it looks like|appears to have|seems to have|may not have been|"
+        r"might have been|was (apparently|somehow)|mistakes were made|an error (occurred|was made)|"
+        r"errors? (were|was) made|(were|was) (generated|sent|issued|processed|entered) "
+        r"(with|in error|incorrectly))"
+    ),
+    "ja": re.compile(
+        r"(ようです|ようでして|ようでございます|ものと存じます|と思われます|手違いがあった|"
+        r"ミスがあった|が判明いたしました)"
+    ),
+}
+_AGENT = {
+    "en": re.compile(r"\b(we|i|our team|i've|we've|we're|i'm)\b"),
+    "ja": re.compile(r"(弊社|私ども|当店|当社|私が|わたし|こちらで|こちらの|私の)"),
+}
 # Promising to be in touch ("I'll call you by 5pm") or a change from now on is the writer's own
 # commitment, not a fact; a delivery or refund time the incident does not have is one.
 # We or I doing something, in the active voice ("on 3 March we posted…", 「弊社が送付し」).
-_ACTS = {"en": re.compile(r"\b(we|i)('ve| have| had)? (\w+ed|sent|made|gave|put|took|left|lost|forgot|wrote|got|did|"
-                          r"told|kept|let|ran|sold|read)\b"),
-         "ja": re.compile(r"(弊社|私ども|当店|当社|私|わたくし)(が|で|より)")}
-_COMMITMENT = re.compile(r"(\bcall\b|\bring\b|\bphone\b|\bemail\b|\btext\b|\bupdate you\b|\bcontact\b|"
-                         r"\bget back to\b|\blet you know\b|\bcheck in\b|\bspeak\b|"
-                         r"ご連絡|お電話|ご報告|お知らせ|折り返し|連絡いたします|"
-                         r"\bfrom now on\b|\bgoing forward\b|\bin future\b|今後|これからは)")
+_ACTS = {
+    "en": re.compile(
+        r"\b(we|i)('ve| have| had)? (\w+ed|sent|made|gave|put|took|left|lost|forgot|wrote|got|did|"
+        r"told|kept|let|ran|sold|read)\b"
+    ),
+    "ja": re.compile(r"(弊社|私ども|当店|当社|私|わたくし)(が|で|より)"),
+}
+_COMMITMENT = re.compile(
+    r"(\bcall\b|\bring\b|\bphone\b|\bemail\b|\btext\b|\bupdate you\b|\bcontact\b|"
+    r"\bget back to\b|\blet you know\b|\bcheck in\b|\bspeak\b|"
+    r"ご連絡|お電話|ご報告|お知らせ|折り返し|連絡いたします|"
+    r"\bfrom now on\b|\bgoing forward\b|\bin future\b|今後|これからは)"
+)
 
 
 class CoachModel(Protocol):
@@ -255,8 +418,11 @@ def sentences(text: str) -> list[str]:
 def needed_elements(situation: Mapping[str, Any]) -> set[str]:
     """What an apology for this situation must carry (LABELLING.md, "What a situation needs")."""
     severity = str(situation.get("severity") or "medium")
-    rank = ("low", "medium", "high", "critical").index(severity) if severity in (
-        "low", "medium", "high", "critical") else 1
+    rank = (
+        ("low", "medium", "high", "critical").index(severity)
+        if severity in ("low", "medium", "high", "critical")
+        else 1
+    )
     written_b2b = situation.get("contact") == "written" and bool(situation.get("b2b"))
     needed = {"regret", "responsibility", "repair"}
     if rank >= 1:
@@ -295,10 +461,13 @@ class Verdict:
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "good": self.good, "verdict": self.verdict, "locale": self.locale,
-            "avoid": [{"id": f.problem, "phrase": f.phrase, "why": f.why, "rewrite": f.rewrite}
-                      for f in self.findings],
-            "missing": list(self.missing), "present": list(self.present), "tips": list(self.tips),
+            "good": self.good,
+            "verdict": self.verdict,
+            "locale": self.locale,
+            "avoid": [{"id": f.problem, "phrase": f.phrase, "why": f.why, "rewrite": f.rewrite} for f in self.findings],
+            "missing": list(self.missing),
+            "present": list(self.present),
+            "tips": list(self.tips),
             "situation": dict(self.situation),
         }
 
@@ -308,22 +477,28 @@ class Tuning:
     problem: float = 0.5
     # Problems the model ranks cleanly (almost no good draft scores high) count from a lower score;
     # chosen on rounds 1–2, leaving one writer out (bench/coach_eval.py).
-    per_problem: Mapping[str, float] = field(default_factory=lambda: {
-        "bribe": 0.3, "review_request": 0.3, "over_promise": 0.3, "policy_shield": 0.3})
+    per_problem: Mapping[str, float] = field(
+        default_factory=lambda: {"bribe": 0.3, "review_request": 0.3, "over_promise": 0.3, "policy_shield": 0.3}
+    )
     element: float = 0.35  # an element counts as there from this probability: doubt favours the staffer
     cue: float = 0.75  # the score of a finding set by a cue phrase
 
 
 class Coach:
-    def __init__(self, model: CoachModel, wording: Mapping[str, Mapping[str, Mapping[str, str]]],
-                 tuning: Tuning | None = None) -> None:
+    def __init__(
+        self, model: CoachModel, wording: Mapping[str, Mapping[str, Mapping[str, str]]], tuning: Tuning | None = None
+    ) -> None:
         """`wording[locale]` has tables `why` and `rewrite` (by problem) and `tip` (by element)."""
         self.model = model
         self.wording = wording
         self.tuning = tuning or Tuning()
-        self.cues = {locale: {problem: tuple(re.compile(p) for p in patterns)
-                              for problem, patterns in (words.get("cues") or {}).items()}
-                     for locale, words in wording.items()}
+        self.cues = {
+            locale: {
+                problem: tuple(re.compile(p) for p in patterns)
+                for problem, patterns in (words.get("cues") or {}).items()
+            }
+            for locale, words in wording.items()
+        }
 
     def review(self, draft: str, situation: Mapping[str, Any] | None = None) -> Verdict:
         situation = dict(situation or {})
@@ -348,9 +523,9 @@ class Coach:
                     continue
                 if problem == "excuse_first" and (regret_at is None or k >= regret_at):
                     continue
-                if problem == "bribe" and not _OFFER[locale].search(" ".join(folded[max(0, k - 1):k + 2])):
+                if problem == "bribe" and not _OFFER[locale].search(" ".join(folded[max(0, k - 1) : k + 2])):
                     continue
-                owned = _OWNS[locale].search(" ".join(folded[k:k + 2])) or _OWNS_CAUSE[locale].search(folded[k])
+                owned = _OWNS[locale].search(" ".join(folded[k : k + 2])) or _OWNS_CAUSE[locale].search(folded[k])
                 if problem in ("blame_third_party", "blame_customer") and owned:
                     continue
                 if problem == "blame_customer" and _CLEARS[locale].search(folded[k]):
@@ -365,7 +540,7 @@ class Coach:
                     continue
                 if problem == "wrong_register" and not CASUAL[locale].search(folded[k]):
                     continue
-                if problem == "bribe" and not _OFFER[locale].search(" ".join(folded[max(0, k - 1):k + 2])):
+                if problem == "bribe" and not _OFFER[locale].search(" ".join(folded[max(0, k - 1) : k + 2])):
                     continue
                 if problem in ("blame_third_party", "blame_customer") and _OWNS_CAUSE[locale].search(folded[k]):
                     continue
@@ -378,10 +553,14 @@ class Coach:
                 if problem == "blame_colleague" and _SELF[locale].search(folded[k]):
                     continue
                 if problem == "passive_evasion" and (
-                        _ACTS[locale].search(folded[k]) or _REPORTED[locale].search(folded[k])):
+                    _ACTS[locale].search(folded[k]) or _REPORTED[locale].search(folded[k])
+                ):
                     continue  # someone in the sentence did it: not agentless
-                if (problem == "over_promise" and _PURPOSE[locale].search(folded[k])
-                        and not _GUARANTEE[locale].search(folded[k])):
+                if (
+                    problem == "over_promise"
+                    and _PURPOSE[locale].search(folded[k])
+                    and not _GUARANTEE[locale].search(folded[k])
+                ):
                     continue
                 defining = _DEFINING.get(problem, {}).get(locale)
                 if defining is not None and not defining.search(folded[k]):
@@ -408,10 +587,14 @@ class Coach:
                 self._keep(found, self._finding("passive_evasion", sentence, locale, 0.6))
                 break
         for k, low in enumerate(folded):
-            near = " ".join(folded[k:k + 2])  # ownership may follow in the next sentence
+            near = " ".join(folded[k : k + 2])  # ownership may follow in the next sentence
             owned = _OWNS[locale].search(near) or _OWNS_CAUSE[locale].search(low)
-            if (_THIRD_PARTY[locale].search(low) and _CAUSED[locale].search(low) and not owned
-                    and not REGRET[locale].search(low)):
+            if (
+                _THIRD_PARTY[locale].search(low)
+                and _CAUSED[locale].search(low)
+                and not owned
+                and not REGRET[locale].search(low)
+            ):
                 self._keep(found, self._finding("blame_third_party", parts[k], locale, 0.6))
                 break
         summary = str(situation.get("summary") or "")
@@ -435,15 +618,17 @@ class Coach:
         missing = tuple(e for e in ELEMENTS if e in needed and e not in present)
         verdict = "fix" if findings else "stronger" if missing else "ready"
         tips = tuple(self._text(locale, "tip", e) for e in missing)
-        return Verdict(verdict, locale, tuple(findings), missing, tuple(e for e in ELEMENTS if e in present), tips,
-                       situation)
+        return Verdict(
+            verdict, locale, tuple(findings), missing, tuple(e for e in ELEMENTS if e in present), tips, situation
+        )
 
     def _threshold(self, problem: str) -> float:
         return self.tuning.per_problem.get(problem, self.tuning.problem)
 
     def _finding(self, problem: str, phrase: str, locale: str, score: float) -> Finding:
-        return Finding(problem, phrase, self._text(locale, "why", problem), self._text(locale, "rewrite", problem),
-                       score)
+        return Finding(
+            problem, phrase, self._text(locale, "why", problem), self._text(locale, "rewrite", problem), score
+        )
 
     @staticmethod
     def _keep(found: dict[str, Finding], finding: Finding) -> None:

@@ -12,7 +12,6 @@ _WHOLE = re.compile(r"^\s*(?:\d+\s*[smhd]\s*)+$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
-
 class DurationError(OwabiError, ValueError):
     pass
 

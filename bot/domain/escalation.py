@@ -143,8 +143,9 @@ def plan(chain: tuple[str, ...], rules: Rules, *, reported_at: float) -> list[St
     return steps
 
 
-def pinged_by(chain: tuple[str, ...], rules: Rules, *, reported_at: float, now: float,
-              acked_at: float | None = None) -> list[tuple[str, float]]:
+def pinged_by(
+    chain: tuple[str, ...], rules: Rules, *, reported_at: float, now: float, acked_at: float | None = None
+) -> list[tuple[str, float]]:
     """Who must have been pinged by `now`, and when, given an acknowledgement (if any).
 
     A step due at the same instant as the acknowledgement does not go out: the boss

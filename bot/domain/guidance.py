@@ -42,16 +42,44 @@ NEXT_CONTACT = {  # default next-contact times by severity (policy `follow_up_wi
 
 # Modules, most important first: when more apply than fit, the later ones are left out.
 MODULE_ORDER = (
-    "safety", "privacy_notice", "vulnerable", "many", "legal", "wrong_recipient", "b2b_report",
-    "visit", "consumer_senior", "repeat", "public_reply", "b2b", "angry", "complaint_first",
+    "safety",
+    "privacy_notice",
+    "vulnerable",
+    "many",
+    "legal",
+    "wrong_recipient",
+    "b2b_report",
+    "visit",
+    "consumer_senior",
+    "repeat",
+    "public_reply",
+    "b2b",
+    "angry",
+    "complaint_first",
     "found_by_us",
 )
 # Don'ts, most important first; each applies when its rule below says so.
 DONT_ORDER = (
-    "guess_cause", "no_fault_or_pay", "question_child", "name_recipient", "not_yet_deleted", "no_regulator_talk",
-    "leave_the_post", "never_again", "losses_talk", "no_unconfirmed_fix", "no_data_claim", "blame_partner",
+    "guess_cause",
+    "no_fault_or_pay",
+    "question_child",
+    "name_recipient",
+    "not_yet_deleted",
+    "no_regulator_talk",
+    "leave_the_post",
+    "never_again",
+    "losses_talk",
+    "no_unconfirmed_fix",
+    "no_data_claim",
+    "blame_partner",
     "argue_public",
-    "check_first", "excuse", "interrupt", "promise_unapproved", "blame_colleague", "sorry_but", "make_small",
+    "check_first",
+    "excuse",
+    "interrupt",
+    "promise_unapproved",
+    "blame_colleague",
+    "sorry_but",
+    "make_small",
 )
 PARTNER_CATEGORIES = frozenset({"late_delivery", "damaged_item", "outage"})  # a courier or a vendor is near
 GOODS = frozenset({"quality_defect", "wrong_item", "damaged_item", "late_delivery"})  # what we handed over did it
@@ -85,7 +113,7 @@ class Situation:
 
     @property
     def safety_kind(self) -> str:
-        """"goods" when what we served or sold did the harm (food, medicine, a product), else "person"
+        """ "goods" when what we served or sold did the harm (food, medicine, a product), else "person"
         (a child released to the wrong adult, a guest locked out at night, a fall)."""
         return "goods" if self.category in GOODS else "person"
 
@@ -154,8 +182,13 @@ def plan(situation: Situation, *, follow_up_within: dict[Severity, timedelta] | 
     lead = "you" if level <= Severity.MEDIUM.rank else ("boss" if level == Severity.HIGH.rank else "boss_and_senior")
     within = (follow_up_within or {}).get(s.severity, NEXT_CONTACT[s.severity])
     visit = s.b2b and lead != "you" and not s.many  # many customers: visits only for the worst affected
-    on_the_spot = (s.contact is Contact.IN_PERSON and s.severity is Severity.LOW and lead == "you"
-                   and s.category in PRESENT and not s.safety)
+    on_the_spot = (
+        s.contact is Contact.IN_PERSON
+        and s.severity is Severity.LOW
+        and lead == "you"
+        and s.category in PRESENT
+        and not s.safety
+    )
     light = s.severity is Severity.LOW and lead == "you" and not (s.safety or s.personal_data)
     donts = _donts(s)
     return Plan(
@@ -164,7 +197,7 @@ def plan(situation: Situation, *, follow_up_within: dict[Severity, timedelta] | 
         next_contact=NextContact(who=lead, within=None if on_the_spot else within, visit=visit),
         modules=_modules(s, lead),
         donts=donts[:MAX_DONTS],
-        also_never=donts[MAX_DONTS:MAX_DONTS + MAX_ALSO_NEVER],
+        also_never=donts[MAX_DONTS : MAX_DONTS + MAX_ALSO_NEVER],
         letter=s.contact is Contact.WRITTEN,
         light=light,
         approvable=not (s.safety or s.b2b or s.many or s.serious or light),
@@ -232,14 +265,28 @@ def _donts(s: Situation) -> tuple[str, ...]:
 
 # --- the customer's loss, from the report ------------------------------------------------
 
-_EN_PERSON = {"her": "your", "his": "your", "their": "your", "she": "you", "he": "you", "they": "you",
-              "them": "you", "him": "you", "hers": "yours", "theirs": "yours"}
+_EN_PERSON = {
+    "her": "your",
+    "his": "your",
+    "their": "your",
+    "she": "you",
+    "he": "you",
+    "they": "you",
+    "them": "you",
+    "him": "you",
+    "hers": "yours",
+    "theirs": "yours",
+}
 # Where the loss ends and the rest of the staffer's sentence begins ("for her wedding | didn't arrive").
-_EN_CUT = re.compile(r"(?i)\s(?:didn'?t|did not|doesn'?t|wasn'?t|isn'?t|hasn'?t|never|and|but|so|because|which|"
-                     r"that|was|is|were|are|has|had|arrived|came|got|went|when|if|until)\b")
-_EN_LOSS = re.compile(r"(?i)(?:for (?:her|his|their|my|your)|"
-                      r"(?:missed|lost|ruined|spoiled) (?:her|his|their|my|your|the))"
-                      r"(?: [\w'’-]+){1,5}")
+_EN_CUT = re.compile(
+    r"(?i)\s(?:didn'?t|did not|doesn'?t|wasn'?t|isn'?t|hasn'?t|never|and|but|so|because|which|"
+    r"that|was|is|were|are|has|had|arrived|came|got|went|when|if|until)\b"
+)
+_EN_LOSS = re.compile(
+    r"(?i)(?:for (?:her|his|their|my|your)|"
+    r"(?:missed|lost|ruined|spoiled) (?:her|his|their|my|your|the))"
+    r"(?: [\w'’-]+){1,5}"
+)
 _JA_TAIL = re.compile(r"(とのこと|そうです|らしい|ようです|みたい|って|と)$")
 
 
@@ -283,9 +330,15 @@ def customer_loss(found: list[str], locale: str) -> Loss | None:
 
 def _ja_clause(phrase: str) -> str:
     text = _JA_TAIL.sub("", phrase)
-    endings = (("間に合わず", "間に合わなかった"), ("間に合わない", "間に合わなかった"),
-               ("台無し", "台無しになった"), ("恥をかい", "恥をかいた"), ("恥をかかせ", "恥をかかせてしまった"),
-               ("を逃し", "を逃した"), ("に使えな", "に使えなかった"))
+    endings = (
+        ("間に合わず", "間に合わなかった"),
+        ("間に合わない", "間に合わなかった"),
+        ("台無し", "台無しになった"),
+        ("恥をかい", "恥をかいた"),
+        ("恥をかかせ", "恥をかかせてしまった"),
+        ("を逃し", "を逃した"),
+        ("に使えな", "に使えなかった"),
+    )
     for stem, clause in endings:
         at = text.find(stem)
         if 0 <= at <= 16:

@@ -112,4 +112,3 @@ def check(move: Move, state: State, role: Role, *, acknowledged: bool = True) ->
 def next_moves(state: State, role: Role = Role.REPORTER) -> list[Move]:
     """The buttons worth showing: moves this person could make from this state."""
     return [m for m in Move if role in _RULES.get((m, state), frozenset())]
-

@@ -20,7 +20,6 @@ STAGES = ("notified", "acknowledged", "contacted", "resolved")
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 
-
 class ScheduleError(OwabiError, ValueError):
     """A `[summary]` time the policy cannot mean; the message shows the right form."""
 
@@ -120,8 +119,9 @@ def durations(rows: Iterable[Row], stage: str) -> list[float]:
     return out
 
 
-def per_day(rows: Iterable[Row], zone: ZoneInfo, *, start: float | None = None,
-            end: float | None = None) -> dict[str, dict[str, int]]:
+def per_day(
+    rows: Iterable[Row], zone: ZoneInfo, *, start: float | None = None, end: float | None = None
+) -> dict[str, dict[str, int]]:
     """Incidents per local day and severity: the weekly chart's data. Every day of the window is
     there, quiet days as {} (a chart whose empty days vanish reads as if they never happened)."""
     days: dict[str, Counter[str]] = {}

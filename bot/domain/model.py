@@ -17,7 +17,6 @@ class Severity(StrEnum):
         return list(Severity).index(self)
 
 
-
 class Category(StrEnum):
     LATE_DELIVERY = "late_delivery"
     WRONG_ITEM = "wrong_item"
@@ -37,7 +36,6 @@ class Contact(StrEnum):
     IN_PERSON = "in_person"
     PHONE = "phone"
     WRITTEN = "written"
-
 
 
 class State(StrEnum):

@@ -33,10 +33,12 @@ VERSION = "2"
 
 class CoachModel:
     def __init__(self) -> None:
-        self.sentence_vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 4), sublinear_tf=True, min_df=2,
-                                            dtype=np.float32)
-        self.draft_vec = TfidfVectorizer(analyzer="char", ngram_range=(1, 4), sublinear_tf=True, min_df=2,
-                                         dtype=np.float32)
+        self.sentence_vec = TfidfVectorizer(
+            analyzer="char", ngram_range=(1, 4), sublinear_tf=True, min_df=2, dtype=np.float32
+        )
+        self.draft_vec = TfidfVectorizer(
+            analyzer="char", ngram_range=(1, 4), sublinear_tf=True, min_df=2, dtype=np.float32
+        )
         self.problem: dict[str, LogisticRegression] = {}
         self.element: dict[str, LogisticRegression] = {}
 
@@ -49,8 +51,9 @@ class CoachModel:
                 clean = normalise(sentence)
                 rows.append(clean)
                 for problem in PROBLEMS:
-                    labels[problem].append(int(any(pid == problem and _overlaps(clean, phrase)
-                                                   for pid, phrase in phrases)))
+                    labels[problem].append(
+                        int(any(pid == problem and _overlaps(clean, phrase) for pid, phrase in phrases))
+                    )
         grams = self.sentence_vec.fit_transform(rows)
         for problem, y in labels.items():
             if sum(y) >= 3:
@@ -70,7 +73,8 @@ class CoachModel:
                     y.append(1)
             if len(set(y)) == 2:
                 self.element[element] = LogisticRegression(C=10, max_iter=3000, class_weight="balanced").fit(
-                    whole[idx], y)
+                    whole[idx], y
+                )
         return self
 
     def sentence_problems(self, texts: Sequence[str]) -> list[dict[str, float]]:

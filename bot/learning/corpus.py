@@ -36,8 +36,9 @@ def load(kind: str, root: Path | None = None) -> list[Item]:
                 continue
             raw = json.loads(line)
             if "labels" in raw:
-                items.append(Item(raw["id"], raw["batch"], raw["locale"], raw["text"], raw["labels"],
-                                  raw.get("situation")))
+                items.append(
+                    Item(raw["id"], raw["batch"], raw["locale"], raw["text"], raw["labels"], raw.get("situation"))
+                )
     return items
 
 

@@ -26,14 +26,28 @@ MODEL_WAIT = 1.0  # seconds a report may wait for the model while it loads
 
 # Which lexicon concepts stand for which category, for the lexicon-only reading.
 CATEGORY_CONCEPTS = {
-    "late_delivery": ("late",), "wrong_item": ("wrong",), "damaged_item": ("damaged",),
-    "billing_error": ("money",), "rude_service": ("rude",), "missed_deadline": ("deadline",),
-    "quality_defect": ("defect",), "privacy_breach": ("data",), "outage": ("system",),
+    "late_delivery": ("late",),
+    "wrong_item": ("wrong",),
+    "damaged_item": ("damaged",),
+    "billing_error": ("money",),
+    "rude_service": ("rude",),
+    "missed_deadline": ("deadline",),
+    "quality_defect": ("defect",),
+    "privacy_breach": ("data",),
+    "outage": ("system",),
 }
 FACET_CONCEPTS = {
-    "safety_risk": ("safety", "harm"), "harmed": ("harm",), "personal_data": ("data",), "b2b": ("business",),
-    "repeat_failure": ("repeat",), "public_exposure": ("public",), "vulnerable_customer": ("child", "vulnerable"),
-    "vip": ("vip",), "financial_loss": ("loss",), "legal_risk": ("legal",), "many_customers": ("many",),
+    "safety_risk": ("safety", "harm"),
+    "harmed": ("harm",),
+    "personal_data": ("data",),
+    "b2b": ("business",),
+    "repeat_failure": ("repeat",),
+    "public_exposure": ("public",),
+    "vulnerable_customer": ("child", "vulnerable"),
+    "vip": ("vip",),
+    "financial_loss": ("loss",),
+    "legal_risk": ("legal",),
+    "many_customers": ("many",),
     "customer_angry": ("angry",),
 }
 
@@ -63,8 +77,11 @@ class LexiconModel:
         out["severity"] = {"low": 0.2, "medium": 0.4, "high": 0.3, "critical": 0.1}
         harassment = 0.6 if hits.get("abuse") else 0.0
         near = 0.6 if hits.get("caught") else 0.0
-        out["situation"] = {"customer_harassment": harassment, "near_miss": near,
-                            "mistake": 1.0 - max(harassment, near)}
+        out["situation"] = {
+            "customer_harassment": harassment,
+            "near_miss": near,
+            "mistake": 1.0 - max(harassment, near),
+        }
         for facet, concepts in FACET_CONCEPTS.items():
             yes = 0.6 if any(hits.get(c) for c in concepts) else 0.0
             out[facet] = {"yes": yes, "no": 1 - yes}
@@ -85,14 +102,17 @@ class WarmingTriager:
         try:
             self._real = default_triager()
         except Exception as exc:  # a broken corpus must not stop reports: the lexicon reads them
-            log.error("the triage model could not be built (%s); reading reports by the lexicon alone",
-                      type(exc).__name__, exc_info=exc)
+            log.error(
+                "the triage model could not be built (%s); reading reports by the lexicon alone",
+                type(exc).__name__,
+                exc_info=exc,
+            )
         finally:
             self._ready.set()
 
     @property
     def reading_by(self) -> str:
-        """"model" once the learnt model reads reports; "lexicon" while it loads (or if it failed)."""
+        """ "model" once the learnt model reads reports; "lexicon" while it loads (or if it failed)."""
         return "model" if self._real is not None else "lexicon"
 
     def read(self, text: str, *, default_locale: str = "en") -> Triage:

@@ -35,8 +35,20 @@ log = logging.getLogger(__name__)
 
 VERSION = "3"
 SINGLE = ("category", "severity", "situation", "found_by")
-FACETS = ("safety_risk", "harmed", "personal_data", "b2b", "repeat_failure", "public_exposure",
-          "vulnerable_customer", "vip", "financial_loss", "legal_risk", "many_customers", "customer_angry")
+FACETS = (
+    "safety_risk",
+    "harmed",
+    "personal_data",
+    "b2b",
+    "repeat_failure",
+    "public_exposure",
+    "vulnerable_customer",
+    "vip",
+    "financial_loss",
+    "legal_risk",
+    "many_customers",
+    "customer_angry",
+)
 CONCEPT_WEIGHT = 0.3
 Probabilities = dict[str, dict[str, float]]
 
@@ -45,8 +57,9 @@ class TriageModel:
     def __init__(self, lexicons: dict[str, Lexicon]) -> None:
         self.lexicons = lexicons
         self.concepts = sorted({c for lex in lexicons.values() for c in lex.concepts})
-        self.vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 4), sublinear_tf=True, min_df=2,
-                                          dtype=np.float32)
+        self.vectorizer = TfidfVectorizer(
+            analyzer="char", ngram_range=(1, 4), sublinear_tf=True, min_df=2, dtype=np.float32
+        )
         self.words = TfidfVectorizer(analyzer=words, sublinear_tf=True, min_df=2, dtype=np.float32)
         self.text: dict[str, LogisticRegression] = {}
         self.concept: dict[str, LogisticRegression] = {}

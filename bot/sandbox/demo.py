@@ -281,8 +281,9 @@ def act_escalation(stage: Stage) -> None:
     stage.show(MANAGER, stage.dm_text(MANAGER))
     stage.tell("ack", acknowledge=stage.label("button.acknowledge"))
     dm = stage.standin.dms_to(MANAGER)[0]
-    reply = stage.slack.click(MANAGER, ids.ACK, str(incident.id), message={"ts": "0", "text": ""},
-                              channel=str(dm.args.get("channel")))
+    reply = stage.slack.click(
+        MANAGER, ids.ACK, str(incident.id), message={"ts": "0", "text": ""}, channel=str(dm.args.get("channel"))
+    )
     stage.tell("answered", ms=reply.seconds * 1000, status=reply.status)
     _show_acknowledged(stage)
 
@@ -333,8 +334,9 @@ def act_lifecycle(stage: Stage) -> None:
     stage.tell("state", ref=incident.ref, state=state, state_label=stage.label(f"state.{state}"))
     stage.tell("summary")
     stage.slack.command(LEAD, "summary week", channel="C0TEAMCHAN")
-    stage.standin.wait_for(lambda: [c for c in stage.standin.calls("chat.postMessage")
-                                    if c.args.get("channel") == "C0TEAMCHAN"], 10)
+    stage.standin.wait_for(
+        lambda: [c for c in stage.standin.calls("chat.postMessage") if c.args.get("channel") == "C0TEAMCHAN"], 10
+    )
     posts = [c for c in stage.standin.calls("chat.postMessage") if c.args.get("channel") == "C0TEAMCHAN"]
     if posts:
         stage.show("#front-desk", "\n".join(block_texts(posts[-1].args.get("blocks") or [])))
@@ -351,8 +353,11 @@ def act_log(stage: Stage) -> None:
     stage.tell("log")
     for event in stage.runtime.store.events.all():
         who = stage.cast.full(event.actor) if event.actor else "owabi"
-        detail = {k: v for k, v in event.data.items() if k in ("recipient", "purpose", "category", "severity",
-                                                                "level", "by", "state")}
+        detail = {
+            k: v
+            for k, v in event.data.items()
+            if k in ("recipient", "purpose", "category", "severity", "level", "by", "state")
+        }
         at = datetime.fromtimestamp(event.at, stage.runtime.policy.zone).strftime("%H:%M:%S")  # one clock: the policy's
         stage.say(f"   #{event.id:<3} {at} {event.kind:<16} {_pad(who, 24)} {detail if detail else ''}")
     checked, broken = stage.runtime.store.events.verify()
@@ -375,8 +380,13 @@ def run_demo(*, keep_db: Path | None, out: TextIO, locale: str = "en") -> int:
         policy = Path(tmp) / "policy.toml"
         policy.write_text(cast.policy(), encoding="utf-8")
         with StandIn() as standin:
-            settings = Settings(slack_bot_token=SecretStr("xoxb-demo"), slack_signing_secret=SecretStr(SECRET),
-                                slack_api_url=standin.api_url, owabi_db=db, owabi_policy=policy)
+            settings = Settings(
+                slack_bot_token=SecretStr("xoxb-demo"),
+                slack_signing_secret=SecretStr(SECRET),
+                slack_api_url=standin.api_url,
+                owabi_db=db,
+                owabi_policy=policy,
+            )
             runtime = build(settings)
             server = HttpServer(runtime, host="127.0.0.1", port=0, threads=8).start_background()
             stage = Stage(runtime, standin, SlackSide(server.url, SECRET, standin), out, db, cast)

@@ -71,15 +71,30 @@ class SlackSide:
         self._n = _COUNTER  # shared: a restarted app must not see a trigger id again (they key resends)
         self.last_hook = ""
 
-    def post(self, body: bytes, content_type: str, *, timestamp: int | None = None,
-             signature: str | None = None, headers: dict[str, str] | None = None) -> Reply:
+    def post(
+        self,
+        body: bytes,
+        content_type: str,
+        *,
+        timestamp: int | None = None,
+        signature: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Reply:
         ts = str(timestamp if timestamp is not None else int(time.time()))
         if signature is None:
             signature = sign(self.secret, ts, body)
         sig = signature
-        request = urllib.request.Request(self.url, data=body, method="POST", headers={
-            "Content-Type": content_type, "X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig,
-            **(headers or {})})
+        request = urllib.request.Request(
+            self.url,
+            data=body,
+            method="POST",
+            headers={
+                "Content-Type": content_type,
+                "X-Slack-Request-Timestamp": ts,
+                "X-Slack-Signature": sig,
+                **(headers or {}),
+            },
+        )
         started = time.perf_counter()
         try:
             with urllib.request.urlopen(request, timeout=10) as resp:
@@ -90,30 +105,59 @@ class SlackSide:
     def form(self, fields: dict[str, str], **kw: Any) -> Reply:
         return self.post(urlencode(fields).encode(), "application/x-www-form-urlencoded", **kw)
 
-    def command(self, user: str, text: str, *, channel: str = "C0FRONTDSK", command: str = "/oops",
-                **kw: Any) -> Reply:
+    def command(self, user: str, text: str, *, channel: str = "C0FRONTDSK", command: str = "/oops", **kw: Any) -> Reply:
         n = next(self._n)
-        return self.form({
-            "token": "legacy", "team_id": TEAM, "team_domain": "owabi-sandbox", "channel_id": channel,
-            "channel_name": "front-desk", "user_id": user, "user_name": user.lower(), "command": command,
-            "text": text, "api_app_id": "A0OWABI", "response_url": self.standin.response_url(f"cmd-{n}"),
-            "trigger_id": f"{n}.{int(time.time())}.trigger",
-        }, **kw)
+        return self.form(
+            {
+                "token": "legacy",
+                "team_id": TEAM,
+                "team_domain": "owabi-sandbox",
+                "channel_id": channel,
+                "channel_name": "front-desk",
+                "user_id": user,
+                "user_name": user.lower(),
+                "command": command,
+                "text": text,
+                "api_app_id": "A0OWABI",
+                "response_url": self.standin.response_url(f"cmd-{n}"),
+                "trigger_id": f"{n}.{int(time.time())}.trigger",
+            },
+            **kw,
+        )
 
     def interact(self, payload: dict[str, Any], **kw: Any) -> Reply:
         return self.form({"payload": json.dumps(payload)}, **kw)
 
-    def click(self, user: str, action_id: str, value: str, *, message: dict[str, Any] | None = None,
-              channel: str = "", home: bool = False, **kw: Any) -> Reply:
+    def click(
+        self,
+        user: str,
+        action_id: str,
+        value: str,
+        *,
+        message: dict[str, Any] | None = None,
+        channel: str = "",
+        home: bool = False,
+        **kw: Any,
+    ) -> Reply:
         """A button press; `home=True` presses it on the App Home, where Slack sends no response_url."""
         n = next(self._n)
         self.last_hook = f"act-{n}"  # the response_url name of this click, to wait for its own answer
         payload: dict[str, Any] = {
-            "type": "block_actions", "team": {"id": TEAM}, "user": {"id": user, "team_id": TEAM},
-            "api_app_id": "A0OWABI", "trigger_id": f"{n}.{int(time.time())}.trigger",
+            "type": "block_actions",
+            "team": {"id": TEAM},
+            "user": {"id": user, "team_id": TEAM},
+            "api_app_id": "A0OWABI",
+            "trigger_id": f"{n}.{int(time.time())}.trigger",
             "response_url": self.standin.response_url(self.last_hook),
-            "actions": [{"type": "button", "action_id": action_id, "block_id": "b", "value": value,
-                         "action_ts": f"{time.time():.6f}"}],
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": "b",
+                    "value": value,
+                    "action_ts": f"{time.time():.6f}",
+                }
+            ],
             "container": {"type": "message", "message_ts": (message or {}).get("ts", ""), "channel_id": channel},
         }
         if home:
@@ -125,15 +169,21 @@ class SlackSide:
             payload["channel"] = {"id": channel}
         return self.interact(payload, **kw)
 
-    def message_shortcut(self, user: str, callback_id: str, *, text: str, channel: str, ts: str,
-                         author: str = "U0CUSTOMERX", **kw: Any) -> Reply:
+    def message_shortcut(
+        self, user: str, callback_id: str, *, text: str, channel: str, ts: str, author: str = "U0CUSTOMERX", **kw: Any
+    ) -> Reply:
         """A message shortcut chosen from a message's menu, as Slack sends it (`message_action`)."""
         n = next(self._n)
         payload = {
-            "type": "message_action", "callback_id": callback_id, "team": {"id": TEAM},
-            "user": {"id": user, "team_id": TEAM}, "api_app_id": "A0OWABI",
-            "trigger_id": f"{n}.{int(time.time())}.trigger", "response_url": self.standin.response_url(f"sc-{n}"),
-            "channel": {"id": channel, "name": channel.lower()}, "message_ts": ts,
+            "type": "message_action",
+            "callback_id": callback_id,
+            "team": {"id": TEAM},
+            "user": {"id": user, "team_id": TEAM},
+            "api_app_id": "A0OWABI",
+            "trigger_id": f"{n}.{int(time.time())}.trigger",
+            "response_url": self.standin.response_url(f"sc-{n}"),
+            "channel": {"id": channel, "name": channel.lower()},
+            "message_ts": ts,
             "message": {"type": "message", "user": author, "ts": ts, "text": text},
         }
         return self.interact(payload, **kw)
@@ -154,15 +204,24 @@ class SlackSide:
             else:
                 state[bid] = {bid: {"type": element["type"], "value": values.get(bid, "")}}
         payload = {
-            "type": "view_submission", "team": {"id": TEAM}, "user": {"id": user, "team_id": TEAM},
-            "api_app_id": "A0OWABI", "trigger_id": f"{next(self._n)}.trigger",
+            "type": "view_submission",
+            "team": {"id": TEAM},
+            "user": {"id": user, "team_id": TEAM},
+            "api_app_id": "A0OWABI",
+            "trigger_id": f"{next(self._n)}.trigger",
             "view": {**view, "state": {"values": state}, "id": view.get("id", "V0")},
         }
         return self.interact(payload, **kw)
 
     def event(self, event: dict[str, Any], *, event_id: str | None = None, **kw: Any) -> Reply:
         """An Events API callback (e.g. app_home_opened), JSON as Slack sends it."""
-        body = {"token": "legacy", "team_id": TEAM, "api_app_id": "A0OWABI", "type": "event_callback",
-                "event_id": event_id or f"Ev{next(self._n):08d}", "event_time": int(time.time()),
-                "event": event}
+        body = {
+            "token": "legacy",
+            "team_id": TEAM,
+            "api_app_id": "A0OWABI",
+            "type": "event_callback",
+            "event_id": event_id or f"Ev{next(self._n):08d}",
+            "event_time": int(time.time()),
+            "event": event,
+        }
         return self.post(json.dumps(body).encode(), "application/json", **kw)

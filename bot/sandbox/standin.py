@@ -52,8 +52,18 @@ class Fault:
 
 
 # What a token from the app's manifest is granted (the stand-in answers with these scopes).
-GRANTED: tuple[str, ...] = ("commands", "chat:write", "chat:write.public", "im:write", "im:history", "users:read",
-                            "files:write", "files:read", "channels:read", "groups:read")
+GRANTED: tuple[str, ...] = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    "im:write",
+    "im:history",
+    "users:read",
+    "files:write",
+    "files:read",
+    "channels:read",
+    "groups:read",
+)
 
 
 @dataclass
@@ -73,10 +83,10 @@ class _State:
     scopes: set[str] = field(default_factory=lambda: set(GRANTED))
 
 
-
 class StandIn:
-    def __init__(self, host: str = "127.0.0.1", port: int = 0, *, documented: bool = False,
-                 latency: float = 0.0) -> None:
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, *, documented: bool = False, latency: float = 0.0
+    ) -> None:
         """`documented`: every success answer carries all the fields of Slack's documented example
         for the method (bot/sandbox/slack_examples.json), laid under the stand-in's own values.
         `latency`: every answer (Web API, response_url, upload) comes that many seconds late, as
@@ -122,12 +132,25 @@ class StandIn:
     def response_url(self, name: str) -> str:
         return f"{self.url}hooks/{name}"
 
-    def fault(self, method: str, *, status: int = 429, retry_after: float = 1.0, error: str = "ratelimited",
-              times: int = 1, delay: float = 0.0, html: bool = False, channel: str = "",
-              body: dict[str, Any] | None = None) -> None:
+    def fault(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        retry_after: float = 1.0,
+        error: str = "ratelimited",
+        times: int = 1,
+        delay: float = 0.0,
+        html: bool = False,
+        channel: str = "",
+        body: dict[str, Any] | None = None,
+    ) -> None:
         with self._lock:
-            self._state.faults.append(Fault(method, int(status), float(retry_after), error, int(times),
-                                            float(delay), bool(html), channel, body))
+            self._state.faults.append(
+                Fault(
+                    method, int(status), float(retry_after), error, int(times), float(delay), bool(html), channel, body
+                )
+            )
 
     def revoke_token(self, error: str = "token_revoked") -> None:
         """From now on every call answers as Slack does for a revoked token ("" restores it)."""
@@ -146,8 +169,11 @@ class StandIn:
     def channel(self, channel: str, *, private: bool = False, member: bool = True, exists: bool = True) -> None:
         """Describe a channel as Slack would see it from the bot's seat."""
         with self._lock:
-            for flag, on in ((self._state.private, private), (self._state.not_member, not member),
-                             (self._state.missing_channels, not exists)):
+            for flag, on in (
+                (self._state.private, private),
+                (self._state.not_member, not member),
+                (self._state.missing_channels, not exists),
+            ):
                 (flag.add if on else flag.discard)(channel)
 
     def grant(self, *scopes: str) -> None:
@@ -158,8 +184,7 @@ class StandIn:
     def calls(self, method: str | None = None, *, attempts: bool = False) -> list[Call]:
         """Calls that succeeded (what people saw); with attempts=True, failed ones too."""
         with self._lock:
-            return [c for c in self._state.calls
-                    if (method is None or c.method == method) and (attempts or c.ok)]
+            return [c for c in self._state.calls if (method is None or c.method == method) and (attempts or c.ok)]
 
     def dm_channel(self, user: str) -> str:
         """The DM channel Slack opens with `user`: its id says nothing about the user's id."""
@@ -230,8 +255,11 @@ class StandIn:
 
     def _take_fault(self, method: str, args: dict[str, Any]) -> Fault | None:
         for fault in self._state.faults:
-            if fault.method in (method, "*") and fault.times > 0 and (
-                    not fault.channel or fault.channel in (str(args.get("channel", "")), str(args.get("users", "")))):
+            if (
+                fault.method in (method, "*")
+                and fault.times > 0
+                and (not fault.channel or fault.channel in (str(args.get("channel", "")), str(args.get("users", ""))))
+            ):
                 fault.times -= 1
                 return fault
         return None
@@ -245,12 +273,19 @@ class StandIn:
         return _under(example, result) if example and result.get("ok") else result
 
     def _api_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
-        return {"ok": True, "url": "https://owabi-sandbox.slack.com/", "team": "Owabi Sandbox",
-                "user": "owabi", "team_id": "T0SANDBOX", "user_id": "U0OWABIBOT", "bot_id": "B0OWABI",
-                "is_enterprise_install": False}
+        return {
+            "ok": True,
+            "url": "https://owabi-sandbox.slack.com/",
+            "team": "Owabi Sandbox",
+            "user": "owabi",
+            "team_id": "T0SANDBOX",
+            "user_id": "U0OWABIBOT",
+            "bot_id": "B0OWABI",
+            "is_enterprise_install": False,
+        }
 
     def _can_post(self, channel: str) -> str:
-        """"" if the bot may post here, else Slack's error (not_in_channel, channel_not_found)."""
+        """ "" if the bot may post here, else Slack's error (not_in_channel, channel_not_found)."""
         if channel in self._state.missing_channels:
             return "channel_not_found"
         if channel[:1] == "D" or channel not in self._state.not_member:
@@ -261,12 +296,23 @@ class StandIn:
     def _api_conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
         private = channel[:1] == "G" or channel in self._state.private
-        if channel in self._state.missing_channels or channel[:1] not in ("C", "G", "D") or (
-                private and channel in self._state.not_member):
+        if (
+            channel in self._state.missing_channels
+            or channel[:1] not in ("C", "G", "D")
+            or (private and channel in self._state.not_member)
+        ):
             return {"ok": False, "error": "channel_not_found"}  # a private channel is invisible to non-members
-        return {"ok": True, "channel": {"id": channel, "name": channel.lower(), "is_channel": not private,
-                                        "is_private": private, "is_member": channel not in self._state.not_member,
-                                        "is_archived": False}}
+        return {
+            "ok": True,
+            "channel": {
+                "id": channel,
+                "name": channel.lower(),
+                "is_channel": not private,
+                "is_private": private,
+                "is_member": channel not in self._state.not_member,
+                "is_archived": False,
+            },
+        }
 
     def _channel(self, raw: str) -> str | None:
         if raw.startswith(("U", "W")):
@@ -298,8 +344,11 @@ class StandIn:
             return {"ok": False, "error": "channel_not_found"}
         if not ts:
             return {"ok": False, "error": "message_not_found"}
-        return {"ok": True, "channel": channel,
-                "permalink": f"https://owabi-sandbox.slack.com/archives/{channel}/p{ts.replace('.', '')}"}
+        return {
+            "ok": True,
+            "channel": channel,
+            "permalink": f"https://owabi-sandbox.slack.com/archives/{channel}/p{ts.replace('.', '')}",
+        }
 
     def _api_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
         channel = str(args.get("channel", ""))
@@ -307,8 +356,10 @@ class StandIn:
             return {"ok": False, "error": "channel_not_found"}
         oldest = float(args.get("oldest") or 0)
         with_meta = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
-        found = sorted(((float(ts), m) for (ch, ts), m in self._state.messages.items()
-                        if ch == channel and float(ts) >= oldest), key=lambda p: -p[0])
+        found = sorted(
+            ((float(ts), m) for (ch, ts), m in self._state.messages.items() if ch == channel and float(ts) >= oldest),
+            key=lambda p: -p[0],
+        )
         limit = int(args.get("limit") or 100)
         messages = [m if with_meta else {k: v for k, v in m.items() if k != "metadata"} for _, m in found[:limit]]
         return {"ok": True, "messages": messages, "has_more": len(found) > limit}
@@ -356,8 +407,16 @@ class StandIn:
         user = str(args.get("user"))
         if user in self._state.unknown_users or user[:1] not in ("U", "W"):
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": {"id": user, "name": user.lower(), "tz": "Asia/Tokyo", "is_bot": False,
-                                     "deleted": user in self._state.deactivated}}
+        return {
+            "ok": True,
+            "user": {
+                "id": user,
+                "name": user.lower(),
+                "tz": "Asia/Tokyo",
+                "is_bot": False,
+                "deleted": user in self._state.deactivated,
+            },
+        }
 
     def _api_files_getUploadURLExternal(self, args: dict[str, Any]) -> dict[str, Any]:
         file_id = f"F{next(self._ts):08d}"
@@ -403,7 +462,7 @@ class StandIn:
                 path = urlparse(self.path).path
                 args = _parse(raw, self.headers.get("Content-Type", ""))
                 if path.startswith("/api/"):
-                    status, headers, body = standin._answer(path[len("/api/"):], args)
+                    status, headers, body = standin._answer(path[len("/api/") :], args)
                     self._reply(status, body, headers)
                 elif path.startswith("/hooks/"):
                     status, headers, body = standin._answer("response_url", {**args, "_hook": path[7:]})

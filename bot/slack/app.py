@@ -20,8 +20,9 @@ from bot.slack.identity import BotIdentity
 log = logging.getLogger(__name__)
 
 
-def build_app(*, service: Owabi, client: WebClient, identity: BotIdentity, signing_secret: str,
-              workers: int = 16) -> App:
+def build_app(
+    *, service: Owabi, client: WebClient, identity: BotIdentity, signing_secret: str, workers: int = 16
+) -> App:
     """The real app, as served in production, the demo and the tests.
 
     Requests are authorized from settings (`BotIdentity`), never by calling Slack, so a report
@@ -30,8 +31,11 @@ def build_app(*, service: Owabi, client: WebClient, identity: BotIdentity, signi
     """
     app = App(
         name="owabi",  # without a name Bolt walks the call stack for one, which costs a second at start
-        client=WebClient(base_url=client.base_url, timeout=client.timeout,
-                         retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)]),
+        client=WebClient(
+            base_url=client.base_url,
+            timeout=client.timeout,
+            retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+        ),
         signing_secret=signing_secret,
         authorize=identity.authorizer(),
         request_verification_enabled=False,
@@ -59,11 +63,18 @@ def _polite_failure(service: Owabi):  # type: ignore[no-untyped-def]
             return None
         if isinstance(body, dict) and body.get("type") == "view_submission":
             inputs = [b.get("block_id") for b in body.get("view", {}).get("blocks", []) if b.get("type") == "input"]
-            return BoltResponse(status=200, body=json.dumps(
-                {"response_action": "errors", "errors": {inputs[0] if inputs else "what": note["text"][:150]}}),
-                headers={"content-type": "application/json"})
-        return BoltResponse(status=200, body=json.dumps({"response_type": "ephemeral", **note}),
-                            headers={"content-type": "application/json"})
+            return BoltResponse(
+                status=200,
+                body=json.dumps(
+                    {"response_action": "errors", "errors": {inputs[0] if inputs else "what": note["text"][:150]}}
+                ),
+                headers={"content-type": "application/json"},
+            )
+        return BoltResponse(
+            status=200,
+            body=json.dumps({"response_type": "ephemeral", **note}),
+            headers={"content-type": "application/json"},
+        )
 
     return handler
 

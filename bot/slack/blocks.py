@@ -25,7 +25,7 @@ def section(text: str) -> SectionBlock:
 
 def _chunks(text: str, limit: int) -> list[str]:
     """Split at line ends into pieces of at most `limit` characters (hard-split a huge line)."""
-    lines = [line[i:i + limit] for line in text.split("\n") for i in range(0, max(len(line), 1), limit)]
+    lines = [line[i : i + limit] for line in text.split("\n") for i in range(0, max(len(line), 1), limit)]
     chunks: list[str] = []
     current: str | None = None
     for line in lines:

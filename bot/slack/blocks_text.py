@@ -28,14 +28,20 @@ def blocks_to_text(blocks: list[dict[str, Any]]) -> str:
 # Slack refuses a message whose blocks carry more than about 12,000 characters of text in all,
 # counted as sent: after escaping, so "&lt;" counts four. Below that, with room for buttons.
 MESSAGE_TEXT_MAX = 11_000
-SHORTENED_NOTE = {"type": "context", "elements": [{"type": "mrkdwn", "text": "… (shortened to fit Slack; the whole "
-                                                                           "record is in Owabi's log and export)"}]}
+SHORTENED_NOTE = {
+    "type": "context",
+    "elements": [
+        {"type": "mrkdwn", "text": "… (shortened to fit Slack; the whole record is in Owabi's log and export)"}
+    ],
+}
 
 
-def fit_blocks(blocks: list[dict[str, Any]], note: dict[str, Any], *, limit: int = MESSAGE_TEXT_MAX
-               ) -> list[dict[str, Any]]:
+def fit_blocks(
+    blocks: list[dict[str, Any]], note: dict[str, Any], *, limit: int = MESSAGE_TEXT_MAX
+) -> list[dict[str, Any]]:
     """The blocks within `limit` characters of text: whole sections are left out from the end
     (buttons and the last context block stay), and `note` says that something was left out."""
+
     def size(block: dict[str, Any]) -> int:
         return len(blocks_to_text([block]))
 

@@ -38,8 +38,9 @@ def _approve(service: Owabi, incident_id: int, user: str) -> Answer:
     first = service.approve_make_good(incident_id, actor=user)
     incident = service.get(incident_id)
     amount = service.policy.authority.amount(service.policy.authority.boss)
-    return Answer("make_good_done" if first else "make_good_already",
-                  {"reporter": mention(incident.reporter), "amount": amount})
+    return Answer(
+        "make_good_done" if first else "make_good_already", {"reporter": mention(incident.reporter), "amount": amount}
+    )
 
 
 def _handler(escalations: Escalations, run: Callable[[int, str], Answer]) -> Callable[..., None]:
@@ -56,9 +57,16 @@ def _handler(escalations: Escalations, run: Callable[[int, str], Answer]) -> Cal
     return handle
 
 
-def _reply(escalations: Escalations, body: dict[str, Any], action: dict[str, Any], user: str,
-           incident_id: int, answer: Answer) -> None:
+def _reply(
+    escalations: Escalations, body: dict[str, Any], action: dict[str, Any], user: str, incident_id: int, answer: Answer
+) -> None:
     service = escalations.s
     payload = composer_of(service).escalation.private(answer.template, service.get(incident_id), **answer.ctx)
-    clicks.answer(service, body.get("response_url") or "", payload, key=clicks.click_key(body, action, user),
-                  user=user, incident_id=incident_id)
+    clicks.answer(
+        service,
+        body.get("response_url") or "",
+        payload,
+        key=clicks.click_key(body, action, user),
+        user=user,
+        incident_id=incident_id,
+    )

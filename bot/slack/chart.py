@@ -44,17 +44,16 @@ def _japanese_font() -> str:
     return font_manager.FontProperties(fname=path).get_name()
 
 
-def _render(Figure: Any, MaxNLocator: Any, per_day: dict[str, dict[str, int]], *, title: str,
-            labels: dict[str, str]) -> bytes:
+def _render(
+    Figure: Any, MaxNLocator: Any, per_day: dict[str, dict[str, int]], *, title: str, labels: dict[str, str]
+) -> bytes:
     fig = Figure(figsize=(7, 3.2), dpi=100)
     ax = fig.subplots()
     days = sorted(per_day)
     bottom = [0] * len(days)
     for sev in SEVERITIES:
         counts = [per_day[d].get(sev, 0) for d in days]
-        ax.bar(
-            range(len(days)), counts, bottom=bottom, color=COLOURS[sev], label=labels.get(sev, sev)
-        )
+        ax.bar(range(len(days)), counts, bottom=bottom, color=COLOURS[sev], label=labels.get(sev, sev))
         bottom = [b + c for b, c in zip(bottom, counts, strict=True)]
     ax.set_xticks(range(len(days)), [d[5:] for d in days])  # positions, so no unit guessing
     ax.set_title(title)

@@ -18,14 +18,28 @@ def click_key(body: dict[str, Any], action: dict[str, Any], user: str) -> str:
     return f"click:{action.get('action_id')}:{user}:{action.get('action_ts') or body.get('trigger_id')}"
 
 
-def answer(service: Owabi, response_url: str, payload: dict[str, Any], *, key: str, user: str,
-           incident_id: int | None = None, purpose: str = "click_answer", replace: bool = False) -> bool:
+def answer(
+    service: Owabi,
+    response_url: str,
+    payload: dict[str, Any],
+    *,
+    key: str,
+    user: str,
+    incident_id: int | None = None,
+    purpose: str = "click_answer",
+    replace: bool = False,
+) -> bool:
     """Queue `payload` to the click's response_url; False when there is none (an App Home click)."""
     if not response_url:
         return False
     service.store.outbox.enqueue(
-        key=key, method="response_url",
+        key=key,
+        method="response_url",
         payload={"response_url": response_url, "response_type": "ephemeral", "replace_original": replace, **payload},
-        at=service.clock(), incident_id=incident_id, purpose=purpose, recipient=user)
+        at=service.clock(),
+        incident_id=incident_id,
+        purpose=purpose,
+        recipient=user,
+    )
     service.wake()
     return True

@@ -28,18 +28,40 @@ def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
         if not rest:
             ack(response_type="ephemeral", **composer_of(service).note("coach_empty"))
             return
-        incident = next((i for i in service.mine(user)
-                         if i.state.value in ("reported", "acknowledged", "contacted")
-                         and service.clock() - i.created_at < RECENT), None)
-        situation = None if incident is None else {
-            "category": incident.category, "severity": incident.severity.value, "contact": incident.contact.value,
-            "b2b": incident.has("b2b"), "summary": incident.text}
+        incident = next(
+            (
+                i
+                for i in service.mine(user)
+                if i.state.value in ("reported", "acknowledged", "contacted")
+                and service.clock() - i.created_at < RECENT
+            ),
+            None,
+        )
+        situation = (
+            None
+            if incident is None
+            else {
+                "category": incident.category,
+                "severity": incident.severity.value,
+                "contact": incident.contact.value,
+                "b2b": incident.has("b2b"),
+                "summary": incident.text,
+            }
+        )
         result = default_coach(service.policy.responses).review(rest, situation)
-        text = composer_of(service).r.render("messages/coach.j2", result.locale, review=result.as_json(),
-                                        about=incident.ref if incident else "")
-        service.store.events.append(at=service.clock(), kind="coach_review", actor=user,
-                                    incident_id=incident.id if incident else None, locale=result.locale,
-                                    verdict=result.verdict, good=result.good, draft=one_line(rest, 500))
+        text = composer_of(service).r.render(
+            "messages/coach.j2", result.locale, review=result.as_json(), about=incident.ref if incident else ""
+        )
+        service.store.events.append(
+            at=service.clock(),
+            kind="coach_review",
+            actor=user,
+            incident_id=incident.id if incident else None,
+            locale=result.locale,
+            verdict=result.verdict,
+            good=result.good,
+            draft=one_line(rest, 500),
+        )
         ack(response_type="ephemeral", **composer_of(service).text_only(text))
 
     def practise(ack: Ack, user: str, rest: str, **_: Any) -> None:
@@ -47,8 +69,9 @@ def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
         rows = wording.load("practice", locale, override=service.policy.responses).get("situation", [])
         situation = practice.pick(rows, random.randrange(1 << 30))
         text = composer_of(service).r.render("messages/practice.j2", locale, situation=situation.as_json())
-        service.store.events.append(at=service.clock(), kind="practice_started", actor=user, locale=locale,
-                                    situation=situation.as_json())
+        service.store.events.append(
+            at=service.clock(), kind="practice_started", actor=user, locale=locale, situation=situation.as_json()
+        )
         ack(response_type="ephemeral", **composer_of(service).text_only(text))
 
     return {"check": check, "practice": practise, "練習": practise}

@@ -68,21 +68,34 @@ def extra_subcommands(service: Owabi) -> dict[str, Sub]:
 
 def _report(service: Owabi, ack: Ack, text: str, *, user: str, body: dict[str, Any], **_: Any) -> None:
     try:
-        outcome = service.report(reporter=user, text=text, key=f"slash:{body.get('trigger_id') or ''}:{user}",
-                                 channel_id=body.get("channel_id", ""))
+        outcome = service.report(
+            reporter=user,
+            text=text,
+            key=f"slash:{body.get('trigger_id') or ''}:{user}",
+            channel_id=body.get("channel_id", ""),
+        )
     except EmptyReport:
         ack(response_type="ephemeral", **composer_of(service).note("empty_report"))
         return
-    log.info("incident %s reported by %s (duplicate=%s, spooled=%s)", outcome.incident.ref or "-", user,
-             outcome.duplicate, outcome.spooled)
-    answer = outcome.answer or composer_of(service).reporter(outcome.incident, duplicate=outcome.duplicate,
-                                                         spooled=outcome.spooled)
+    log.info(
+        "incident %s reported by %s (duplicate=%s, spooled=%s)",
+        outcome.incident.ref or "-",
+        user,
+        outcome.duplicate,
+        outcome.spooled,
+    )
+    answer = outcome.answer or composer_of(service).reporter(
+        outcome.incident, duplicate=outcome.duplicate, spooled=outcome.spooled
+    )
     ack(response_type="ephemeral", **answer)
 
 
 def _open_form(service: Owabi, ack: Ack, client: WebClient, body: dict[str, Any]) -> None:
     ack()
     view = composer_of(service).report_form(
-        categories=service.policy.all_categories, locales=composer_of(service).r.locales(),
-        channel_id=body.get("channel_id", ""), default_locale=service.policy.locale)
+        categories=service.policy.all_categories,
+        locales=composer_of(service).r.locales(),
+        channel_id=body.get("channel_id", ""),
+        default_locale=service.policy.locale,
+    )
     client.views_open(trigger_id=body["trigger_id"], view=view)

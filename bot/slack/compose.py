@@ -55,8 +55,9 @@ def composer_of(service: _Holds) -> Composer:
 class Composer:
     """Turns incidents into Slack payloads; wording comes only from the renderer."""
 
-    def __init__(self, renderer: Renderer, *, ui_locale: str, policy: PolicyFacts | None = None,
-                 zone: tzinfo = UTC) -> None:
+    def __init__(
+        self, renderer: Renderer, *, ui_locale: str, policy: PolicyFacts | None = None, zone: tzinfo = UTC
+    ) -> None:
         self.r = renderer
         self.ui = ui_locale
         self.policy = policy or PolicyFacts()
@@ -71,10 +72,15 @@ class Composer:
 
     def _common(self, incident: Incident) -> dict[str, Any]:
         return {
-            "ref": incident.ref, "category": incident.category, "severity": incident.severity.value,
-            "contact": incident.contact.value, "customer": one_line(incident.customer, 200),
-            "summary": shorten(incident.text, SUMMARY_MAX), "script_locale": incident.locale,
-            "why": self.why(incident), "situation": incident.situation,
+            "ref": incident.ref,
+            "category": incident.category,
+            "severity": incident.severity.value,
+            "contact": incident.contact.value,
+            "customer": one_line(incident.customer, 200),
+            "summary": shorten(incident.text, SUMMARY_MAX),
+            "script_locale": incident.locale,
+            "why": self.why(incident),
+            "situation": incident.situation,
             "source_link": str(incident.details.get("source_link") or ""),
             "evidence": _evidence(incident),
         }
@@ -95,10 +101,18 @@ class Composer:
 
     def script_context(self, incident: Incident) -> ScriptContext:
         return ScriptContext(
-            category=incident.category, severity=incident.severity.value, contact=incident.contact.value,
-            locale=incident.locale, customer=incident.customer, facets=tuple(incident.facets),
-            found_by=incident.found_by, text=incident.text, authority=self.policy.authority,
-            follow_up_within=self.policy.follow_up_within, emergency=self.policy.emergency)
+            category=incident.category,
+            severity=incident.severity.value,
+            contact=incident.contact.value,
+            locale=incident.locale,
+            customer=incident.customer,
+            facets=tuple(incident.facets),
+            found_by=incident.found_by,
+            text=incident.text,
+            authority=self.policy.authority,
+            follow_up_within=self.policy.follow_up_within,
+            emergency=self.policy.emergency,
+        )
 
     def guidance(self, incident: Incident) -> Guidance:
         return self.r.guidance(self.script_context(incident))
@@ -119,7 +133,7 @@ class Composer:
         blocks: list[Block] = [DividerBlock()]
         for text in g.mrkdwn()[: len(g.card)]:
             blocks += sections(text)
-        details = g.mrkdwn()[len(g.card):]
+        details = g.mrkdwn()[len(g.card) :]
         if details:
             blocks.append(DividerBlock())
             blocks.append(context(f"*{g.details_title}*"))
@@ -134,8 +148,13 @@ class Composer:
         """
         common = self._common(incident)
         boss = incident.chain[0] if incident.chain else None
-        head = self.r.render("messages/reporter_spooled.j2" if spooled else "messages/reporter.j2", self.ui,
-                             boss=boss, boss_mention=mention(boss) if boss else "", **common)
+        head = self.r.render(
+            "messages/reporter_spooled.j2" if spooled else "messages/reporter.j2",
+            self.ui,
+            boss=boss,
+            boss_mention=mention(boss) if boss else "",
+            **common,
+        )
         blocks: list[Block] = []
         if duplicate:
             blocks.append(section(self.r.render("messages/duplicate.j2", self.ui, **common)))
@@ -147,10 +166,15 @@ class Composer:
             return {"text": shorten(head, FALLBACK_MAX), "blocks": dump(blocks)}
         blocks += self.question_blocks(incident)  # under the script: the script waits for nobody
         blocks.append(context(self.r.render("messages/reporter_context.j2", self.ui, **common)))
-        blocks.append(ActionsBlock(block_id=f"reporter:{incident.id}", elements=[
-            ButtonElement(text=self._label("button.correct"), action_id=ids.CORRECT, value=str(incident.id)),
-            *self._lifecycle_buttons(incident),
-        ]))
+        blocks.append(
+            ActionsBlock(
+                block_id=f"reporter:{incident.id}",
+                elements=[
+                    ButtonElement(text=self._label("button.correct"), action_id=ids.CORRECT, value=str(incident.id)),
+                    *self._lifecycle_buttons(incident),
+                ],
+            )
+        )
         text = self.r.render("messages/reporter_fallback.j2", self.ui, **common)
         return {"text": shorten(text, FALLBACK_MAX), "blocks": dump(blocks)}
 
@@ -167,14 +191,23 @@ class Composer:
             if not choices:
                 continue
             blocks.append(section(f"*{self._label('question.' + question)}*"))
-            blocks.append(ActionsBlock(block_id=f"ask:{incident.id}:{question}", elements=[
-                ButtonElement(text=shorten(label, 75), action_id=f"{ids.ANSWER}:{question}:{value}",
-                              value=f"{incident.id}|{question}|{value}")
-                for value, label in choices]))
+            blocks.append(
+                ActionsBlock(
+                    block_id=f"ask:{incident.id}:{question}",
+                    elements=[
+                        ButtonElement(
+                            text=shorten(label, 75),
+                            action_id=f"{ids.ANSWER}:{question}:{value}",
+                            value=f"{incident.id}|{question}|{value}",
+                        )
+                        for value, label in choices
+                    ],
+                )
+            )
         return blocks
 
     def _lifecycle_buttons(self, incident: Incident) -> list[ButtonElement]:
-        """"Customer contacted" / "Resolved" / "Follow-up done", as the state allows."""
+        """ "Customer contacted" / "Resolved" / "Follow-up done", as the state allows."""
         return self.lifecycle.buttons(incident)
 
     # --- the boss ---------------------------------------------------------------------
@@ -183,9 +216,15 @@ class Composer:
         boss = incident.chain[0] if incident.chain else None
         template = "messages/near_miss_card.j2" if incident.near_miss else "messages/staff_protection.j2"
         # In the staffer's language: this card is for them, not a script for the customer.
-        return self.r.render(template, self.ui, boss=boss, boss_mention=mention(boss) if boss else "",
-                             could_be=self._label("severity." + incident.severity.value),
-                             emergency=self.policy.emergency, **self._common(incident))
+        return self.r.render(
+            template,
+            self.ui,
+            boss=boss,
+            boss_mention=mention(boss) if boss else "",
+            could_be=self._label("severity." + incident.severity.value),
+            emergency=self.policy.emergency,
+            **self._common(incident),
+        )
 
     def boss_dm(self, incident: Incident, *, boss: str) -> dict[str, Any]:
         common = self._common(incident)
@@ -195,50 +234,82 @@ class Composer:
             template = "messages/boss_near_miss.j2" if incident.near_miss else "messages/boss_harassment.j2"
             could_be = self._label("severity." + incident.severity.value)
             blocks: list[Block] = [
-                HeaderBlock(text=PlainTextObject(text=shorten(
-                    f"{self._label('situation.' + incident.situation)} · {incident.ref}", 150))),
+                HeaderBlock(
+                    text=PlainTextObject(
+                        text=shorten(f"{self._label('situation.' + incident.situation)} · {incident.ref}", 150)
+                    )
+                ),
                 section(self.r.render(template, self.ui, reporter_mention=reporter, could_be=could_be, **common)),
                 self.boss_buttons(incident),
             ]
         else:
             blocks = [
-                HeaderBlock(text=PlainTextObject(text=shorten(
-                    f"{self._label('severity.' + incident.severity.value)} · {incident.ref}", 150))),
+                HeaderBlock(
+                    text=PlainTextObject(
+                        text=shorten(f"{self._label('severity.' + incident.severity.value)} · {incident.ref}", 150)
+                    )
+                ),
                 section(self.r.render("messages/boss_dm.j2", self.ui, reporter_mention=reporter, **common)),
                 section(self.r.render("messages/boss_todo.j2", self.ui, **self.boss_todo(incident), **common)),
-                context(self.r.render("messages/boss_coach.j2", self.ui, reporter_name=reporter,
-                                      found_by=incident.found_by)),
+                context(
+                    self.r.render("messages/boss_coach.j2", self.ui, reporter_name=reporter, found_by=incident.found_by)
+                ),
                 self.boss_buttons(incident),
             ]
         short = {**common, "summary": one_line(incident.text, 120)}
         text = self.r.render("messages/boss_fallback.j2", self.ui, **short)
-        return {"channel": boss, "text": shorten(text, FALLBACK_MAX), "blocks": dump(blocks),
-                "unfurl_links": False, "unfurl_media": False}
+        return {
+            "channel": boss,
+            "text": shorten(text, FALLBACK_MAX),
+            "blocks": dump(blocks),
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
 
     def boss_todo(self, incident: Incident) -> dict[str, Any]:
         """What the boss's to-do list is chosen from: the same plan as the reporter's card."""
         plan = self.plan(incident)
         s = plan.situation
         a = self.policy.authority
-        return {"safety": s.safety, "safety_kind": s.safety_kind, "personal_data": s.personal_data, "b2b": s.b2b,
-                "serious": s.serious, "many": s.many, "repeat": s.has(Facet.REPEAT_FAILURE), "light": plan.light,
-                "lead": plan.lead, "visit": plan.next_contact.visit, "found_by": s.found_by, "public": s.public,
-                "when": self.r.when(self.ui, plan.next_contact.within),
-                "reporter_name": mention(incident.reporter),
-                "staff_limit": amount(a, a.staff, self.ui), "boss_limit": amount(a, a.boss, self.ui)}
+        return {
+            "safety": s.safety,
+            "safety_kind": s.safety_kind,
+            "personal_data": s.personal_data,
+            "b2b": s.b2b,
+            "serious": s.serious,
+            "many": s.many,
+            "repeat": s.has(Facet.REPEAT_FAILURE),
+            "light": plan.light,
+            "lead": plan.lead,
+            "visit": plan.next_contact.visit,
+            "found_by": s.found_by,
+            "public": s.public,
+            "when": self.r.when(self.ui, plan.next_contact.within),
+            "reporter_name": mention(incident.reporter),
+            "staff_limit": amount(a, a.staff, self.ui),
+            "boss_limit": amount(a, a.boss, self.ui),
+        }
 
-    def boss_buttons(self, incident: Incident, *, only: tuple[str, ...] = (ids.ACK, ids.TAKE, ids.ESCALATE, ids.APPROVE)
-                     ) -> ActionsBlock:
+    def boss_buttons(
+        self, incident: Incident, *, only: tuple[str, ...] = (ids.ACK, ids.TAKE, ids.ESCALATE, ids.APPROVE)
+    ) -> ActionsBlock:
         """Acknowledge / I'll take it / Escalate now (and approve a make-good), on every boss DM."""
         labels = {ids.ACK: "button.acknowledge", ids.TAKE: "button.take", ids.ESCALATE: "button.escalate"}
-        buttons = [ButtonElement(text=shorten(self._label(labels[a]), 75), action_id=a, value=str(incident.id),
-                                 style="primary" if a == ids.ACK else None)
-                   for a in only if a in labels]
+        buttons = [
+            ButtonElement(
+                text=shorten(self._label(labels[a]), 75),
+                action_id=a,
+                value=str(incident.id),
+                style="primary" if a == ids.ACK else None,
+            )
+            for a in only
+            if a in labels
+        ]
         approve = self.approve_button(incident) if ids.APPROVE in only else None
         return ActionsBlock(block_id=f"boss:{incident.id}", elements=[*buttons, *([approve] if approve else [])])
 
     def approve_button(self, incident: Incident) -> ButtonElement | None:
-        """"Approve up to ¥10,000": only when the policy sets what a boss may approve."""
+        """ "Approve up to ¥10,000": only when the policy sets what a boss may approve."""
         a = self.policy.authority
         if a.boss is None or not incident.customer_to_win_back or not self.plan(incident).approvable:
             return None
@@ -248,13 +319,30 @@ class Composer:
     def supported_ask(self, incident: Incident) -> dict[str, Any]:
         text = self.r.render("messages/supported_ask.j2", self.ui, ref=incident.ref)
         return {
-            "channel": incident.reporter, "text": shorten(text, 300), "unfurl_links": False, "unfurl_media": False,
-            "blocks": dump([section(text), ActionsBlock(block_id=f"supported:{incident.id}", elements=[
-                ButtonElement(text=self._label("button.supported_yes"), action_id=f"{ids.SUPPORTED}:yes",
-                              value=str(incident.id)),
-                ButtonElement(text=self._label("button.supported_no"), action_id=f"{ids.SUPPORTED}:no",
-                              value=str(incident.id)),
-            ])]),
+            "channel": incident.reporter,
+            "text": shorten(text, 300),
+            "unfurl_links": False,
+            "unfurl_media": False,
+            "blocks": dump(
+                [
+                    section(text),
+                    ActionsBlock(
+                        block_id=f"supported:{incident.id}",
+                        elements=[
+                            ButtonElement(
+                                text=self._label("button.supported_yes"),
+                                action_id=f"{ids.SUPPORTED}:yes",
+                                value=str(incident.id),
+                            ),
+                            ButtonElement(
+                                text=self._label("button.supported_no"),
+                                action_id=f"{ids.SUPPORTED}:no",
+                                value=str(incident.id),
+                            ),
+                        ],
+                    ),
+                ]
+            ),
         }
 
     def boss_edited(self, incident: Incident, *, boss: str) -> dict[str, Any]:
@@ -280,8 +368,16 @@ class Composer:
         return {"text": one_line(text, FALLBACK_MAX), "blocks": dump(list(sections(text)))}
 
     def mine(self, incidents: list[Incident]) -> dict[str, Any]:
-        rows = [{"ref": i.ref, "category": i.category, "severity": i.severity.value,
-                 "state": i.state.value, "summary": one_line(i.text, 80)} for i in incidents]
+        rows = [
+            {
+                "ref": i.ref,
+                "category": i.category,
+                "severity": i.severity.value,
+                "state": i.state.value,
+                "summary": one_line(i.text, 80),
+            }
+            for i in incidents
+        ]
         return self.note("mine", incidents=rows)
 
     # --- forms ------------------------------------------------------------------------
@@ -292,51 +388,85 @@ class Composer:
     def _select(self, block_id: str, group: str, values: list[str], initial: str, label: str) -> InputBlock:
         options = self._options(group, values)
         chosen = next((o for o in options if o.value == initial), options[0])
-        return InputBlock(block_id=block_id, label=self._label(label),
-                          element=StaticSelectElement(action_id=block_id, options=options, initial_option=chosen))
+        return InputBlock(
+            block_id=block_id,
+            label=self._label(label),
+            element=StaticSelectElement(action_id=block_id, options=options, initial_option=chosen),
+        )
 
-    def report_form(self, *, categories: list[str], locales: list[str], channel_id: str,
-                    default_locale: str, text: str = "", source_link: str = "") -> dict[str, Any]:
+    def report_form(
+        self,
+        *,
+        categories: list[str],
+        locales: list[str],
+        channel_id: str,
+        default_locale: str,
+        text: str = "",
+        source_link: str = "",
+    ) -> dict[str, Any]:
         """`text` and `source_link` prefill the form when it is opened from a message."""
         blocks: list[Block] = [
             # What kind of report, in one tap; "let Owabi read it" leaves it to triage.
-            self._select("situation", "form_situation", ["auto", *(x.value for x in Situation)], "auto",
-                         "form.situation"),
-            InputBlock(block_id="what", label=self._label("form.what"), hint=self._label("form.what_hint"),
-                       element=PlainTextInputElement(action_id="what", multiline=True, max_length=3000,
-                                                     initial_value=text[:3000] or None)),
-            InputBlock(block_id="customer", label=self._label("form.customer"), optional=True,
-                       hint=self._label("form.customer_hint"),
-                       element=PlainTextInputElement(action_id="customer", max_length=200)),
+            self._select(
+                "situation", "form_situation", ["auto", *(x.value for x in Situation)], "auto", "form.situation"
+            ),
+            InputBlock(
+                block_id="what",
+                label=self._label("form.what"),
+                hint=self._label("form.what_hint"),
+                element=PlainTextInputElement(
+                    action_id="what", multiline=True, max_length=3000, initial_value=text[:3000] or None
+                ),
+            ),
+            InputBlock(
+                block_id="customer",
+                label=self._label("form.customer"),
+                optional=True,
+                hint=self._label("form.customer_hint"),
+                element=PlainTextInputElement(action_id="customer", max_length=200),
+            ),
             self._select("category", "category", categories, "other", "form.category"),
             self._select("severity", "severity", [s.value for s in Severity], "medium", "form.severity"),
             # Photos, receipts, screenshots: Slack keeps the files; the incident keeps their links.
-            InputBlock(block_id="evidence", label=self._label("form.evidence"), optional=True,
-                       element=FileInputElement(action_id="evidence", max_files=5)),
+            InputBlock(
+                block_id="evidence",
+                label=self._label("form.evidence"),
+                optional=True,
+                element=FileInputElement(action_id="evidence", max_files=5),
+            ),
             self._select("contact", "contact", [c.value for c in Contact], "in_person", "form.contact"),
             self._select("locale", "locale", locales, default_locale, "form.locale"),
         ]
-        view = View(type="modal", callback_id=ids.REPORT_VIEW, title=shorten(self._label("form.title"), 24),
-                    submit=shorten(self._label("form.submit"), 24), close=shorten(self._label("form.close"), 24),
-                    private_metadata=json.dumps({"channel_id": channel_id, "source_link": source_link[:500]}),
-                    blocks=blocks)
+        view = View(
+            type="modal",
+            callback_id=ids.REPORT_VIEW,
+            title=shorten(self._label("form.title"), 24),
+            submit=shorten(self._label("form.submit"), 24),
+            close=shorten(self._label("form.close"), 24),
+            private_metadata=json.dumps({"channel_id": channel_id, "source_link": source_link[:500]}),
+            blocks=blocks,
+        )
         return view.to_dict()
 
-    def edit_form(self, incident: Incident, *, categories: list[str], locales: list[str],
-                  response_url: str = "") -> dict[str, Any]:
+    def edit_form(
+        self, incident: Incident, *, categories: list[str], locales: list[str], response_url: str = ""
+    ) -> dict[str, Any]:
         blocks: list[Block] = [
             self._select("category", "category", categories, incident.category, "form.category"),
-            self._select("severity", "severity", [s.value for s in Severity], incident.severity.value,
-                         "form.severity"),
+            self._select("severity", "severity", [s.value for s in Severity], incident.severity.value, "form.severity"),
             self._select("contact", "contact", [c.value for c in Contact], incident.contact.value, "form.contact"),
             self._select("locale", "locale", locales, incident.locale, "form.locale"),
         ]
         meta = json.dumps({"incident_id": incident.id, "response_url": response_url})
-        view = View(type="modal", callback_id=ids.EDIT_VIEW, title=shorten(self._label("form.edit_title"), 24),
-                    submit=shorten(self._label("form.edit_submit"), 24),
-                    close=shorten(self._label("form.close"), 24),
-                    private_metadata=meta if len(meta) <= 3000 else json.dumps({"incident_id": incident.id}),
-                    blocks=blocks)
+        view = View(
+            type="modal",
+            callback_id=ids.EDIT_VIEW,
+            title=shorten(self._label("form.edit_title"), 24),
+            submit=shorten(self._label("form.edit_submit"), 24),
+            close=shorten(self._label("form.close"), 24),
+            private_metadata=meta if len(meta) <= 3000 else json.dumps({"incident_id": incident.id}),
+            blocks=blocks,
+        )
         return view.to_dict()
 
     def script_view(self, incident: Incident, *, spooled: bool = False) -> dict[str, Any]:
@@ -344,9 +474,12 @@ class Composer:
         payload = self.reporter(incident, spooled=spooled)
         blocks = [b for b in payload["blocks"] if b.get("type") != "actions"]
         title = incident.ref or self._label("app")
-        return {"type": "modal", "title": {"type": "plain_text", "text": shorten(title, 24)},
-                "close": {"type": "plain_text", "text": shorten(self._label("form.close"), 24)},
-                "blocks": blocks[:100]}
+        return {
+            "type": "modal",
+            "title": {"type": "plain_text", "text": shorten(title, 24)},
+            "close": {"type": "plain_text", "text": shorten(self._label("form.close"), 24)},
+            "blocks": blocks[:100],
+        }
 
 
 def _evidence(incident: Incident) -> list[dict[str, str]]:
@@ -355,5 +488,12 @@ def _evidence(incident: Incident) -> list[dict[str, str]]:
         found = json.loads(incident.details.get("evidence") or "[]")
     except ValueError:
         return []
-    return [{"name": str(f.get("name") or "file"), "permalink": str(f.get("permalink") or "")}
-            for f in found if isinstance(f, dict)] if isinstance(found, list) else []
+    return (
+        [
+            {"name": str(f.get("name") or "file"), "permalink": str(f.get("permalink") or "")}
+            for f in found
+            if isinstance(f, dict)
+        ]
+        if isinstance(found, list)
+        else []
+    )

@@ -52,8 +52,9 @@ class EscalationComposer:
     def _common(self, incident: Incident) -> dict[str, Any]:
         return {**self.c._common(incident), "summary": one_line(incident.text, 120)}
 
-    def escalation_dm(self, incident: Incident, *, boss: str, history: list[tuple[str, float]],
-                      round_: int) -> dict[str, Any]:
+    def escalation_dm(
+        self, incident: Incident, *, boss: str, history: list[tuple[str, float]], round_: int
+    ) -> dict[str, Any]:
         """The boss DM, headed by who was already told and when, so nobody starts cold."""
         payload = self.c.boss_dm(incident, boss=boss)
         rows = [{"who": mention(u), "at": self.clock(at)} for u, at in history]
@@ -65,12 +66,16 @@ class EscalationComposer:
     def acknowledged(self, original: dict[str, Any], incident: Incident) -> dict[str, Any]:
         """chat.update body for an earlier DM: buttons give way to who has it, and when."""
         # "Nobody has acknowledged yet" is no longer true: that head goes with the old buttons.
-        blocks = [b for b in original.get("blocks", []) if b.get("type") != "actions"
-                  and not str(b.get("block_id", "")).startswith(ESCALATION_HEAD)]
+        blocks = [
+            b
+            for b in original.get("blocks", [])
+            if b.get("type") != "actions" and not str(b.get("block_id", "")).startswith(ESCALATION_HEAD)
+        ]
         by = incident.acknowledged_by or incident.owner or ""
         at = incident.acknowledged_at or 0.0
-        note = self._render("esc_acked", by=mention(by), at=self.clock(at),
-                            owner=mention(incident.owner) if incident.owner else "")
+        note = self._render(
+            "esc_acked", by=mention(by), at=self.clock(at), owner=mention(incident.owner) if incident.owner else ""
+        )
         extra: list[Block] = [section(note)]
         # Once someone has it, the DM becomes where the boss finishes the job.
         take = self.c.boss_buttons(incident, only=(ids.TAKE,)).elements if incident.owner is None else []
@@ -86,8 +91,13 @@ class EscalationComposer:
 
     def to_reporter(self, incident: Incident, template: str, **ctx: Any) -> dict[str, Any]:
         text = self._render(template, **self.c._common(incident), **ctx)
-        return {"channel": incident.reporter, "text": shorten(text, FALLBACK_MAX),
-                "blocks": dump([section(text)]), "unfurl_links": False, "unfurl_media": False}
+        return {
+            "channel": incident.reporter,
+            "text": shorten(text, FALLBACK_MAX),
+            "blocks": dump([section(text)]),
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
 
     def reminder(self, incident: Incident, *, user: str) -> dict[str, Any]:
         text = self._render("esc_reminder", state=incident.state.value, **self._common(incident))
@@ -99,5 +109,9 @@ class EscalationComposer:
     def private(self, template: str, incident: Incident, **ctx: Any) -> dict[str, Any]:
         """An ephemeral answer to the person who clicked, sent to the click's response_url."""
         text = self._render(template, **self.c._common(incident), **ctx)
-        return {"response_type": "ephemeral", "replace_original": False,
-                "text": shorten(text, FALLBACK_MAX), "blocks": dump([section(text)])}
+        return {
+            "response_type": "ephemeral",
+            "replace_original": False,
+            "text": shorten(text, FALLBACK_MAX),
+            "blocks": dump([section(text)]),
+        }

@@ -45,7 +45,6 @@ _TIMESTAMP = re.compile(r"[0-9]{1,12}")  # ASCII digits only: str.isdigit() also
 REFUSAL_LOG_EVERY = 60.0  # seconds between log lines about refused requests
 
 
-
 class BadRequest(OwabiError):
     def __init__(self, status: int, reason: str) -> None:
         super().__init__(reason)
@@ -91,8 +90,9 @@ def _depth(value: object) -> int:
 class SlackEdge:
     """WSGI handler for ``/slack/events`` in front of a Bolt app."""
 
-    def __init__(self, app: App, signing_secret: str, *, max_body: int = MAX_BODY,
-                 clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, app: App, signing_secret: str, *, max_body: int = MAX_BODY, clock: Callable[[], float] = time.time
+    ) -> None:
         self.app = app
         self.max_body = max_body
         self.clock = clock
@@ -106,12 +106,16 @@ class SlackEdge:
             response = self.handle(environ)
         except BadRequest as refused:
             self._log_refusal(refused)
-            response = BoltResponse(status=refused.status, body=json.dumps({"error": refused.reason}),
-                                    headers={"content-type": "application/json"})
+            response = BoltResponse(
+                status=refused.status,
+                body=json.dumps({"error": refused.reason}),
+                headers={"content-type": "application/json"},
+            )
         except Exception as exc:  # a bug of ours: the operator gets the kind, nobody gets the body
             log.error("request to /slack/events failed: %s", type(exc).__name__)
-            response = BoltResponse(status=500, body=json.dumps({"error": "internal error"}),
-                                    headers={"content-type": "application/json"})
+            response = BoltResponse(
+                status=500, body=json.dumps({"error": "internal error"}), headers={"content-type": "application/json"}
+            )
         headers = [(k, v) for k, values in response.headers.items() for v in values]
         if not any(k.lower() == "content-type" for k, _ in headers):
             headers.append(("Content-Type", "text/plain; charset=utf-8"))
@@ -129,8 +133,12 @@ class SlackEdge:
             if now - self._last_logged < REFUSAL_LOG_EVERY:
                 return
             count, self._refused, self._last_logged = self._refused, 0, now
-        log.warning("refused %d request(s) to /slack/events in the last minute; latest: %s (HTTP %d)",
-                    count, refused.reason, refused.status)
+        log.warning(
+            "refused %d request(s) to /slack/events in the last minute; latest: %s (HTTP %d)",
+            count,
+            refused.reason,
+            refused.status,
+        )
 
     def handle(self, environ: dict[str, Any]) -> BoltResponse:
         if environ.get("REQUEST_METHOD") != "POST":
@@ -147,8 +155,9 @@ class SlackEdge:
         signature = headers.get("x-slack-signature", "")
         if not _TIMESTAMP.fullmatch(timestamp) or abs(self.clock() - int(timestamp)) > CLOCK_SKEW:
             raise BadRequest(401, "missing or stale X-Slack-Request-Timestamp")
-        expected = "v0=" + hmac.new(self._secret, b"v0:" + timestamp.encode() + b":" + raw_bytes,
-                                    hashlib.sha256).hexdigest()
+        expected = (
+            "v0=" + hmac.new(self._secret, b"v0:" + timestamp.encode() + b":" + raw_bytes, hashlib.sha256).hexdigest()
+        )
         if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace")):
             raise BadRequest(401, "signature does not match")
         try:
@@ -179,5 +188,13 @@ def _multi_headers(environ: dict[str, Any]) -> dict[str, str | Sequence[str]]:
     return {k: [v] for k, v in _headers(environ).items()}
 
 
-_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 405: "Method Not Allowed",
-            413: "Payload Too Large", 500: "Internal Server Error", 503: "Service Unavailable"}
+_REASONS = {
+    200: "OK",
+    400: "Bad Request",
+    401: "Unauthorized",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    413: "Payload Too Large",
+    500: "Internal Server Error",
+    503: "Service Unavailable",
+}

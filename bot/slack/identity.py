@@ -35,9 +35,14 @@ class BotIdentity:
 
         def authorize(enterprise_id: str | None, team_id: str | None, user_id: str | None) -> AuthorizeResult:
             with self._lock:
-                return AuthorizeResult(enterprise_id=enterprise_id, team_id=team_id or self.team_id,
-                                       user_id=user_id, bot_token=self._token, bot_user_id=self.bot_user_id,
-                                       bot_id=self.bot_id)
+                return AuthorizeResult(
+                    enterprise_id=enterprise_id,
+                    team_id=team_id or self.team_id,
+                    user_id=user_id,
+                    bot_token=self._token,
+                    bot_user_id=self.bot_user_id,
+                    bot_id=self.bot_id,
+                )
 
         return authorize
 

@@ -56,25 +56,55 @@ def _register_supported(app: App, service: Owabi, life: Lifecycle, compose: Life
         recorded = life.felt_supported(int(action["value"]), actor=body["user"]["id"], answer=answer)
         # The question turns into the thanks (or stays, for someone else's tap).
         user = body["user"]["id"]
-        note = composer_of(service).note("supported_thanks", answer=answer) if recorded else composer_of(
-            service).note("not_allowed")
-        clicks.answer(service, respond.response_url or "", note, key=clicks.click_key(body, action, user), user=user,
-                      incident_id=int(action["value"]), replace=recorded)
+        note = (
+            composer_of(service).note("supported_thanks", answer=answer)
+            if recorded
+            else composer_of(service).note("not_allowed")
+        )
+        clicks.answer(
+            service,
+            respond.response_url or "",
+            note,
+            key=clicks.click_key(body, action, user),
+            user=user,
+            incident_id=int(action["value"]),
+            replace=recorded,
+        )
 
 
-def _answer(service: Owabi, compose: LifecycleComposer, respond: Respond, client: WebClient,
-            body: dict[str, Any], incident: Incident, payload: dict[str, Any]) -> None:
+def _answer(
+    service: Owabi,
+    compose: LifecycleComposer,
+    respond: Respond,
+    client: WebClient,
+    body: dict[str, Any],
+    incident: Incident,
+    payload: dict[str, Any],
+) -> None:
     """A click in a message is answered in place. A click on the App Home has no response_url:
     the Home is published again (so no stale button stays) and the answer comes as a DM."""
     user = body["user"]["id"]
     action = (body.get("actions") or [{}])[0]
-    if clicks.answer(service, respond.response_url or "", payload, key=clicks.click_key(body, action, user),
-                     user=user, incident_id=incident.id):
+    if clicks.answer(
+        service,
+        respond.response_url or "",
+        payload,
+        key=clicks.click_key(body, action, user),
+        user=user,
+        incident_id=incident.id,
+    ):
         return
     now = service.clock()
     with service.store.transaction():
-        service.notify(incident, key=f"home_answer:{user}:{body.get('trigger_id') or now}", purpose="home_answer",
-                       recipient=user, at=now, event="home_answer_queued", payload={"channel": user, **payload})
+        service.notify(
+            incident,
+            key=f"home_answer:{user}:{body.get('trigger_id') or now}",
+            purpose="home_answer",
+            recipient=user,
+            at=now,
+            event="home_answer_queued",
+            payload={"channel": user, **payload},
+        )
     service.wake()
     try:
         client.views_publish(user_id=user, view=home_view(service, compose, Summaries(service), user))
@@ -106,9 +136,7 @@ def _register_moves(app: App, service: Owabi, life: Lifecycle, compose: Lifecycl
     app.action(ids.FOLLOWED_UP)(handler(Move.FOLLOW_UP))
 
 
-def _register_resolve(
-    app: App, service: Owabi, life: Lifecycle, compose: LifecycleComposer
-) -> None:
+def _register_resolve(app: App, service: Owabi, life: Lifecycle, compose: LifecycleComposer) -> None:
     @app.action(ids.RESOLVE)
     def resolve_clicked(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
@@ -131,9 +159,7 @@ def _register_resolve(
         values = {name: _text(view, name) for name, _ in RESOLVE_INPUTS}
         incident = service.get(int(meta["incident_id"]))
         try:
-            updated = life.resolve(
-                incident.id, actor=body["user"]["id"], resolution=Resolution.of(**values)
-            )
+            updated = life.resolve(incident.id, actor=body["user"]["id"], resolution=Resolution.of(**values))
         except Refused as refusal:
             ack(
                 response_action="errors",
@@ -151,12 +177,17 @@ def _text(view: dict[str, Any], block: str) -> str:
     return clean(str(element.get("value") or ""))  # modal inputs arrive as typed, not entity-encoded
 
 
-def _confirm(
-    service: Owabi, compose: LifecycleComposer, incident: Incident, response_url: str
-) -> None:
+def _confirm(service: Owabi, compose: LifecycleComposer, incident: Incident, response_url: str) -> None:
     """Tell the person where they pressed Resolved."""
-    clicks.answer(service, response_url, compose.done(incident), key=f"resolved_note:{incident.id}", user="",
-                  incident_id=incident.id, purpose="resolved_note")
+    clicks.answer(
+        service,
+        response_url,
+        compose.done(incident),
+        key=f"resolved_note:{incident.id}",
+        user="",
+        incident_id=incident.id,
+        purpose="resolved_note",
+    )
     service.wake()
 
 
@@ -170,8 +201,7 @@ def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
 
     def lessons(ack: Ack, rest: str, user: str, **_: Any) -> None:
         category = rest.strip().lower().replace(" ", "_") or None
-        found = service.store.reports.lessons(category=category, limit=15,
-                                              teams=service.policy.visible_teams(user))
+        found = service.store.reports.lessons(category=category, limit=15, teams=service.policy.visible_teams(user))
         ack(
             response_type="ephemeral",
             **compose.lessons(found, category=category, zone=service.policy.zone),
@@ -193,10 +223,13 @@ def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
             ack(response_type="ephemeral", text=note["text"], blocks=note["blocks"] + private["blocks"])
             return
         bucket = int(service.clock() // SUMMARY_REPEAT)
-        posted = summaries.post(period, channel=channel, key=f"asked:{channel}:{period}:{bucket}", teams=teams,
-                                asker=user)
-        ack(response_type="ephemeral",
-            **composer_of(service).note("summary_posted" if posted else "summary_recent", period=label))
+        posted = summaries.post(
+            period, channel=channel, key=f"asked:{channel}:{period}:{bucket}", teams=teams, asker=user
+        )
+        ack(
+            response_type="ephemeral",
+            **composer_of(service).note("summary_posted" if posted else "summary_recent", period=label),
+        )
 
     return {"lessons": lessons, "summary": summary}
 
@@ -211,14 +244,10 @@ def _register_home(app: App, service: Owabi, compose: LifecycleComposer) -> None
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        client.views_publish(
-            user_id=event["user"], view=home_view(service, compose, summaries, event["user"])
-        )
+        client.views_publish(user_id=event["user"], view=home_view(service, compose, summaries, event["user"]))
 
 
-def home_view(
-    service: Owabi, compose: LifecycleComposer, summaries: Summaries, user: str
-) -> dict[str, Any]:
+def home_view(service: Owabi, compose: LifecycleComposer, summaries: Summaries, user: str) -> dict[str, Any]:
     """Staff: their open incidents. Bosses (anyone in a chain, or an admin): their teams' too."""
     policy = service.policy
     is_boss = policy.is_boss(user)
@@ -228,11 +257,7 @@ def home_view(
         team = (
             reports.open_for(bosses=[user])
             if user not in policy.admins
-            else reports.open_for(
-                bosses=sorted(
-                    {b for t in policy.teams for b in t.chain} | set(policy.default.chain)
-                )
-            )
+            else reports.open_for(bosses=sorted({b for t in policy.teams for b in t.chain} | set(policy.default.chain)))
         )
     now = service.clock()
     return compose.home(

@@ -93,9 +93,7 @@ class LifecycleComposer:
         ]
 
     def done(self, incident: Incident) -> dict[str, Any]:
-        return self._note(
-            "lifecycle_done", ref=incident.ref, state=self._label("state." + incident.state.value)
-        )
+        return self._note("lifecycle_done", ref=incident.ref, state=self._label("state." + incident.state.value))
 
     def refused(self, incident: Incident, refusal: Refused) -> dict[str, Any]:
         return self._note(
@@ -109,11 +107,7 @@ class LifecycleComposer:
     def resolve_form(self, incident: Incident, *, response_url: str = "") -> dict[str, Any]:
         blocks: list[Block] = [section(f"*{incident.ref}* — {escape_mrkdwn(one_line(incident.text, 200))}")]
         for name, required in RESOLVE_INPUTS:
-            hint = (
-                self._label(f"lifecycle.{name}_hint")
-                if name in ("what_happened", "lesson")
-                else None
-            )
+            hint = self._label(f"lifecycle.{name}_hint") if name in ("what_happened", "lesson") else None
             blocks.append(
                 InputBlock(
                     block_id=name,
@@ -130,9 +124,7 @@ class LifecycleComposer:
             title=shorten(self._label("lifecycle.resolve_title"), 24),
             submit=shorten(self._label("lifecycle.resolve_submit"), 24),
             close=shorten(self._label("form.close"), 24),
-            private_metadata=meta
-            if len(meta) <= 3000
-            else json.dumps({"incident_id": incident.id}),
+            private_metadata=meta if len(meta) <= 3000 else json.dumps({"incident_id": incident.id}),
             blocks=blocks,
         )
         return view.to_dict()
@@ -152,9 +144,7 @@ class LifecycleComposer:
             what_changes=d.get("what_changes", ""),
         )
 
-    def follow_up_reminder(
-        self, incident: Incident, *, to: str, now: float | None = None
-    ) -> dict[str, Any]:
+    def follow_up_reminder(self, incident: Incident, *, to: str, now: float | None = None) -> dict[str, Any]:
         since = incident.contacted_at or incident.resolved_at or incident.created_at
         ago = self._human(None if now is None else now - since)
         head = self.r.render(
@@ -191,9 +181,7 @@ class LifecycleComposer:
 
     # --- lessons and summaries ---------------------------------------------------------
 
-    def lessons(
-        self, lessons: list[Lesson], *, category: str | None, zone: tzinfo
-    ) -> dict[str, Any]:
+    def lessons(self, lessons: list[Lesson], *, category: str | None, zone: tzinfo) -> dict[str, Any]:
         rows = [
             {
                 "ref": lesson.ref,
@@ -218,12 +206,8 @@ class LifecycleComposer:
         def when(ts: float) -> str:
             return datetime.fromtimestamp(ts, zone).strftime("%Y-%m-%d %H:%M")
 
-        sev = " · ".join(
-            f"{self._label('severity.' + k)} {v}" for k, v in summary.by_severity.items()
-        )
-        cat = " · ".join(
-            f"{self._label('category.' + k)} {v}" for k, v in summary.by_category.items()
-        )
+        sev = " · ".join(f"{self._label('severity.' + k)} {v}" for k, v in summary.by_severity.items())
+        cat = " · ".join(f"{self._label('category.' + k)} {v}" for k, v in summary.by_category.items())
         oldest = summary.oldest_open
         text = self.r.render(
             "messages/summary.j2",
@@ -254,7 +238,8 @@ class LifecycleComposer:
             escalations=summary.escalations,
             near_misses=sum(summary.near_misses.values()),
             near_miss_categories=" · ".join(
-                f"{self._label('category.' + k)} {v}" for k, v in summary.near_misses.items()),
+                f"{self._label('category.' + k)} {v}" for k, v in summary.near_misses.items()
+            ),
             harassment=summary.harassment,
             supported_yes=summary.felt_supported[0],
             supported_answers=summary.felt_supported[1] if summary.felt_supported[1] >= SUPPORTED_MIN else 0,

@@ -35,8 +35,14 @@ def prove(client: WebClient, policy: Policy) -> list[Proof]:
     proofs = [Proof(True, f"token: works for {auth.get('team')} as bot user {auth.get('user_id')}")]
     granted = {s.strip() for s in str((auth.headers or {}).get("x-oauth-scopes", "")).split(",") if s.strip()}
     missing = [s for s in SCOPES if s not in granted]
-    proofs.append(Proof(not missing, "scopes: all granted" if not missing else
-                        f"scopes: missing {', '.join(missing)}; add them under OAuth & Permissions and reinstall"))
+    proofs.append(
+        Proof(
+            not missing,
+            "scopes: all granted"
+            if not missing
+            else f"scopes: missing {', '.join(missing)}; add them under OAuth & Permissions and reinstall",
+        )
+    )
     for user in _people(policy):
         proofs.append(_user(client, user))
     for channel in _channels(policy):
@@ -61,8 +67,9 @@ def _user(client: WebClient, user: str) -> Proof:
     try:
         found: Any = client.users_info(user=user)
     except SlackApiError as exc:
-        return Proof(False, f"user {user}: {_error(exc)}; fix the id in the policy "
-                            f"(a member's profile → Copy member ID)")
+        return Proof(
+            False, f"user {user}: {_error(exc)}; fix the id in the policy (a member's profile → Copy member ID)"
+        )
     person = found.get("user") or {}
     if person.get("deleted"):
         return Proof(False, f"user {user}: deactivated; take them out of the policy, or nobody above them is told")
@@ -77,8 +84,11 @@ def _channel(client: WebClient, channel: str) -> Proof:
     except SlackApiError as exc:
         error = _error(exc)
         if error == "channel_not_found":
-            return Proof(False, f"channel {channel}: not found, or private without the bot; "
-                                f"invite it there with /invite @Owabi, or fix the id")
+            return Proof(
+                False,
+                f"channel {channel}: not found, or private without the bot; "
+                f"invite it there with /invite @Owabi, or fix the id",
+            )
         return Proof(False, f"channel {channel}: {error}")
     info = found.get("channel") or {}
     if info.get("is_archived"):

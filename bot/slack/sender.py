@@ -42,19 +42,36 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8  # about ten minutes of backoff before a person is told instead
 RETRYABLE_ERRORS = {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
 TOKEN_ERRORS = frozenset(ACTIONS)
-SIMPLER_ERRORS = {"invalid_blocks", "invalid_blocks_format", "msg_too_long", "msg_blocks_too_long",
-                  "invalid_attachments", "too_many_attachments", "invalid_metadata_format"}
+SIMPLER_ERRORS = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "msg_too_long",
+    "msg_blocks_too_long",
+    "invalid_attachments",
+    "too_many_attachments",
+    "invalid_metadata_format",
+}
 METADATA_EVENT = "owabi_message"
 TOKEN_PAUSE = 60.0  # how long queued messages wait while the token is refused
 PLAIN_TEXT_LIMIT = 3_900
 
 
 class DeliveryHooks(Protocol):
-    def delivered(self, *, incident_id: int | None, purpose: str, recipient: str, method: str,
-                  channel: str, ts: str, outbox_id: int) -> None: ...
+    def delivered(
+        self,
+        *,
+        incident_id: int | None,
+        purpose: str,
+        recipient: str,
+        method: str,
+        channel: str,
+        ts: str,
+        outbox_id: int,
+    ) -> None: ...
 
-    def undeliverable(self, *, incident_id: int | None, purpose: str, recipient: str, error: str,
-                      outbox_id: int) -> None: ...
+    def undeliverable(
+        self, *, incident_id: int | None, purpose: str, recipient: str, error: str, outbox_id: int
+    ) -> None: ...
 
 
 class Retry(OwabiError):
@@ -80,9 +97,19 @@ class TokenRefused(OwabiError):
 class Dispatcher(PollingWorker):
     name = "dispatcher"
 
-    def __init__(self, store: Store, client: WebClient, hooks: DeliveryHooks, *,
-                 clock: Callable[[], float] = time.time, lease: float = 30.0, batch: int = 1,
-                 idle_poll: float = 1.0, threads: int = 1, health: Health | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        client: WebClient,
+        hooks: DeliveryHooks,
+        *,
+        clock: Callable[[], float] = time.time,
+        lease: float = 30.0,
+        batch: int = 1,
+        idle_poll: float = 1.0,
+        threads: int = 1,
+        health: Health | None = None,
+    ) -> None:
         super().__init__(clock=clock, idle_poll=idle_poll, threads=threads)
         self.store = store
         self.client = client
@@ -121,16 +148,32 @@ class Dispatcher(PollingWorker):
             if exc.counts and item.attempts + 1 >= MAX_ATTEMPTS:
                 self._give_up(item, f"still failing after {item.attempts + 1} attempts: {exc}")
                 return
-            self.store.outbox.mark_retry(item.id, worker=self.worker, at=self.clock() + exc.after, error=str(exc),
-                                         counts=exc.counts, maybe_sent=exc.maybe_sent)
+            self.store.outbox.mark_retry(
+                item.id,
+                worker=self.worker,
+                at=self.clock() + exc.after,
+                error=str(exc),
+                counts=exc.counts,
+                maybe_sent=exc.maybe_sent,
+            )
             log.warning("message %s delayed %.1fs: %s", item.id, exc.after, exc)
             return
         except TokenRefused as exc:
-            self.store.outbox.mark_retry(item.id, worker=self.worker, at=self.clock() + TOKEN_PAUSE,
-                                         error=exc.error, counts=False, maybe_sent=False)
+            self.store.outbox.mark_retry(
+                item.id,
+                worker=self.worker,
+                at=self.clock() + TOKEN_PAUSE,
+                error=exc.error,
+                counts=False,
+                maybe_sent=False,
+            )
             if self.health.delivery_blocked(exc.error):
-                log.error("Slack refuses the bot token (%s): nothing can be delivered until an admin acts; "
-                          "messages stay queued. What to do: %s", exc.error, ACTIONS[exc.error])
+                log.error(
+                    "Slack refuses the bot token (%s): nothing can be delivered until an admin acts; "
+                    "messages stay queued. What to do: %s",
+                    exc.error,
+                    ACTIONS[exc.error],
+                )
             return
         except Permanent as exc:
             self._give_up(item, exc.error)
@@ -138,15 +181,27 @@ class Dispatcher(PollingWorker):
         self.health.delivery_ok()
         with self.store.transaction():  # sent and logged in one commit
             if self.store.outbox.mark_sent(item.id, worker=self.worker, at=self.clock(), channel=channel, ts=ts):
-                self.hooks.delivered(incident_id=item.incident_id, purpose=item.purpose, recipient=item.recipient,
-                                     method=item.method, channel=channel, ts=ts, outbox_id=item.id)
+                self.hooks.delivered(
+                    incident_id=item.incident_id,
+                    purpose=item.purpose,
+                    recipient=item.recipient,
+                    method=item.method,
+                    channel=channel,
+                    ts=ts,
+                    outbox_id=item.id,
+                )
 
     def _give_up(self, item: Outgoing, error: str) -> None:
         """Failed and handed to a person in one transaction: never failed with nobody told."""
         with self.store.transaction():
             if self.store.outbox.mark_failed(item.id, worker=self.worker, error=error):
-                self.hooks.undeliverable(incident_id=item.incident_id, purpose=item.purpose,
-                                         recipient=item.recipient, error=error, outbox_id=item.id)
+                self.hooks.undeliverable(
+                    incident_id=item.incident_id,
+                    purpose=item.purpose,
+                    recipient=item.recipient,
+                    error=error,
+                    outbox_id=item.id,
+                )
 
     def _send_once(self, item: Outgoing) -> tuple[str, str]:
         try:
@@ -154,8 +209,9 @@ class Dispatcher(PollingWorker):
         except (Retry, TokenRefused, Permanent):
             raise
         except Exception as exc:  # an answer we did not expect (ok:true without a field): counted, never a wedge
-            raise Retry(f"unexpected answer from Slack: {type(exc).__name__}", backoff(item.attempts),
-                        maybe_sent=True) from exc
+            raise Retry(
+                f"unexpected answer from Slack: {type(exc).__name__}", backoff(item.attempts), maybe_sent=True
+            ) from exc
 
     def _attempt(self, item: Outgoing) -> tuple[str, str]:
         payload = self._payload(item)
@@ -198,7 +254,8 @@ class Dispatcher(PollingWorker):
                 opened: Any = self.client.conversations_open(users=channel)
                 channel = str(opened["channel"]["id"])
             history: Any = self.client.conversations_history(
-                channel=channel, oldest=f"{item.created_at - 5:.6f}", limit=100, include_all_metadata=True)
+                channel=channel, oldest=f"{item.created_at - 5:.6f}", limit=100, include_all_metadata=True
+            )
         except SlackApiError as exc:
             data = exc.response.data if isinstance(exc.response.data, dict) else {}
             if str(data.get("error", "")) in ("missing_scope", "not_in_channel", "channel_not_found"):
@@ -251,8 +308,7 @@ class Dispatcher(PollingWorker):
             return Retry("rate limited", _seconds(after), counts=False)
         if error.startswith("Received a response in a non-JSON format"):
             # A proxy's or load balancer's HTML page: not Slack's answer, so maybe transient.
-            return Retry(f"HTTP {status}: not a Slack answer", min(backoff(item.attempts), 5.0),
-                         maybe_sent=maybe_sent)
+            return Retry(f"HTTP {status}: not a Slack answer", min(backoff(item.attempts), 5.0), maybe_sent=maybe_sent)
         if status >= 500 or error in RETRYABLE_ERRORS:
             return Retry(f"HTTP {status} {error}".strip(), backoff(item.attempts), maybe_sent=maybe_sent)
         if error in TOKEN_ERRORS and self._token_refused():

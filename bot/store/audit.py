@@ -40,8 +40,9 @@ from typing import Any
 GENESIS = "0" * 64
 
 
-def digest(key: bytes | None, prev: str, at: float, incident_id: int | None, kind: str, actor: str | None,
-           data: str) -> str:
+def digest(
+    key: bytes | None, prev: str, at: float, incident_id: int | None, kind: str, actor: str | None, data: str
+) -> str:
     material = json.dumps([prev, repr(at), incident_id, kind, actor, data], ensure_ascii=False).encode("utf-8")
     if key is None:
         return hashlib.sha256(material).hexdigest()
@@ -135,8 +136,9 @@ def _check_chain(conn: sqlite3.Connection, key: bytes | None, verdict: Verdict) 
         if keyed and key is None:
             verdict.problems.append("the log is keyed: set OWABI_AUDIT_KEY to verify it")
             return
-        want = digest(key if keyed else None, prev, row["at"], row["incident_id"], row["kind"], row["actor"],
-                      row["data"])
+        want = digest(
+            key if keyed else None, prev, row["at"], row["incident_id"], row["kind"], row["actor"], row["data"]
+        )
         if row["prev_hash"] != prev or not hmac.compare_digest(row["hash"], want):
             verdict.problems.append(f"the chain breaks at event {row['id']} (edited, forged or re-hashed)")
             return
@@ -146,11 +148,14 @@ def _check_chain(conn: sqlite3.Connection, key: bytes | None, verdict: Verdict) 
     if verdict.events and not keyed_seen:
         if key is not None:
             # A keyed log re-hashed without the key and marked unkeyed would otherwise pass.
-            verdict.problems.append("OWABI_AUDIT_KEY is set but no event is keyed: the log was re-hashed "
-                                    "without the key, or written before the key was set")
+            verdict.problems.append(
+                "OWABI_AUDIT_KEY is set but no event is keyed: the log was re-hashed "
+                "without the key, or written before the key was set"
+            )
         else:
-            verdict.notes.append("the chain is not keyed (no OWABI_AUDIT_KEY when it was written): a deliberate "
-                                 "re-hash would not show")
+            verdict.notes.append(
+                "the chain is not keyed (no OWABI_AUDIT_KEY when it was written): a deliberate re-hash would not show"
+            )
 
 
 def _check_anchor(conn: sqlite3.Connection, key: bytes | None, anchor_path: Path | None, verdict: Verdict) -> None:

@@ -34,8 +34,9 @@ class EventLog:
         self._c = conns
         self._key = key  # HMAC key of the chain (OWABI_AUDIT_KEY); None = plain SHA-256
 
-    def append(self, *, at: float, kind: str, incident_id: int | None = None, actor: str | None = None,
-               **data: Any) -> int:
+    def append(
+        self, *, at: float, kind: str, incident_id: int | None = None, actor: str | None = None, **data: Any
+    ) -> int:
         payload = json.dumps(data, ensure_ascii=False, sort_keys=True, default=str)
         with self._c.write() as db:
             last = db.execute("SELECT hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
@@ -43,8 +44,16 @@ class EventLog:
             cur = db.execute(
                 "INSERT INTO events (at, incident_id, kind, actor, data, prev_hash, hash, keyed) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (at, incident_id, kind, actor, payload, prev,
-                 digest(self._key, prev, at, incident_id, kind, actor, payload), int(self._key is not None)),
+                (
+                    at,
+                    incident_id,
+                    kind,
+                    actor,
+                    payload,
+                    prev,
+                    digest(self._key, prev, at, incident_id, kind, actor, payload),
+                    int(self._key is not None),
+                ),
             )
             return int(cur.lastrowid or 0)
 
@@ -63,8 +72,9 @@ class EventLog:
 
     def head(self) -> tuple[int, str]:
         """(number of events, hash of the newest): what an anchor records."""
-        row = self._c.db.execute("SELECT count(*), (SELECT hash FROM events ORDER BY id DESC LIMIT 1) "
-                                 "FROM events").fetchone()
+        row = self._c.db.execute(
+            "SELECT count(*), (SELECT hash FROM events ORDER BY id DESC LIMIT 1) FROM events"
+        ).fetchone()
         return int(row[0]), str(row[1] or GENESIS)
 
     def verify(self) -> tuple[int, int | None]:

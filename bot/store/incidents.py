@@ -11,16 +11,31 @@ from bot.store.db import Connections
 
 def _to_incident(row: dict[str, Any]) -> Incident:
     return Incident(
-        id=row["id"], ref=row["ref"], created_at=row["created_at"], reporter=row["reporter"],
-        text=row["text"], category=row["category"], severity=Severity(row["severity"]),
-        locale=row["locale"], contact=Contact(row["contact"]), customer=row["customer"] or "",
-        chain=tuple(json.loads(row["chain"] or "[]")), team=row["team"], state=State(row["state"]),
-        channel_id=row["channel_id"] or "", owner=row["owner"],
-        acknowledged_by=row["acknowledged_by"], acknowledged_at=row["acknowledged_at"],
-        boss_notified_at=row["boss_notified_at"], contacted_at=row["contacted_at"],
-        resolved_at=row["resolved_at"], followed_up_at=row["followed_up_at"],
-        practice=bool(row["practice"]), details=json.loads(row["details"] or "{}"),
-        situation=row.get("situation") or "mistake", facets=json.loads(row.get("facets") or "{}"),
+        id=row["id"],
+        ref=row["ref"],
+        created_at=row["created_at"],
+        reporter=row["reporter"],
+        text=row["text"],
+        category=row["category"],
+        severity=Severity(row["severity"]),
+        locale=row["locale"],
+        contact=Contact(row["contact"]),
+        customer=row["customer"] or "",
+        chain=tuple(json.loads(row["chain"] or "[]")),
+        team=row["team"],
+        state=State(row["state"]),
+        channel_id=row["channel_id"] or "",
+        owner=row["owner"],
+        acknowledged_by=row["acknowledged_by"],
+        acknowledged_at=row["acknowledged_at"],
+        boss_notified_at=row["boss_notified_at"],
+        contacted_at=row["contacted_at"],
+        resolved_at=row["resolved_at"],
+        followed_up_at=row["followed_up_at"],
+        practice=bool(row["practice"]),
+        details=json.loads(row["details"] or "{}"),
+        situation=row.get("situation") or "mistake",
+        facets=json.loads(row.get("facets") or "{}"),
     )
 
 
@@ -33,8 +48,7 @@ def _details(report: Report) -> dict[str, str]:
     if report.source_link:
         details["source_link"] = report.source_link
     if report.evidence:  # details hold text: the list is kept as JSON, and the export shows it as is
-        details["evidence"] = json.dumps([{"name": n, "permalink": u} for n, u in report.evidence],
-                                         ensure_ascii=False)
+        details["evidence"] = json.dumps([{"name": n, "permalink": u} for n, u in report.evidence], ensure_ascii=False)
     if report.questions:
         details |= {"questions": ",".join(report.questions), "alternatives": ",".join(report.alternatives)}
     return details
@@ -44,19 +58,34 @@ class Incidents:
     def __init__(self, conns: Connections) -> None:
         self._c = conns
 
-    def create(self, report: Report, *, chain: list[str], team: str | None, at: float,
-               key: str, practice: bool = False) -> Incident:
+    def create(
+        self, report: Report, *, chain: list[str], team: str | None, at: float, key: str, practice: bool = False
+    ) -> Incident:
         with self._c.write() as db:
             cur = db.execute(
                 "INSERT INTO incidents (created_at, updated_at, reporter, team, chain, text, customer, "
                 "category, severity, contact, locale, state, channel_id, practice, idempotency_key, details, "
                 "situation, facets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (at, at, report.reporter, team, json.dumps(chain), report.text, report.customer,
-                 report.category, report.severity.value, report.contact.value, report.locale,
-                 State.REPORTED.value, report.channel_id, int(practice), key,
-                 json.dumps(_details(report)),
-                 report.situation,
-                 json.dumps(report.facets, ensure_ascii=False)),
+                (
+                    at,
+                    at,
+                    report.reporter,
+                    team,
+                    json.dumps(chain),
+                    report.text,
+                    report.customer,
+                    report.category,
+                    report.severity.value,
+                    report.contact.value,
+                    report.locale,
+                    State.REPORTED.value,
+                    report.channel_id,
+                    int(practice),
+                    key,
+                    json.dumps(_details(report)),
+                    report.situation,
+                    json.dumps(report.facets, ensure_ascii=False),
+                ),
             )
             incident_id = int(cur.lastrowid or 0)
             db.execute("UPDATE incidents SET ref = ? WHERE id = ?", (ref_for(incident_id), incident_id))
@@ -73,15 +102,18 @@ class Incidents:
         return _to_incident(rows[0]) if rows else None
 
     def recent_same_text(self, reporter: str, text: str, since: float) -> Incident | None:
-        rows = list(self._c.db.query(
-            "SELECT * FROM incidents WHERE reporter = ? AND text = ? AND created_at >= ? "
-            "ORDER BY id DESC LIMIT 1", [reporter, text, since]))
+        rows = list(
+            self._c.db.query(
+                "SELECT * FROM incidents WHERE reporter = ? AND text = ? AND created_at >= ? ORDER BY id DESC LIMIT 1",
+                [reporter, text, since],
+            )
+        )
         return _to_incident(rows[0]) if rows else None
 
     def by_reporter(self, reporter: str, *, limit: int = 10) -> list[Incident]:
         rows = self._c.db.query(
-            "SELECT * FROM incidents WHERE reporter = ? AND practice = 0 ORDER BY id DESC LIMIT ?",
-            [reporter, limit])
+            "SELECT * FROM incidents WHERE reporter = ? AND practice = 0 ORDER BY id DESC LIMIT ?", [reporter, limit]
+        )
         return [_to_incident(r) for r in rows]
 
     def update(self, incident_id: int, *, at: float, **fields: Any) -> None:
@@ -107,6 +139,5 @@ class Incidents:
         fields["updated_at"] = at
         cols = ", ".join(f"{k} = ?" for k in fields)
         with self._c.write() as db:
-            cur = db.execute(f"UPDATE incidents SET {cols} WHERE id = ? AND ({where})",
-                             [*fields.values(), incident_id])
+            cur = db.execute(f"UPDATE incidents SET {cols} WHERE id = ? AND ({where})", [*fields.values(), incident_id])
             return cur.rowcount == 1

@@ -32,27 +32,55 @@ class Outgoing:
 
 
 def _to_outgoing(row: dict[str, Any]) -> Outgoing:
-    return Outgoing(row["id"], row["key"], row["incident_id"], row["purpose"] or "", row["recipient"] or "",
-                    row["method"], json.loads(row["payload"]), row["depends_on"], row["attempts"],
-                    row["created_at"], bool(row["maybe_sent"]))
+    return Outgoing(
+        row["id"],
+        row["key"],
+        row["incident_id"],
+        row["purpose"] or "",
+        row["recipient"] or "",
+        row["method"],
+        json.loads(row["payload"]),
+        row["depends_on"],
+        row["attempts"],
+        row["created_at"],
+        bool(row["maybe_sent"]),
+    )
 
 
 class Outbox:
     def __init__(self, conns: Connections) -> None:
         self._c = conns
 
-    def enqueue(self, *, key: str, method: str, payload: dict[str, Any], at: float,
-                incident_id: int | None = None, purpose: str = "", recipient: str = "",
-                not_before: float | None = None, depends_on: int | None = None) -> int | None:
+    def enqueue(
+        self,
+        *,
+        key: str,
+        method: str,
+        payload: dict[str, Any],
+        at: float,
+        incident_id: int | None = None,
+        purpose: str = "",
+        recipient: str = "",
+        not_before: float | None = None,
+        depends_on: int | None = None,
+    ) -> int | None:
         """Queue a message; returns its id, or None if this key was already queued."""
         with self._c.write() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO outbox (key, incident_id, purpose, recipient, method, payload, "
                 "depends_on, status, created_at, next_attempt_at, attempts) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, 0)",
-                (key, incident_id, purpose, recipient, method,
-                 json.dumps(payload, ensure_ascii=False), depends_on, at,
-                 at if not_before is None else not_before),
+                (
+                    key,
+                    incident_id,
+                    purpose,
+                    recipient,
+                    method,
+                    json.dumps(payload, ensure_ascii=False),
+                    depends_on,
+                    at,
+                    at if not_before is None else not_before,
+                ),
             )
             return int(cur.lastrowid) if cur.rowcount == 1 and cur.lastrowid else None
 
@@ -79,8 +107,10 @@ class Outbox:
     def renew(self, outgoing_id: int, *, worker: str, until: float) -> bool:
         """Extend this worker's claim before a send; False if the lease went to someone else."""
         with self._c.write() as db:
-            cur = db.execute("UPDATE outbox SET claimed_until = ? WHERE id = ? AND claimed_by = ?"
-                             " AND status = 'pending'", (until, outgoing_id, worker))
+            cur = db.execute(
+                "UPDATE outbox SET claimed_until = ? WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+                (until, outgoing_id, worker),
+            )
             return cur.rowcount == 1
 
     def mark_sent(self, outgoing_id: int, *, worker: str, at: float, channel: str = "", ts: str = "") -> bool:
@@ -88,25 +118,30 @@ class Outbox:
             cur = db.execute(
                 "UPDATE outbox SET status = 'sent', sent_at = ?, result_channel = ?, result_ts = ?,"
                 " attempts = attempts + 1, claimed_until = NULL, in_flight = 0 WHERE id = ? AND status = 'pending'"
-                " AND claimed_by = ?", (at, channel, ts, outgoing_id, worker))
+                " AND claimed_by = ?",
+                (at, channel, ts, outgoing_id, worker),
+            )
             return cur.rowcount == 1
 
-    def mark_retry(self, outgoing_id: int, *, worker: str, at: float, error: str, counts: bool = True,
-                   maybe_sent: bool = False) -> None:
+    def mark_retry(
+        self, outgoing_id: int, *, worker: str, at: float, error: str, counts: bool = True, maybe_sent: bool = False
+    ) -> None:
         """Try again at `at`; `counts` = this failure counts towards giving up (a rate limit does not)."""
         with self._c.write() as db:
             db.execute(
                 "UPDATE outbox SET next_attempt_at = ?, last_error = ?, attempts = attempts + ?,"
                 " claimed_until = NULL, in_flight = 0, maybe_sent = (maybe_sent OR ?)"
                 " WHERE id = ? AND claimed_by = ?",
-                (at, error[:500], int(counts), int(maybe_sent), outgoing_id, worker))
+                (at, error[:500], int(counts), int(maybe_sent), outgoing_id, worker),
+            )
 
     def mark_failed(self, outgoing_id: int, *, worker: str, error: str) -> bool:
         with self._c.write() as db:
             cur = db.execute(
                 "UPDATE outbox SET status = 'failed', last_error = ?, attempts = attempts + 1,"
                 " claimed_until = NULL, in_flight = 0 WHERE id = ? AND claimed_by = ? AND status = 'pending'",
-                (error[:500], outgoing_id, worker))
+                (error[:500], outgoing_id, worker),
+            )
             return cur.rowcount == 1
 
     def cancel_held(self, *, incident_id: int, purpose: str, now: float) -> int:
@@ -115,13 +150,15 @@ class Outbox:
             cur = db.execute(
                 "UPDATE outbox SET status = 'cancelled' WHERE incident_id = ? AND purpose = ? AND status = 'pending'"
                 " AND next_attempt_at > ? AND attempts = 0 AND (claimed_until IS NULL OR claimed_until < ?)",
-                (incident_id, purpose, now, now))
+                (incident_id, purpose, now, now),
+            )
             return int(cur.rowcount)
 
     def release_dead_claims(self, now: float) -> int:
         """Free leases held by processes on this host that no longer exist (killed, crashed)."""
         rows = self._c.db.execute(
-            "SELECT id, claimed_by FROM outbox WHERE status = 'pending' AND claimed_until >= ?", [now]).fetchall()
+            "SELECT id, claimed_by FROM outbox WHERE status = 'pending' AND claimed_until >= ?", [now]
+        ).fetchall()
         dead = [r[0] for r in rows if claimer_is_dead(r[1])]
         if not dead:
             return 0
@@ -139,7 +176,9 @@ class Outbox:
         """(recipient, channel, ts) of every sent message of one purpose, for in-place updates."""
         rows = self._c.db.execute(
             "SELECT recipient, result_channel, result_ts FROM outbox WHERE incident_id = ? AND purpose = ?"
-            " AND status = 'sent' ORDER BY id", [incident_id, purpose]).fetchall()
+            " AND status = 'sent' ORDER BY id",
+            [incident_id, purpose],
+        ).fetchall()
         return [(r[0], r[1], r[2]) for r in rows]
 
     def rows(self, **where: Any) -> list[dict[str, Any]]:
@@ -154,5 +193,7 @@ class Outbox:
             "SELECT min(CASE WHEN o.claimed_until IS NOT NULL AND o.claimed_until >= ? THEN o.claimed_until"
             " ELSE o.next_attempt_at END) FROM outbox o WHERE o.status = 'pending'"
             " AND (o.depends_on IS NULL OR EXISTS (SELECT 1 FROM outbox d"
-            "      WHERE d.id = o.depends_on AND d.status IN ('sent', 'failed')))", (t,)).fetchone()
+            "      WHERE d.id = o.depends_on AND d.status IN ('sent', 'failed')))",
+            (t,),
+        ).fetchone()
         return row[0] if row else None

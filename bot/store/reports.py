@@ -66,15 +66,12 @@ class Reports:
 
     def open_count(self, *, teams: list[str] | None = None) -> int:
         scope, args = _teams(teams)
-        return int(
-            self._c.db.execute(f"SELECT count(*) FROM incidents WHERE {_OPEN_SQL}{scope}", args).fetchone()[0]
-        )
+        return int(self._c.db.execute(f"SELECT count(*) FROM incidents WHERE {_OPEN_SQL}{scope}", args).fetchone()[0])
 
     def oldest_open(self, *, teams: list[str] | None = None) -> OpenCase | None:
         scope, args = _teams(teams)
         row = self._c.db.execute(
-            f"SELECT ref, created_at, state FROM incidents WHERE {_OPEN_SQL}{scope} "
-            "ORDER BY created_at LIMIT 1", args
+            f"SELECT ref, created_at, state FROM incidents WHERE {_OPEN_SQL}{scope} ORDER BY created_at LIMIT 1", args
         ).fetchone()
         return OpenCase(*row) if row else None
 
@@ -156,4 +153,3 @@ class Reports:
         names = [d[0] for d in cur.description]
         for row in cur:
             yield dict(zip(names, row, strict=True))
-

@@ -31,15 +31,34 @@ _MENTION = re.compile(r"@[\w.\-]+")
 
 # Which lexicon concepts are the evidence for each facet.
 EVIDENCE: dict[str, tuple[str, ...]] = {
-    Facet.SAFETY_RISK: ("harm", "safety"), Facet.HARMED: ("harm",), Facet.PERSONAL_DATA: ("data",),
-    Facet.B2B: ("business",), Facet.REPEAT_FAILURE: ("repeat",), Facet.PUBLIC_EXPOSURE: ("public",),
-    Facet.VULNERABLE_CUSTOMER: ("child", "vulnerable"), Facet.VIP: ("vip",), Facet.FINANCIAL_LOSS: ("loss",),
-    Facet.LEGAL_RISK: ("legal",), Facet.MANY_CUSTOMERS: ("many",), Facet.CUSTOMER_ANGRY: ("angry",),
+    Facet.SAFETY_RISK: ("harm", "safety"),
+    Facet.HARMED: ("harm",),
+    Facet.PERSONAL_DATA: ("data",),
+    Facet.B2B: ("business",),
+    Facet.REPEAT_FAILURE: ("repeat",),
+    Facet.PUBLIC_EXPOSURE: ("public",),
+    Facet.VULNERABLE_CUSTOMER: ("child", "vulnerable"),
+    Facet.VIP: ("vip",),
+    Facet.FINANCIAL_LOSS: ("loss",),
+    Facet.LEGAL_RISK: ("legal",),
+    Facet.MANY_CUSTOMERS: ("many",),
+    Facet.CUSTOMER_ANGRY: ("angry",),
 }
 # The order in which reasons are told ("high: allergy · child · second time").
-IMPORTANCE = (Facet.HARMED, Facet.SAFETY_RISK, Facet.PERSONAL_DATA, Facet.LEGAL_RISK, Facet.VULNERABLE_CUSTOMER,
-              Facet.MANY_CUSTOMERS, Facet.REPEAT_FAILURE, Facet.PUBLIC_EXPOSURE, Facet.B2B, Facet.VIP,
-              Facet.FINANCIAL_LOSS, Facet.CUSTOMER_ANGRY)
+IMPORTANCE = (
+    Facet.HARMED,
+    Facet.SAFETY_RISK,
+    Facet.PERSONAL_DATA,
+    Facet.LEGAL_RISK,
+    Facet.VULNERABLE_CUSTOMER,
+    Facet.MANY_CUSTOMERS,
+    Facet.REPEAT_FAILURE,
+    Facet.PUBLIC_EXPOSURE,
+    Facet.B2B,
+    Facet.VIP,
+    Facet.FINANCIAL_LOSS,
+    Facet.CUSTOMER_ANGRY,
+)
 
 
 # Facets that a negation in the report ("nobody was hurt", "no data left the building") rules out
@@ -61,16 +80,21 @@ class Tuning:
     """
 
     facet: float = 0.5
-    facet_low: Mapping[str, float] = field(default_factory=lambda: {
-        Facet.SAFETY_RISK: 0.05, Facet.PERSONAL_DATA: 0.1, Facet.LEGAL_RISK: 0.35, Facet.HARMED: 0.4})
+    facet_low: Mapping[str, float] = field(
+        default_factory=lambda: {
+            Facet.SAFETY_RISK: 0.05,
+            Facet.PERSONAL_DATA: 0.1,
+            Facet.LEGAL_RISK: 0.35,
+            Facet.HARMED: 0.4,
+        }
+    )
     safety_word_support: float = 0.1  # a safety word counts once the model gives safety this much
     # The model's reading is its expected level (low 0 … critical 3), rounded up once it is `lean`
     # past a level (1.4 reads as high): torn between two levels the higher wins, yet a stray vote
     # for critical does not outweigh a clear "low".
     lean: float = 0.35
     # The severity definitions make these facets critical by themselves (LABELLING.md).
-    critical_facets: tuple[str, ...] = (Facet.SAFETY_RISK, Facet.PERSONAL_DATA, Facet.MANY_CUSTOMERS,
-                                        Facet.LEGAL_RISK)
+    critical_facets: tuple[str, ...] = (Facet.SAFETY_RISK, Facet.PERSONAL_DATA, Facet.MANY_CUSTOMERS, Facet.LEGAL_RISK)
     # A safety or personal-data facet the model gives less than `sure`, with no words of harm in
     # the report, is a hunch: it is asked about in one tap, and meanwhile raises severity one level
     # above the model's reading (at most to high), not to critical. Chosen on rounds 3–5 leaving
@@ -84,8 +108,10 @@ class Tuning:
 
 # Japanese typed in rōmaji when the input method fails ("romaji de sumimasen"): polite endings
 # and set words no English report uses. Two of them make it Japanese.
-_ROMAJI = re.compile(r"\b(desu|masu|deshita|mashita|sumimasen|gozaimasu|gozaimashita|moushiwake|okyakusama|"
-                     r"kudasai|shimashita|imasu|arimasen|nihongo|itashimashita|onegai|shimasu)\b")
+_ROMAJI = re.compile(
+    r"\b(desu|masu|deshita|mashita|sumimasen|gozaimasu|gozaimashita|moushiwake|okyakusama|"
+    r"kudasai|shimashita|imasu|arimasen|nihongo|itashimashita|onegai|shimasu)\b"
+)
 
 
 def detect_locale(text: str, default: str = "en") -> str:
@@ -95,8 +121,14 @@ def detect_locale(text: str, default: str = "en") -> str:
 
 
 class Triager:
-    def __init__(self, lexicons: Mapping[str, Lexicon], model: TextModel, *, tuning: Tuning | None = None,
-                 categories: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self,
+        lexicons: Mapping[str, Lexicon],
+        model: TextModel,
+        *,
+        tuning: Tuning | None = None,
+        categories: tuple[str, ...] = (),
+    ) -> None:
         self.lexicons = lexicons
         self.model = model
         self.tuning = tuning or Tuning()
@@ -112,26 +144,45 @@ class Triager:
         p = self.model.probabilities(clean, locale)
         facets = self._facets(p, hits)
         situation = _top(p.get("situation", {})) or Situation.MISTAKE.value
-        if situation == Situation.MISTAKE.value and "abuse" in hits and p["situation"].get(
-                Situation.CUSTOMER_HARASSMENT.value, 0) >= 0.2:
+        if (
+            situation == Situation.MISTAKE.value
+            and "abuse" in hits
+            and p["situation"].get(Situation.CUSTOMER_HARASSMENT.value, 0) >= 0.2
+        ):
             situation = Situation.CUSTOMER_HARASSMENT.value
         ranked = sorted(p["category"].items(), key=lambda kv: -kv[1])
         category, confidence = ranked[0]
         second = ranked[1] if len(ranked) > 1 else ("", 0.0)
-        unsure = {f for f in (Facet.SAFETY_RISK, Facet.PERSONAL_DATA)
-                  if f.value in facets and p.get(f.value, {}).get("yes", 0) < self.tuning.sure and not hits.get("harm")}
+        unsure = {
+            f
+            for f in (Facet.SAFETY_RISK, Facet.PERSONAL_DATA)
+            if f.value in facets and p.get(f.value, {}).get("yes", 0) < self.tuning.sure and not hits.get("harm")
+        }
         severity, reasons = self._severity(p["severity"], facets, situation, unsure)
         # A safety or data reading without words of harm is confirmed with the reporter in one tap.
-        confirm = {f.value for f in (Facet.SAFETY_RISK, Facet.PERSONAL_DATA)
-                   if p.get(f.value, {}).get("yes", 0) < self.tuning.confirm_below and not hits.get("harm")}
+        confirm = {
+            f.value
+            for f in (Facet.SAFETY_RISK, Facet.PERSONAL_DATA)
+            if p.get(f.value, {}).get("yes", 0) < self.tuning.confirm_below and not hits.get("harm")
+        }
         settled = {f: v for f, v in facets.items() if f not in confirm}
         questions = self._questions(confidence, second[1], p, settled, hits)
         signals = tuple(dict.fromkeys(reasons + [f for f in IMPORTANCE if f in facets]))
         why = f"{severity.value}: " + " · ".join(_reason_words(facets)) if facets else severity.value
         return Triage(
-            category=category, severity=severity, locale=locale, signals=signals, confidence=confidence,
-            situation=situation, found_by=_top(p.get("found_by", {})) or "customer", facets=facets,
-            alternatives=tuple(c for c, _ in ranked[1:3]), questions=questions, extracted=extract(text), why=why)
+            category=category,
+            severity=severity,
+            locale=locale,
+            signals=signals,
+            confidence=confidence,
+            situation=situation,
+            found_by=_top(p.get("found_by", {})) or "customer",
+            facets=facets,
+            alternatives=tuple(c for c, _ in ranked[1:3]),
+            questions=questions,
+            extracted=extract(text),
+            why=why,
+        )
 
     # --- the parts --------------------------------------------------------------------------
 
@@ -146,8 +197,11 @@ class Triager:
             on = prob >= threshold
             if facet is Facet.HARMED and hits.get("harm") and prob >= t.safety_word_support:
                 on = True
-            if facet is Facet.SAFETY_RISK and (hits.get("harm") or hits.get("safety")) and (
-                    prob >= t.safety_word_support or len(hits.get("safety", ())) >= 2):
+            if (
+                facet is Facet.SAFETY_RISK
+                and (hits.get("harm") or hits.get("safety"))
+                and (prob >= t.safety_word_support or len(hits.get("safety", ())) >= 2)
+            ):
                 on = True
             if facet is Facet.LEGAL_RISK and hits.get("legal"):
                 on = True
@@ -159,8 +213,13 @@ class Triager:
             found[Facet.SAFETY_RISK.value] = found[Facet.HARMED.value]
         return found
 
-    def _severity(self, probs: dict[str, float], facets: dict[str, tuple[str, ...]],
-                  situation: str, unsure: frozenset[Facet] | set[Facet] = frozenset()) -> tuple[Severity, list[str]]:
+    def _severity(
+        self,
+        probs: dict[str, float],
+        facets: dict[str, tuple[str, ...]],
+        situation: str,
+        unsure: frozenset[Facet] | set[Facet] = frozenset(),
+    ) -> tuple[Severity, list[str]]:
         expected = sum(probs.get(s.value, 0.0) * k for k, s in enumerate(SEVERITIES))
         level = max(0, min(len(SEVERITIES) - 1, math.ceil(expected - self.tuning.lean)))
         reasons: list[str] = []
@@ -184,25 +243,37 @@ class Triager:
         if has(Facet.PERSONAL_DATA):
             many = has(Facet.MANY_CUSTOMERS) and Facet.PERSONAL_DATA not in unsure
             floor(Severity.CRITICAL if many else Severity.HIGH, "personal data", Facet.PERSONAL_DATA in unsure)
-        for facet, why in ((Facet.LEGAL_RISK, "a legal threat"), (Facet.REPEAT_FAILURE, "a repeat failure"),
-                           (Facet.PUBLIC_EXPOSURE, "it is public"), (Facet.MANY_CUSTOMERS, "many customers")):
+        for facet, why in (
+            (Facet.LEGAL_RISK, "a legal threat"),
+            (Facet.REPEAT_FAILURE, "a repeat failure"),
+            (Facet.PUBLIC_EXPOSURE, "it is public"),
+            (Facet.MANY_CUSTOMERS, "many customers"),
+        ):
             if has(facet):
                 floor(Severity.HIGH, why)
         if situation == Situation.CUSTOMER_HARASSMENT.value:
             floor(Severity.HIGH, "staff need protecting")
         return SEVERITIES[level], reasons
 
-    def _questions(self, confidence: float, second: float, p: dict[str, dict[str, float]],
-                   facets: dict[str, tuple[str, ...]], hits: dict[str, list[str]]) -> tuple[str, ...]:
+    def _questions(
+        self,
+        confidence: float,
+        second: float,
+        p: dict[str, dict[str, float]],
+        facets: dict[str, tuple[str, ...]],
+        hits: dict[str, list[str]],
+    ) -> tuple[str, ...]:
         t = self.tuning
         asks = []
         if confidence < t.ask_below or confidence - second < t.ask_gap:
             asks.append("category")
         if Facet.SAFETY_RISK.value not in facets and (
-                hits.get("safety") or p.get(Facet.SAFETY_RISK.value, {}).get("yes", 0) >= 0.1):
+            hits.get("safety") or p.get(Facet.SAFETY_RISK.value, {}).get("yes", 0) >= 0.1
+        ):
             asks.append("safety")
         if Facet.PERSONAL_DATA.value not in facets and (
-                hits.get("data") or p.get(Facet.PERSONAL_DATA.value, {}).get("yes", 0) >= 0.1):
+            hits.get("data") or p.get(Facet.PERSONAL_DATA.value, {}).get("yes", 0) >= 0.1
+        ):
             asks.append("personal_data")
         b2b = p.get(Facet.B2B.value, {}).get("yes", 0)
         if Facet.B2B.value not in facets and b2b >= 0.25:

@@ -43,7 +43,7 @@ class Lexicon:
             return tuple(re.compile(p) for p in items) if isinstance(items, list) else ()
 
         concepts = data.get("concepts") or {}
-        negations = (data.get("negations") or {})
+        negations = data.get("negations") or {}
         return cls(
             locale=locale,
             concepts={k: compile_all(v) for k, v in concepts.items()} if isinstance(concepts, dict) else {},
