@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.service import Owabi
+from bot.slack.compose import composer_of
 
 
 def click_key(body: dict[str, Any], action: dict[str, Any], user: str) -> str:
@@ -43,3 +44,15 @@ def answer(
     )
     service.wake()
     return True
+
+
+def refuse(service: Owabi, body: dict[str, Any], action: dict[str, Any], user: str, incident_id: int) -> None:
+    """The polite private "this isn't yours to do" (the refusal itself is logged by the use case)."""
+    answer(
+        service,
+        body.get("response_url") or "",
+        composer_of(service).note("not_allowed"),
+        key=click_key(body, action, user),
+        user=user,
+        incident_id=incident_id,
+    )

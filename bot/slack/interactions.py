@@ -99,14 +99,7 @@ def register(app: App, service: Owabi) -> None:
         try:
             service.authorize(incident, user, Act.EDIT)
         except NotAllowed:
-            clicks.answer(
-                service,
-                respond.response_url or "",
-                composer_of(service).note("not_allowed"),
-                key=clicks.click_key(body, action, user),
-                user=user,
-                incident_id=incident.id,
-            )
+            clicks.refuse(service, body, action, user, incident.id)
             return
         view = composer_of(service).edit_form(
             incident,
@@ -124,14 +117,7 @@ def register(app: App, service: Owabi) -> None:
         try:
             incident = service.answer(int(incident_id), actor=user, question=question, value=value)
         except NotAllowed:
-            clicks.answer(
-                service,
-                respond.response_url or "",
-                composer_of(service).note("not_allowed"),
-                key=clicks.click_key(body, action, user),
-                user=user,
-                incident_id=int(incident_id),
-            )
+            clicks.refuse(service, body, action, user, int(incident_id))
             return
         _replace_script(
             service, incident, body.get("response_url", ""), key=f"script_answer:{incident.id}:{question}", user=user
