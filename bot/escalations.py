@@ -307,9 +307,8 @@ class Escalations:
             if took
             else ("esc_reporter_acked", {"by": self.mention(actor), "at": self.compose.clock(now)})
         )
-        self.store.outbox.enqueue(
+        self.s.queue(
             key=f"reporter_{tag}:{incident_id}",
-            method="chat.postMessage",
             payload=self.compose.to_reporter(incident, template, **ctx),
             at=now,
             incident_id=incident_id,
@@ -323,7 +322,7 @@ class Escalations:
             if row["status"] in ("failed", "cancelled"):
                 continue
             original = json.loads(row["payload"])
-            self.store.outbox.enqueue(
+            self.s.queue(
                 key=f"boss_dm_update:{incident.id}:{row['id']}:{tag}",
                 method="chat.update",
                 payload=self.compose.acknowledged(original, incident),

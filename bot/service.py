@@ -318,21 +318,52 @@ class Owabi:
         **data: Any,
     ) -> int | None:
         """Queue a DM about an incident and log it, once: a repeated key queues and logs nothing."""
-        queued = self.store.outbox.enqueue(
+        return self.queue(
             key=key,
-            method="chat.postMessage",
             payload=payload,
+            purpose=purpose,
+            recipient=recipient,
             at=at,
             incident_id=incident.id,
+            not_before=not_before,
+            event=event,
+            **data,
+        )
+
+    def queue(
+        self,
+        *,
+        key: str,
+        payload: dict[str, Any],
+        purpose: str,
+        recipient: str,
+        at: float,
+        incident_id: int | None = None,
+        method: str = "chat.postMessage",
+        not_before: float | None = None,
+        depends_on: int | None = None,
+        event: str | None = None,
+        **data: Any,
+    ) -> int | None:
+        """The one way a message is queued: once per key; with `event`, logged with the payload's hash.
+
+        Returns the outbox id, or None when that key was queued before (nothing is queued or logged)."""
+        queued = self.store.outbox.enqueue(
+            key=key,
+            method=method,
+            payload=payload,
+            at=at,
+            incident_id=incident_id,
             purpose=purpose,
             recipient=recipient,
             not_before=not_before,
+            depends_on=depends_on,
         )
-        if queued:
+        if queued and event:
             self.store.events.append(
                 at=at,
                 kind=event,
-                incident_id=incident.id,
+                incident_id=incident_id,
                 actor=None,
                 recipient=recipient,
                 outbox_id=queued,
@@ -391,9 +422,8 @@ class Owabi:
                     hook.replanned(updated, now)
             if {"category", "severity"} & changes.keys():
                 for boss, _channel, _ts in self.store.outbox.sent_for(incident.id, "boss_dm"):
-                    self.store.outbox.enqueue(
+                    self.queue(
                         key=f"boss_edit:{incident.id}:{boss}:{now}",
-                        method="chat.postMessage",
                         payload=self.compose.boss_edited(updated, boss=boss),
                         at=now,
                         incident_id=incident.id,
@@ -580,9 +610,8 @@ class Owabi:
         asker = str(asked.data.get("asker") or "") if asked is not None else ""
         if not asker:
             return  # a scheduled summary: the admins' alert says what to fix
-        self.store.outbox.enqueue(
+        self.queue(
             key=f"summary_failed:{outbox_id}",
-            method="chat.postMessage",
             at=at,
             purpose="summary_failed",
             recipient=asker,
@@ -650,26 +679,17 @@ class Owabi:
                 who=mention(who) if who else "",
                 fix=self.compose.delivery_fix(error),
             )
-            queued = self.store.outbox.enqueue(
+            self.queue(
                 key=f"admin_alert:{outbox_id}:{admin}",
-                method="chat.postMessage",
                 payload=payload,
                 at=at,
                 incident_id=incident.id if incident else None,
                 purpose="admin_alert",
                 recipient=admin,
+                event="admin_alerted",
+                failed=failed,
+                error=error[:200],
             )
-            if queued:
-                self.store.events.append(
-                    at=at,
-                    kind="admin_alerted",
-                    incident_id=incident.id if incident else None,
-                    actor=None,
-                    recipient=admin,
-                    failed=failed,
-                    error=error[:200],
-                    outbox_id=queued,
-                )
 
 
 def _report_json(report: Report) -> dict[str, Any]:

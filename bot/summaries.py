@@ -81,17 +81,21 @@ class Summaries:
         at = self.s.clock()
         payload = self.compose.summary_post(summary, channel=channel, zone=self.s.policy.zone)
         with self.s.store.conns.write():
-            first = self.s.store.outbox.enqueue(
+            first = self.s.queue(
                 key=f"summary:{key}",
-                method="chat.postMessage",
                 payload=payload,
                 at=at,
                 purpose="summary",
                 recipient=channel,
+                event="summary_queued",
+                period=period,
+                channel=channel,
+                total=summary.total,
+                asker=asker,
             )
             if first and period == "week" and summary.total:
                 method, chart = self.compose.summary_chart(summary, channel=channel)
-                self.s.store.outbox.enqueue(
+                self.s.queue(
                     key=f"summary_chart:{key}",
                     method=method,
                     payload=chart,
@@ -99,17 +103,6 @@ class Summaries:
                     purpose="summary_chart",
                     recipient=channel,
                     depends_on=first,
-                )
-            if first:
-                self.s.store.events.append(
-                    at=at,
-                    kind="summary_queued",
-                    actor=None,
-                    period=period,
-                    channel=channel,
-                    total=summary.total,
-                    outbox_id=first,
-                    asker=asker,
                 )
         self.s.wake()
         return summary if first else None

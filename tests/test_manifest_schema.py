@@ -608,7 +608,7 @@ def web_api_methods_called() -> set[str]:
         for family, name in re.findall(r"\bclient\.([a-z]+)_([A-Za-z0-9_]+)\(", source):
             if (family, name) != ("api", "call"):
                 found.add(f"{family}.{name}")
-        found |= set(re.findall(r"\bmethod=\"([a-z]+\.[A-Za-z0-9_]+)\"", source))
+        found |= set(re.findall(r"\bmethod(?:: str)?\s?=\s?\"([a-z]+\.[A-Za-z0-9_]+)\"", source))  # and defaults
         found |= set(re.findall(r"^METHOD = \"([a-z]+\.[A-Za-z0-9_]+)\"", source, re.MULTILINE))
     return found
 

@@ -33,7 +33,7 @@ def answer(
     """Queue `payload` to the click's response_url; False when there is none (an App Home click)."""
     if not response_url:
         return False
-    service.store.outbox.enqueue(
+    service.queue(
         key=key,
         method="response_url",
         payload={"response_url": response_url, "response_type": "ephemeral", "replace_original": replace, **payload},
