@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/coach_eval.py [--mode writers|batches|heldout] [--folds 7] [--no-situation]
 
-Drafts come from twenty-two writers in eight rounds (den, dja; dfe, dge, dfj, dgj; dhe, dhj; dke, dkj;
-dme, dmj; dpe, dqe, dpj, dqj; dre, dse, drj, dsj; dte, dtj),
+Drafts come from twenty-four writers in nine rounds (den, dja; dfe, dge, dfj, dgj; dhe, dhj; dke, dkj;
+dme, dmj; dpe, dqe, dpj, dqj; dre, dse, drj, dsj; dte, dtj; due, duj),
 each in several batches (voices). `writers` (the default) leaves one writer out at a time;
 `batches` is group k-fold by batch; `heldout` trains on the earlier rounds and judges the latest
-round (`--round`, default 8), once: each round was written after the coach was tuned on the
+round (`--round`, default 9), once: each round was written after the coach was tuned on the
 rounds before it (`--only` limits which writers a development run uses). In every
 mode the coach is trained on the rest and judges every draft of the held-out part, with the draft's
 situation (category, severity, contact, b2b, the incident summary), as `/oops check` on an
@@ -54,6 +54,8 @@ ROUNDS = {
     "dsj": 7,
     "dte": 8,
     "dtj": 8,
+    "due": 9,
+    "duj": 9,
 }
 
 
@@ -67,7 +69,7 @@ def main() -> None:
         help="batches: group k-fold by batch; writers: leave one writer out; heldout: train on "
         "the rounds before --round, judge that round once",
     )
-    parser.add_argument("--round", type=int, default=8, help="the held-out round (heldout mode)")
+    parser.add_argument("--round", type=int, default=9, help="the held-out round (heldout mode)")
     parser.add_argument("--no-situation", action="store_true", help="judge drafts without their situation")
     parser.add_argument("--only", default="", help="comma-separated writers to use (e.g. den,dja for development)")
     args = parser.parse_args()

@@ -1,12 +1,12 @@
 """How well triage reads reports it was not trained on, by held-out writers.
 
-    .venv/bin/python bench/triage_eval.py [--mode heldout|cv|writers] [--round 8] [--confusion]
+    .venv/bin/python bench/triage_eval.py [--mode heldout|cv|writers] [--round 9] [--confusion]
 
 Every figure is measured on writers the model never saw in training:
 
 - `heldout` (the headline): train on every writer of the rounds before the held-out round
-  (`--round`, default 8: en14, ja14), evaluate once on that round, whose industries and voices
-  differ. Rounds 6, 7 and 8 were written and labelled blind after the thresholds in
+  (`--round`, default 9: en15, ja15), evaluate once on that round, whose industries and voices
+  differ. Rounds 6 to 9 were written and labelled blind after the thresholds in
   bot.domain.triage.Tuning were last chosen, on rounds 3–5 (`--round 3`, `4`, `5`: each trains
   on the rounds before it); the first choices were made on rounds 1–2 (`--round 2` trains on
   round 1 and reads round 2; `--reverse` the other way).
@@ -56,6 +56,8 @@ ROUND = {
     "ja13": 7,
     "en14": 8,
     "ja14": 8,
+    "en15": 9,
+    "ja15": 9,
 }
 LEVELS = [s.value for s in Severity]
 
@@ -134,7 +136,7 @@ def report(name: str, items: list[Item], got: list[object], times: list[float], 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=["heldout", "cv", "writers"], default="heldout")
-    parser.add_argument("--round", type=int, default=8, help="the held-out round of writers (heldout mode)")
+    parser.add_argument("--round", type=int, default=9, help="the held-out round of writers (heldout mode)")
     parser.add_argument("--reverse", action="store_true", help="with --round 2: train on round 2, read round 1")
     parser.add_argument("--folds", type=int, default=7)
     parser.add_argument("--confusion", action="store_true")
