@@ -34,7 +34,7 @@ from bot.domain.guidance import IN_THE_LETTER, MAX_MODULES, Authority
 from bot.domain.model import Severity
 from bot.guidance_text import Guidance, ScriptContext, size
 from bot.learning.corpus import Item, load
-from bot.scripts import Renderer, plain
+from bot.wording import Renderer, plain
 
 FOLLOW_UP = {s: None for s in Severity}
 AUTHORITY = {"en": Authority("$", 25, 100), "ja": Authority("¥", 3000, 10000)}

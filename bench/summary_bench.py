@@ -21,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot import resources
 from bot.config import load_policy
-from bot.scripts import Renderer
 from bot.service import Owabi
 from bot.slack.compose import Composer
 from bot.store import Store
 from bot.summaries import Summaries
+from bot.wording import Renderer
 
 INCIDENTS, EVENTS, LESSONS = 100_000, 1_000_000, 20_000
 SPAN = 8 * 7 * 86400

@@ -16,7 +16,7 @@ from bot.domain.durations import format_duration
 from bot.domain.errors import OwabiError
 from bot.domain.model import Contact, Severity
 from bot.guidance_text import ScriptContext
-from bot.scripts import Renderer
+from bot.wording import Renderer
 
 log = logging.getLogger("owabi")
 

@@ -22,7 +22,6 @@ from bot.health import Health
 from bot.learning.reader import WarmingTriager
 from bot.lifecycle_jobs import install as install_lifecycle_jobs
 from bot.scheduler import Scheduler
-from bot.scripts import Renderer
 from bot.service import Owabi
 from bot.slack.app import build_app
 from bot.slack.compose import Composer
@@ -30,6 +29,7 @@ from bot.slack.identity import BotIdentity
 from bot.slack.sender import Dispatcher
 from bot.spooling import SpoolDrain
 from bot.store import Store
+from bot.wording import Renderer
 
 log = logging.getLogger(__name__)
 

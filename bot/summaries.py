@@ -12,8 +12,8 @@ from dataclasses import replace
 from typing import Any
 
 from bot.domain.metrics import Spec, Summary, next_run, parse_spec, period_bounds, summarise
-from bot.scripts import plain
 from bot.service import Owabi
+from bot.wording import plain
 
 log = logging.getLogger(__name__)
 

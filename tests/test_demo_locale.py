@@ -18,7 +18,7 @@ from bot import resources
 from bot.cli import main
 from bot.config import load_policy
 from bot.sandbox.demo import EN, JA
-from bot.scripts import Renderer
+from bot.wording import Renderer
 
 label = Renderer(resources.responses_dir()).label
 

@@ -6,8 +6,8 @@ import pytest
 
 from bot import resources
 from bot.domain.model import Contact, Incident, Severity, State
-from bot.scripts import Renderer
 from bot.slack.compose import Composer
+from bot.wording import Renderer
 from tests.test_escalation_policy import TOKYO
 
 INCIDENT = Incident(

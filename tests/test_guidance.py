@@ -20,8 +20,8 @@ from bot.domain.model import Category, Contact, Severity, State
 from bot.guidance_text import Guidance, ScriptContext, size
 from bot.learning.coaching import default_coach
 from bot.resources import responses_dir
-from bot.scripts import Renderer, plain
 from bot.slack import ids
+from bot.wording import Renderer, plain
 from tests.conftest import LEAD, POLICY, STAFF, STRANGER, Harness
 from tests.lifecycle_helpers import press
 

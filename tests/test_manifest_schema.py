@@ -636,8 +636,8 @@ def test_the_manifest_asks_for_exactly_the_scopes_the_code_uses() -> None:
 def _report_form_json() -> str:
     from bot.config import load_policy
     from bot.resources import example_policy, responses_dir
-    from bot.scripts import Renderer
     from bot.slack.compose import Composer
+    from bot.wording import Renderer
 
     policy = load_policy(example_policy())
     composer = Composer(Renderer(responses_dir()), ui_locale="en", policy=policy.guidance_facts())

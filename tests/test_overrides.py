@@ -10,7 +10,7 @@ import pytest
 
 from bot.guidance_text import ScriptContext
 from bot.resources import responses_dir
-from bot.scripts import Renderer, TemplateProblem
+from bot.wording import Renderer, TemplateProblem
 
 CTX = ScriptContext("late_delivery", "high", "phone", "ja", customer="田中")
 
@@ -64,7 +64,7 @@ def test_missing_locale_template_falls_back_to_english_with_a_warning(
     shutil.copytree(responses_dir(), bundled)
     (bundled / "ja" / "messages" / "help.j2").unlink()
     renderer = Renderer(bundled)
-    with caplog.at_level(logging.WARNING, logger="bot.scripts"):
+    with caplog.at_level(logging.WARNING, logger="bot.wording.render"):
         text = renderer.render("messages/help.j2", "ja")
         renderer.render("messages/help.j2", "ja")
     assert text.startswith("*Owabi — when something goes wrong")
@@ -80,7 +80,7 @@ def test_missing_wording_keys_fall_back_to_english_with_a_warning(
     shutil.copytree(responses_dir(), bundled)
     path = bundled / "ja" / "guidance.toml"
     path.write_text(path.read_text("utf-8").replace("[fix]", "[fix_unused]"), encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="bot.scripts"):
+    with caplog.at_level(logging.WARNING, logger="bot.wording.render"):
         g = Renderer(bundled).guidance(CTX)
     assert g.part("fix").text.startswith("Still on its way?")  # type: ignore[union-attr]
     assert g.say.startswith("田中様、この度は")  # everything else stays Japanese
@@ -91,7 +91,7 @@ def test_new_locale_from_override_folder_only(tmp_path: Path, caplog: pytest.Log
     _write(tmp_path, "fr/guidance.toml", '[title]\nsay = "À dire"\n[fix]\nother = "Réparer tout de suite."\n')
     renderer = Renderer(responses_dir(), override=tmp_path)
     assert "fr" in renderer.locales()
-    with caplog.at_level(logging.WARNING, logger="bot.scripts"):
+    with caplog.at_level(logging.WARNING, logger="bot.wording.render"):
         g = renderer.guidance(ScriptContext("other", "low", "phone", "fr"))
     assert g.part("say").title == "À dire" and g.part("fix").text == "Réparer tout de suite."  # type: ignore[union-attr]
     assert any("fr" in r.getMessage() for r in caplog.records)

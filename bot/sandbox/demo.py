@@ -22,9 +22,9 @@ from bot.config import Settings
 from bot.runtime import Runtime, build
 from bot.sandbox.slack_side import Reply, SlackSide, block_texts
 from bot.sandbox.standin import Call, StandIn
-from bot.scripts import plain
 from bot.server import HttpServer
 from bot.slack import ids
+from bot.wording import plain
 
 SECRET = "demo-signing-secret"
 STAFF, LEAD, MANAGER, GM = "U0STAFF01", "U0LEAD01", "U0MGR01", "U0GM01"

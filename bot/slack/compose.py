@@ -31,11 +31,11 @@ from bot.domain.text import one_line, shorten
 from bot.domain.triage.engine import IMPORTANCE
 from bot.guidance_text import Guidance, PolicyFacts, ScriptContext, amount, plan_for
 from bot.ports import Messages
-from bot.scripts import Renderer
 from bot.slack import ids
 from bot.slack.blocks import FALLBACK_MAX, context, dump, mention, section, sections
 from bot.slack.compose_escalation import EscalationComposer
 from bot.slack.lifecycle_compose import LifecycleComposer
+from bot.wording import Renderer
 
 SUMMARY_MAX = 600
 

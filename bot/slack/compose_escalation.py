@@ -14,10 +14,10 @@ from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, Interact
 
 from bot.domain.model import Incident
 from bot.domain.text import one_line, shorten
-from bot.scripts import Renderer
 from bot.slack import ids
 from bot.slack.blocks import FALLBACK_MAX, dump, mention, section
 from bot.slack.lifecycle_compose import LifecycleComposer
+from bot.wording import Renderer
 
 ESCALATION_HEAD = "esc_head:"  # block id of the escalation DM's "nobody has acknowledged" head
 

@@ -25,11 +25,11 @@ from bot.domain.lifecycle import Move, Refused, Role, next_moves
 from bot.domain.metrics import STAGES, SUPPORTED_MIN, Lesson, Summary, blameless, human
 from bot.domain.model import Incident, State
 from bot.domain.text import escape_mrkdwn, one_line, shorten
-from bot.scripts import Renderer
 from bot.slack import ids
 from bot.slack.blocks import FALLBACK_MAX, context, dump, section, sections
 from bot.slack.chart import METHOD as CHART_METHOD
 from bot.slack.chart import SEVERITIES as CHART_SEVERITIES
+from bot.wording import Renderer
 
 MOVE_ACTION = {
     Move.CONTACT: ids.CONTACTED,

@@ -33,7 +33,7 @@ from bot.domain.guidance import Authority
 from bot.domain.model import Category, Contact, Severity
 from bot.domain.text import escape_mrkdwn, one_line
 from bot.guidance_text import Guidance, GuidanceWriter, ScriptContext, WordingMissing, sama
-from bot.wording import deep_merge as _deep_merge
+from bot.wording.files import deep_merge as _deep_merge
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 Some answers carry words (the coach's reasons, practice situations), and words live under
 responses/, never in Python; the domain is handed what this reads. This only parses TOML; templates are rendered by
-`bot.scripts`. Lookup order matches the renderer: bundled English, override English,
+`bot.wording.render`. Lookup order matches the renderer: bundled English, override English,
 bundled locale, override locale — later files win key by key.
 """
 
