@@ -174,7 +174,7 @@ def _serve_would_refuse(settings: Any, path: Path) -> list[str]:
 
 
 def cmd_triage(args: argparse.Namespace) -> int:
-    from bot.cli_more import UsageError
+    from bot.cli_offline import UsageError
     from bot.config import load_policy
     from bot.learning.reader import default_triager
 
@@ -292,9 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def register_more(verb: Callable[[str, Verb, str], argparse.ArgumentParser]) -> None:
     """Verbs contributed by feature modules (coach, summary, export, backup, verify)."""
-    from bot import cli_more
+    from bot import cli_offline
 
-    cli_more.register(verb)
+    cli_offline.register(verb)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

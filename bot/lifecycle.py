@@ -13,6 +13,7 @@ from typing import Any
 from bot.domain.lifecycle import Move, Refused, check, role_of
 from bot.domain.model import Incident, State
 from bot.domain.text import clean
+from bot.scheduler import Scheduler
 from bot.service import Owabi
 from bot.store import Store
 
@@ -180,6 +181,15 @@ class Lifecycle:
         if self.s.compose.plan(incident).next_contact.who == "you":
             return incident.reporter
         return incident.owner or (incident.chain[0] if incident.chain else incident.reporter)
+
+    def install(self, scheduler: Scheduler) -> None:
+        """Run the follow-up reminders on this scheduler."""
+
+        def follow_up(job: Any) -> None:
+            if job.incident_id is not None:
+                self.remind_follow_up(job.incident_id)
+
+        scheduler.register(FOLLOW_UP_JOB, follow_up)
 
     def remind_follow_up(self, incident_id: int) -> bool:
         """Queue the reminder DM; False if the incident no longer needs one."""

@@ -20,7 +20,7 @@ from bot.domain.errors import OwabiError
 from bot.escalations import Escalations
 from bot.health import Health
 from bot.learning.reader import WarmingTriager
-from bot.lifecycle_jobs import install as install_lifecycle_jobs
+from bot.lifecycle import Lifecycle
 from bot.scheduler import Scheduler
 from bot.service import Owabi
 from bot.slack.app import build_app
@@ -29,6 +29,7 @@ from bot.slack.identity import BotIdentity
 from bot.slack.sender import Dispatcher
 from bot.spooling import SpoolDrain
 from bot.store import Store
+from bot.summaries import Summaries
 from bot.wording import Renderer
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,8 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time, socket:
     scheduler = Scheduler(store, clock=clock, threads=2, idle_poll=0.5)
     scheduler.after_run = dispatcher.wake
     Escalations(service).install(scheduler)
-    install_lifecycle_jobs(scheduler, service)
+    Lifecycle(service).install(scheduler)
+    Summaries(service).install(scheduler)
     # A report queues messages now and jobs for minutes or hours later: it wakes a sender, and the
     # scheduler finds the new jobs on its next look (at most `idle_poll` away).
     service.wake = dispatcher.wake

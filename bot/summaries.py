@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.domain.metrics import Spec, Summary, next_run, parse_spec, period_bounds, summarise
+from bot.scheduler import Scheduler
 from bot.service import Owabi
 from bot.wording import plain
 
@@ -113,6 +114,11 @@ class Summaries:
         schedule = self.s.policy.summary
         raw = {"daily": schedule.daily, "weekly": schedule.weekly}
         return {which: parse_spec(text) for which, text in raw.items() if text}
+
+    def install(self, scheduler: Scheduler) -> None:
+        """Run scheduled summaries on this scheduler, and make sure the next ones are booked."""
+        scheduler.register(SUMMARY_JOB, self.run_job)
+        self.schedule_next()
 
     def schedule_next(self, *, after: float | None = None) -> list[int]:
         """Make sure the next run of each configured summary is a job; idempotent by key."""

@@ -1,4 +1,4 @@
-"""CLI verbs for the feature modules: verify (and, as they land, coach, summary, export)."""
+"""CLI verbs that need no Slack: verify, summary, export, backup, coach."""
 
 from __future__ import annotations
 
