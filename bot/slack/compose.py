@@ -33,7 +33,7 @@ from bot.guidance_text import Guidance, PolicyFacts, ScriptContext, amount, plan
 from bot.ports import Messages
 from bot.slack import ids
 from bot.slack.blocks import FALLBACK_MAX, context, dump, mention, section, sections
-from bot.slack.compose_escalation import EscalationComposer
+from bot.slack.escalation_compose import EscalationComposer
 from bot.slack.lifecycle_compose import LifecycleComposer
 from bot.wording import Renderer
 
