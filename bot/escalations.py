@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.escalation import QuietHours, Rules, first_step, next_step, step_at
+from bot.domain.events import Event
 from bot.domain.lifecycle import Act, may
 from bot.domain.model import Incident, Severity, State
 from bot.scheduler import Scheduler
@@ -96,12 +97,12 @@ class Escalations:
         the next step falls one new window after the last ping (or now, if that is past).
         """
         cancelled = self.store.jobs.cancel(incident_id=incident.id, kinds=(ESCALATE, REMIND))
-        gen = 1 + sum(1 for e in self.store.events.for_incident(incident.id) if e.kind == "replanned")
+        gen = 1 + sum(1 for e in self.store.events.for_incident(incident.id) if e.kind == Event.REPLANNED)
         rules = self.rules(incident.severity)
         pinged = [
             e
             for e in self.store.events.for_incident(incident.id)
-            if e.kind in ("boss_dm_queued", "escalated", "rerouted")
+            if e.kind in (Event.BOSS_DM_QUEUED, Event.ESCALATED, Event.REROUTED)
         ]
         last_at = max([incident.created_at, *(e.at for e in pinged)])
         top_level = max([-1, *(int(e.data.get("level", 0)) for e in pinged)])
@@ -134,7 +135,7 @@ class Escalations:
             )
         self.store.events.append(
             at=at,
-            kind="replanned",
+            kind=Event.REPLANNED,
             incident_id=incident.id,
             actor=None,
             severity=incident.severity.value,
@@ -176,7 +177,7 @@ class Escalations:
         return [
             (str(e.data.get("recipient")), e.at)
             for e in self.store.events.for_incident(incident_id)
-            if e.kind in ("boss_dm_queued", "escalated")
+            if e.kind in (Event.BOSS_DM_QUEUED, Event.ESCALATED)
         ]
 
     def _ping(
@@ -198,7 +199,7 @@ class Escalations:
             purpose="boss_dm",
             recipient=user,
             at=now,
-            event="escalated",
+            event=Event.ESCALATED,
             level=level,
             round=round_,
             step=index,
@@ -215,7 +216,7 @@ class Escalations:
             purpose="reporter_waiting",
             recipient=incident.reporter,
             at=now,
-            event="reporter_told_unacknowledged",
+            event=Event.REPORTER_TOLD_UNACKNOWLEDGED,
             round=round_,
         )
 
@@ -236,7 +237,7 @@ class Escalations:
                 recipient=user,
                 payload=self.compose.reminder(incident, user=user),
                 at=now,
-                event="reminder_queued",
+                event=Event.REMINDER_QUEUED,
                 n=n,
             )
         if n < MAX_REMINDERS:
@@ -257,7 +258,7 @@ class Escalations:
         """Only the chain (or an admin) may act; the refusal is logged, outside any rollback."""
         if may(actor, incident, act, admins=self.policy.admins):
             return
-        self.store.events.append(at=now, kind="refused", incident_id=incident.id, actor=actor, action=act.value)
+        self.store.events.append(at=now, kind=Event.REFUSED, incident_id=incident.id, actor=actor, action=act.value)
         raise NotAllowed(act.value)
 
     def acknowledge(self, incident_id: int, *, actor: str, take: bool = False) -> Answer:
@@ -274,7 +275,7 @@ class Escalations:
             else:
                 self.store.events.append(
                     at=now,
-                    kind="already_acknowledged",
+                    kind=Event.ALREADY_ACKNOWLEDGED,
                     incident_id=incident_id,
                     actor=actor,
                     action="take" if take else "acknowledge",
@@ -290,7 +291,7 @@ class Escalations:
             held = self.store.outbox.cancel_held(incident_id=incident_id, purpose="boss_dm", now=now)
             self.store.events.append(
                 at=now,
-                kind="acknowledged",
+                kind=Event.ACKNOWLEDGED,
                 incident_id=incident_id,
                 actor=actor,
                 by=actor,
@@ -298,7 +299,7 @@ class Escalations:
                 held_pings_cancelled=held,
             )
         if took:
-            self.store.events.append(at=now, kind="taken", incident_id=incident_id, actor=actor, owner=actor)
+            self.store.events.append(at=now, kind=Event.TAKEN, incident_id=incident_id, actor=actor, owner=actor)
         incident = self.s.get(incident_id)
         tag = "ack" if first else "take"
         self._update_boss_dms(incident, tag=tag, now=now)
@@ -356,7 +357,7 @@ class Escalations:
             job = self.store.jobs.advance(incident_id=incident_id, kind=ESCALATE, due_at=now)
             self.store.events.append(
                 at=now,
-                kind="escalate_requested",
+                kind=Event.ESCALATE_REQUESTED,
                 incident_id=incident_id,
                 actor=actor,
                 step=job.payload.get("step") if job else None,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from bot.domain.events import Event
 from bot.domain.lifecycle import Move, Refused, check, role_of
 from bot.domain.model import Incident, State
 from bot.domain.text import clean
@@ -55,7 +56,7 @@ class Lifecycle:
         except Refused as refused:
             self.store.events.append(
                 at=self.s.clock(),
-                kind="refused",
+                kind=Event.REFUSED,
                 incident_id=incident.id,
                 actor=actor,
                 action=move.value,
@@ -135,7 +136,7 @@ class Lifecycle:
             purpose="supported_ask",
             recipient=incident.reporter,
             at=at,
-            event="supported_asked",
+            event=Event.SUPPORTED_ASKED,
             payload=self.s.compose.supported_ask(incident),
         )
 
@@ -145,13 +146,15 @@ class Lifecycle:
         now = self.s.clock()
         if actor != incident.reporter or answer not in ("yes", "no"):
             self.store.events.append(
-                at=now, kind="refused", incident_id=incident.id, actor=actor, action="felt_supported"
+                at=now, kind=Event.REFUSED, incident_id=incident.id, actor=actor, action="felt_supported"
             )
             return False
         with self.store.transaction():
-            if any(e.kind == "felt_supported" for e in self.store.events.for_incident(incident.id)):
+            if any(e.kind == Event.FELT_SUPPORTED for e in self.store.events.for_incident(incident.id)):
                 return False
-            self.store.events.append(at=now, kind="felt_supported", incident_id=incident.id, actor=None, answer=answer)
+            self.store.events.append(
+                at=now, kind=Event.FELT_SUPPORTED, incident_id=incident.id, actor=None, answer=answer
+            )
         return True
 
     def _promise_follow_up(self, incident: Incident, *, at: float) -> None:
@@ -207,7 +210,7 @@ class Lifecycle:
                 purpose="follow_up_dm",
                 recipient=person,
                 at=now,
-                event="follow_up_reminder_queued",
+                event=Event.FOLLOW_UP_REMINDER_QUEUED,
             )
         self.s.wake()
         return bool(queued)

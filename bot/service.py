@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from bot.config import Policy
 from bot.domain.errors import OwabiError
+from bot.domain.events import Event
 from bot.domain.lifecycle import Act, may
 from bot.domain.model import Contact, Incident, Report, Severity, Situation, State, Triage
 from bot.domain.text import clean
@@ -124,7 +125,7 @@ class Owabi:
             try:
                 with self.store.transaction(wait=REPORT_WAIT):
                     self.store.events.append(
-                        at=now, kind="duplicate_report", incident_id=existing.id, actor=reporter, key=key
+                        at=now, kind=Event.DUPLICATE_REPORT, incident_id=existing.id, actor=reporter, key=key
                     )
             except StoreBusy:
                 log.warning("database busy: the resend of %s was answered but not logged", existing.ref)
@@ -236,7 +237,7 @@ class Owabi:
             )
             self.store.events.append(
                 at=at,
-                kind="reported",
+                kind=Event.REPORTED,
                 incident_id=incident.id,
                 actor=report.reporter,
                 text=report.text,
@@ -275,7 +276,7 @@ class Owabi:
                     purpose="script_dm",
                     recipient=report.reporter,
                     at=self.clock(),
-                    event="script_dm_queued",
+                    event=Event.SCRIPT_DM_QUEUED,
                     payload={"channel": report.reporter, "unfurl_links": False, "unfurl_media": False, **answer},
                 )
         self.wake()
@@ -298,7 +299,7 @@ class Owabi:
             purpose="boss_dm",
             recipient=boss,
             at=at,
-            event="boss_dm_queued",
+            event=Event.BOSS_DM_QUEUED,
             not_before=not_before,
             level=level,
             round=round_,
@@ -380,7 +381,7 @@ class Owabi:
         if not unless and may(actor, incident, act, admins=self.policy.admins):
             return
         self.store.events.append(
-            at=self.clock(), kind="refused", incident_id=incident.id, actor=actor, action=act.value
+            at=self.clock(), kind=Event.REFUSED, incident_id=incident.id, actor=actor, action=act.value
         )
         raise NotAllowed(act.value)
 
@@ -410,7 +411,7 @@ class Owabi:
             self.store.incidents.update(incident.id, at=now, **changes)
             self.store.events.append(
                 at=now,
-                kind="edited",
+                kind=Event.EDITED,
                 incident_id=incident.id,
                 actor=actor,
                 before={k: str(getattr(incident, k)) for k in changes},
@@ -478,7 +479,7 @@ class Owabi:
                 )
             self.store.events.append(
                 at=now,
-                kind="answered",
+                kind=Event.ANSWERED,
                 incident_id=incident.id,
                 actor=actor,
                 question=question,
@@ -508,7 +509,7 @@ class Owabi:
                 purpose="make_good_dm",
                 recipient=incident.reporter,
                 at=now,
-                event="make_good_approved",
+                event=Event.MAKE_GOOD_APPROVED,
                 by=actor,
                 amount=amount,
                 payload=self.compose.dm(
@@ -550,7 +551,7 @@ class Owabi:
         with self.store.transaction():
             self.store.events.append(
                 at=now,
-                kind="message_sent",
+                kind=Event.MESSAGE_SENT,
                 incident_id=incident_id,
                 actor=None,
                 purpose=purpose,
@@ -577,7 +578,7 @@ class Owabi:
         with self.store.transaction():
             self.store.events.append(
                 at=now,
-                kind="message_failed",
+                kind=Event.MESSAGE_FAILED,
                 incident_id=incident_id,
                 actor=None,
                 purpose=purpose,
@@ -603,7 +604,7 @@ class Owabi:
             (
                 e
                 for e in self.store.events.all(since=at - 86400)
-                if e.kind == "summary_queued" and e.data.get("outbox_id") == outbox_id
+                if e.kind == Event.SUMMARY_QUEUED and e.data.get("outbox_id") == outbox_id
             ),
             None,
         )
@@ -625,7 +626,7 @@ class Owabi:
         unreachable = {failed} | {
             str(e.data.get("recipient"))
             for e in self.store.events.for_incident(incident.id)
-            if e.kind == "message_failed" and e.data.get("purpose") == "boss_dm"
+            if e.kind == Event.MESSAGE_FAILED and e.data.get("purpose") == "boss_dm"
         }
         chain = list(incident.chain)
         start = chain.index(failed) + 1 if failed in chain else 0
@@ -639,7 +640,7 @@ class Owabi:
             purpose="boss_dm",
             recipient=nxt,
             at=at,
-            event="rerouted",
+            event=Event.REROUTED,
             level=chain.index(nxt),
             instead_of=failed,
             error=error,
@@ -650,7 +651,7 @@ class Owabi:
             purpose="reporter_rerouted",
             recipient=incident.reporter,
             at=at,
-            event="reporter_told_rerouted",
+            event=Event.REPORTER_TOLD_REROUTED,
             payload=self.compose.dm(
                 incident.reporter,
                 "delivery_rerouted",
@@ -686,7 +687,7 @@ class Owabi:
                 incident_id=incident.id if incident else None,
                 purpose="admin_alert",
                 recipient=admin,
-                event="admin_alerted",
+                event=Event.ADMIN_ALERTED,
                 failed=failed,
                 error=error[:200],
             )

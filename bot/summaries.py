@@ -11,6 +11,7 @@ import logging
 from dataclasses import replace
 from typing import Any
 
+from bot.domain.events import Event
 from bot.domain.metrics import Spec, Summary, next_run, parse_spec, period_bounds, summarise
 from bot.scheduler import Scheduler
 from bot.service import Owabi
@@ -88,7 +89,7 @@ class Summaries:
                 at=at,
                 purpose="summary",
                 recipient=channel,
-                event="summary_queued",
+                event=Event.SUMMARY_QUEUED,
                 period=period,
                 channel=channel,
                 total=summary.total,

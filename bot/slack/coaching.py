@@ -14,6 +14,7 @@ from slack_bolt import Ack
 
 from bot import wording
 from bot.domain import practice
+from bot.domain.events import Event
 from bot.domain.text import one_line
 from bot.learning.coaching import default_coach
 from bot.service import Owabi
@@ -54,7 +55,7 @@ def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
         )
         service.store.events.append(
             at=service.clock(),
-            kind="coach_review",
+            kind=Event.COACH_REVIEW,
             actor=user,
             incident_id=incident.id if incident else None,
             locale=result.locale,
@@ -70,7 +71,7 @@ def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
         situation = practice.pick(rows, random.randrange(1 << 30))
         text = composer_of(service).r.render("messages/practice.j2", locale, situation=situation.as_json())
         service.store.events.append(
-            at=service.clock(), kind="practice_started", actor=user, locale=locale, situation=situation.as_json()
+            at=service.clock(), kind=Event.PRACTICE_STARTED, actor=user, locale=locale, situation=situation.as_json()
         )
         ack(response_type="ephemeral", **composer_of(service).text_only(text))
 

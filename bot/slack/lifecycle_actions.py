@@ -16,6 +16,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.domain.events import Event
 from bot.domain.lifecycle import Move, Refused
 from bot.domain.model import Incident
 from bot.lifecycle import Lifecycle, Resolution
@@ -102,7 +103,7 @@ def _answer(
             purpose="home_answer",
             recipient=user,
             at=now,
-            event="home_answer_queued",
+            event=Event.HOME_ANSWER_QUEUED,
             payload={"channel": user, **payload},
         )
     service.wake()

@@ -37,6 +37,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.domain.events import Event
+
 GENESIS = "0" * 64
 
 
@@ -196,20 +198,20 @@ def _check_state(conn: sqlite3.Connection, verdict: Verdict) -> None:
         if iid is None:
             continue
         kind = row["kind"]
-        if kind == "reported":
+        if kind == Event.REPORTED:
             expected[iid] = {k: data.get(k) for k in ("text", "category", "severity", "contact", "locale")}
             expected[iid].update(reporter=row["actor"], state="reported", acknowledged_by=None)
         elif iid not in expected:
             continue
-        elif kind == "edited":
+        elif kind == Event.EDITED:
             expected[iid].update(data.get("after") or {})
-        elif kind == "acknowledged":
+        elif kind == Event.ACKNOWLEDGED:
             expected[iid]["acknowledged_by"] = row["actor"]
             if expected[iid]["state"] == "reported":
                 expected[iid]["state"] = "acknowledged"
-        elif kind in ("contacted", "resolved", "followed_up"):
+        elif kind in (Event.CONTACTED, Event.RESOLVED, Event.FOLLOWED_UP):
             expected[iid]["state"] = kind
-            if kind == "resolved" and data.get("lesson"):
+            if kind == Event.RESOLVED and data.get("lesson"):
                 lessons[iid] = data["lesson"]
     rows = {row["id"]: row for row in conn.execute("SELECT * FROM incidents")}
     for incident_id in expected:
