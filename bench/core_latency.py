@@ -28,6 +28,7 @@ from bot.sandbox.standin import StandIn
 from bot.server import HttpServer
 
 SECRET = "bench-secret"
+BOSS = "U0LEAD01"  # the floor team's first in the chain
 POLICY = """
 locale = "en"
 timezone = "Asia/Tokyo"
@@ -88,13 +89,20 @@ def run(reports: int, concurrency: int) -> int:
 
             with ThreadPoolExecutor(workers) as pool:
                 list(pool.map(one, who))
-            expected = len(who) + 1
-            standin.wait_for(lambda n=expected: len(standin.calls("chat.postMessage")) >= n, timeout=60)
-            dm_at: dict[str, float] = {}
-            for call in standin.calls("chat.postMessage"):
-                for user in who:
-                    if user in str(call.args.get("blocks")):
-                        dm_at.setdefault(user, call.at)
+
+            def boss_dms(who: list[str] = who) -> dict[str, float]:
+                """When the boss's DM about each report arrived (not the reporter's own copy)."""
+                at: dict[str, float] = {}
+                for call in standin.dms_to(BOSS):
+                    for user in who:
+                        if user in str(call.args.get("blocks")):
+                            at.setdefault(user, call.at)
+                return at
+
+            # Wait for exactly what is measured: every report's boss DM (a count of all messages
+            # could wait for one that never comes, and then waited out the whole timeout).
+            standin.wait_for(lambda n=len(who): len(boss_dms()) == n, timeout=60)
+            dm_at = boss_dms()
             to_dm = [dm_at[u] - sent[u] for u in who if u in dm_at]
             failures += len(who) - len(to_dm)
             slow += sum(1 for a in acks if a >= 3.0)
