@@ -101,7 +101,8 @@ def run(reports: int, concurrency: int) -> int:
 
             # Wait for exactly what is measured: every report's boss DM (a count of all messages
             # could wait for one that never comes, and then waited out the whole timeout).
-            standin.wait_for(lambda n=len(who): len(boss_dms()) == n, timeout=60)
+            wanted = len(who)
+            standin.wait_for(lambda wanted=wanted: len(boss_dms()) == wanted, timeout=60)
             dm_at = boss_dms()
             to_dm = [dm_at[u] - sent[u] for u in who if u in dm_at]
             failures += len(who) - len(to_dm)
