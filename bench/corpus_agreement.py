@@ -12,25 +12,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections import Counter
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bot.domain.model import Facet, Severity
+
 ROOT = Path(__file__).resolve().parent.parent / "data" / "corpus"
-SEVERITIES = ["low", "medium", "high", "critical"]
-FACETS = [
-    "safety_risk",
-    "harmed",
-    "personal_data",
-    "b2b",
-    "repeat_failure",
-    "public_exposure",
-    "vulnerable_customer",
-    "vip",
-    "financial_loss",
-    "legal_risk",
-    "many_customers",
-    "customer_angry",
-]
+SEVERITIES = [s.value for s in Severity]
+FACETS = [f.value for f in Facet]
 PROBLEMS = [
     "blame_customer",
     "blame_colleague",

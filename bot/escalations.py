@@ -15,10 +15,10 @@ from typing import Any
 
 from bot.domain.escalation import QuietHours, Rules, first_step, next_step, step_at
 from bot.domain.events import Event
-from bot.domain.lifecycle import Act, may
+from bot.domain.lifecycle import Act
 from bot.domain.model import Incident, Severity, State
 from bot.scheduler import Scheduler
-from bot.service import NotAllowed, Owabi
+from bot.service import Owabi
 from bot.store import Job
 
 log = logging.getLogger(__name__)
@@ -254,17 +254,11 @@ class Escalations:
 
     # --- buttons -------------------------------------------------------------------------
 
-    def _allowed(self, incident: Incident, actor: str, act: Act, now: float) -> None:
-        """Only the chain (or an admin) may act; the refusal is logged, outside any rollback."""
-        if may(actor, incident, act, admins=self.policy.admins):
-            return
-        self.store.events.append(at=now, kind=Event.REFUSED, incident_id=incident.id, actor=actor, action=act.value)
-        raise NotAllowed(act.value)
-
     def acknowledge(self, incident_id: int, *, actor: str, take: bool = False) -> Answer:
         """Record one acknowledgement however many clicks arrive; say who has it."""
         now = self.s.clock()
-        self._allowed(self.s.get(incident_id), actor, Act.TAKE if take else Act.ACKNOWLEDGE, now)
+        # Only the chain (or an admin) may act; a refusal is logged outside any rollback.
+        self.s.authorize(self.s.get(incident_id), actor, Act.TAKE if take else Act.ACKNOWLEDGE)
         with self.store.transaction():
             first = self.store.incidents.set_if(
                 incident_id, where="acknowledged_at IS NULL", at=now, acknowledged_by=actor, acknowledged_at=now
@@ -352,7 +346,7 @@ class Escalations:
     def escalate_now(self, incident_id: int, *, actor: str) -> Answer:
         """Bring the next step forward to now; the scheduler sends it within moments."""
         now = self.s.clock()
-        self._allowed(self.s.get(incident_id), actor, Act.ESCALATE, now)
+        self.s.authorize(self.s.get(incident_id), actor, Act.ESCALATE)
         with self.store.transaction():
             job = self.store.jobs.advance(incident_id=incident_id, kind=ESCALATE, due_at=now)
             self.store.events.append(

@@ -12,7 +12,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 from bot.config import Policy
 from bot.domain.errors import OwabiError
@@ -375,11 +375,13 @@ class Owabi:
 
     # --- corrections ------------------------------------------------------------------
 
-    def authorize(self, incident: Incident, actor: str, act: Act, *, unless: bool = False) -> None:
-        """NotAllowed unless `actor` may `act` on the incident (bot.domain.lifecycle.may); a refusal is
-        logged. `unless` refuses whoever asks (a make-good the policy gives no boss a limit for)."""
-        if not unless and may(actor, incident, act, admins=self.policy.admins):
-            return
+    def authorize(self, incident: Incident, actor: str, act: Act) -> None:
+        """NotAllowed unless `actor` may `act` on the incident (bot.domain.lifecycle.may); a refusal is logged."""
+        if not may(actor, incident, act, admins=self.policy.admins):
+            self.refuse(incident, actor, act)
+
+    def refuse(self, incident: Incident, actor: str, act: Act) -> NoReturn:
+        """Log that `actor` was refused `act`, and raise NotAllowed."""
         self.store.events.append(
             at=self.clock(), kind=Event.REFUSED, incident_id=incident.id, actor=actor, action=act.value
         )
@@ -499,7 +501,9 @@ class Owabi:
         """
         incident = self.get(incident_id)
         limit = self.policy.authority
-        self.authorize(incident, actor, Act.APPROVE_MAKE_GOOD, unless=limit.boss is None)
+        if limit.boss is None:  # the policy gives no boss a limit: nobody may approve one
+            self.refuse(incident, actor, Act.APPROVE_MAKE_GOOD)
+        self.authorize(incident, actor, Act.APPROVE_MAKE_GOOD)
         amount = limit.amount(limit.boss)
         now = self.clock()
         with self.store.transaction():

@@ -386,8 +386,6 @@ _AGENT = {
     "en": re.compile(r"\b(we|i|our team|i've|we've|we're|i'm)\b"),
     "ja": re.compile(r"(弊社|私ども|当店|当社|私が|わたし|こちらで|こちらの|私の)"),
 }
-# Promising to be in touch ("I'll call you by 5pm") or a change from now on is the writer's own
-# commitment, not a fact; a delivery or refund time the incident does not have is one.
 # We or I doing something, in the active voice ("on 3 March we posted…", 「弊社が送付し」).
 _ACTS = {
     "en": re.compile(
@@ -396,12 +394,30 @@ _ACTS = {
     ),
     "ja": re.compile(r"(弊社|私ども|当店|当社|私|わたくし)(が|で|より)"),
 }
+# Promising to be in touch ("I'll call you by 5pm") or a change from now on is the writer's own
+# commitment, not a fact; a delivery or refund time the incident does not have is one.
 _COMMITMENT = re.compile(
     r"(\bcall\b|\bring\b|\bphone\b|\bemail\b|\btext\b|\bupdate you\b|\bcontact\b|"
     r"\bget back to\b|\blet you know\b|\bcheck in\b|\bspeak\b|"
     r"ご連絡|お電話|ご報告|お知らせ|折り返し|連絡いたします|"
     r"\bfrom now on\b|\bgoing forward\b|\bin future\b|今後|これからは)"
 )
+
+
+def _harmless(problem: str, folded: Sequence[str], k: int, locale: str) -> bool:
+    """Sentence k looks like `problem` but cannot carry it, whether a cue or the model found it."""
+    low = folded[k]
+    if problem == "bribe":  # a bribe trades something, offered in this sentence or the next door ones
+        return not _OFFER[locale].search(" ".join(folded[max(0, k - 1) : k + 2]))
+    if problem in ("blame_third_party", "blame_customer") and _OWNS_CAUSE[locale].search(low):
+        return True
+    if problem == "blame_customer":
+        return bool(_CLEARS[locale].search(low))
+    if problem == "minimising":
+        return bool(_ASKS_TIME[locale].search(low))
+    if problem == "blame_colleague":
+        return bool(_SELF[locale].search(low))
+    return False
 
 
 class CoachModel(Protocol):
@@ -523,16 +539,10 @@ class Coach:
                     continue
                 if problem == "excuse_first" and (regret_at is None or k >= regret_at):
                     continue
-                if problem == "bribe" and not _OFFER[locale].search(" ".join(folded[max(0, k - 1) : k + 2])):
-                    continue
-                owned = _OWNS[locale].search(" ".join(folded[k : k + 2])) or _OWNS_CAUSE[locale].search(folded[k])
+                owned = _OWNS[locale].search(" ".join(folded[k : k + 2]))  # ownership may follow next
                 if problem in ("blame_third_party", "blame_customer") and owned:
                     continue
-                if problem == "blame_customer" and _CLEARS[locale].search(folded[k]):
-                    continue
-                if problem == "minimising" and _ASKS_TIME[locale].search(folded[k]):
-                    continue
-                if problem == "blame_colleague" and _SELF[locale].search(folded[k]):
+                if _harmless(problem, folded, k, locale):
                     continue
                 self._keep(found, self._finding(problem, sentence, locale, self.tuning.cue))
             for problem, score in p.items():
@@ -540,17 +550,11 @@ class Coach:
                     continue
                 if problem == "wrong_register" and not CASUAL[locale].search(folded[k]):
                     continue
-                if problem == "bribe" and not _OFFER[locale].search(" ".join(folded[max(0, k - 1) : k + 2])):
-                    continue
-                if problem in ("blame_third_party", "blame_customer") and _OWNS_CAUSE[locale].search(folded[k]):
+                if _harmless(problem, folded, k, locale):
                     continue
                 if problem == "blame_third_party" and _ADMITS[locale].search(folded[k]):
                     continue  # we say what we did in the same breath: the cause is owned
                 if problem in _CLEARED and _CLEARS[locale].search(folded[k]):
-                    continue
-                if problem == "minimising" and _ASKS_TIME[locale].search(folded[k]):
-                    continue
-                if problem == "blame_colleague" and _SELF[locale].search(folded[k]):
                     continue
                 if problem == "passive_evasion" and (
                     _ACTS[locale].search(folded[k]) or _REPORTED[locale].search(folded[k])

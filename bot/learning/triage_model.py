@@ -26,6 +26,7 @@ from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from bot.domain.model import Facet
 from bot.domain.triage.lexicon import Lexicon, normalise
 from bot.learning.cache import cached
 from bot.learning.corpus import Item, fingerprint
@@ -35,20 +36,7 @@ log = logging.getLogger(__name__)
 
 VERSION = "3"
 SINGLE = ("category", "severity", "situation", "found_by")
-FACETS = (
-    "safety_risk",
-    "harmed",
-    "personal_data",
-    "b2b",
-    "repeat_failure",
-    "public_exposure",
-    "vulnerable_customer",
-    "vip",
-    "financial_loss",
-    "legal_risk",
-    "many_customers",
-    "customer_angry",
-)
+FACETS = tuple(f.value for f in Facet)
 CONCEPT_WEIGHT = 0.3
 Probabilities = dict[str, dict[str, float]]
 
