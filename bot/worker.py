@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Callable
 
-from bot.store.db import StoreBusy
+from bot.store.db import StoreBusy, in_background
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +30,8 @@ def backoff(attempts: int) -> float:
 
 class PollingWorker:
     name = "worker"
+    # Whether this worker's writes wait behind writes a person is waiting on (see in_background).
+    background = True
 
     def __init__(self, *, clock: Callable[[], float] = time.time, idle_poll: float = 1.0, threads: int = 1) -> None:
         self.clock = clock
@@ -82,6 +84,13 @@ class PollingWorker:
         return self._stop.wait(seconds)
 
     def _loop(self, n: int = 0) -> None:
+        if not self.background:
+            self._work(n)
+            return
+        with in_background():  # nobody waits on this thread's writes the way a reporter waits for an ack
+            self._work(n)
+
+    def _work(self, n: int) -> None:
         while not self._stop.is_set():
             try:
                 handled = self.run_once()

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.scheduler import Scheduler
 from bot.store import Job, Store
+from bot.store.db import WriterLock, in_background
 
 
 def open_store(tmp_path: Path) -> Store:
@@ -101,3 +102,58 @@ def test_a_message_being_sent_is_not_due_for_idle_senders(tmp_path: Path) -> Non
     assert store.outbox.claim(worker="w", now=100.0, lease=30.0, limit=1)
     assert store.outbox.next_due(101.0) == 130.0  # held: due again only if its lease runs out
     store.close()
+
+
+def test_a_bosss_dm_is_claimed_first_and_a_backlog_does_not_hide_what_is_due(tmp_path: Path) -> None:
+    store = Store.open(tmp_path / "owabi.db")
+    for n in range(300):  # a backlog of copies, then held messages, then one boss DM
+        store.outbox.enqueue(key=f"c{n}", method="chat.postMessage", payload={"channel": "U1"}, at=10.0 + n)
+    store.outbox.enqueue(key="later", method="chat.postMessage", payload={"channel": "U2"}, at=1.0, not_before=900.0)
+    store.outbox.enqueue(key="boss", method="chat.postMessage", payload={"channel": "U3"}, at=500.0, purpose="boss_dm")
+    [first] = store.outbox.claim(worker="w", now=600.0, lease=30.0, limit=1)
+    assert first.key == "boss"
+    assert [o.key for o in store.outbox.claim(worker="w", now=600.0, lease=30.0, limit=2)] == ["c0", "c1"]
+    assert store.outbox.next_due(600.0) == 12.0  # c2: the oldest that nobody holds
+    store.close()
+
+
+def test_a_writer_a_person_waits_on_goes_before_background_writers(tmp_path: Path) -> None:
+    lock = WriterLock()
+    order: list[str] = []
+    assert lock.acquire(urgent=True)
+
+    def writer(name: str, urgent: bool) -> None:
+        def run() -> None:
+            if urgent:
+                assert lock.acquire(urgent=True)
+            else:
+                with in_background():
+                    assert lock.acquire(urgent=False)
+            order.append(name)
+            lock.release()
+
+        threading.Thread(target=run).start()
+
+    def queued(urgent: bool, n: int) -> None:
+        deadline = time.monotonic() + 5
+        while lock._waiting[urgent] < n and time.monotonic() < deadline:
+            time.sleep(0.001)
+
+    writer("delivery", urgent=False)
+    queued(False, 1)
+    writer("report", urgent=True)
+    queued(True, 1)
+    lock.release()
+    deadline = time.monotonic() + 5
+    while len(order) < 2 and time.monotonic() < deadline:
+        time.sleep(0.001)
+    assert order == ["report", "delivery"]
+
+
+def test_a_writer_that_gives_up_does_not_keep_the_lock_from_the_next(tmp_path: Path) -> None:
+    lock = WriterLock()
+    assert lock.acquire(urgent=True)
+    assert not lock.acquire(urgent=False, timeout=0.01)  # held: gives up, holds nothing
+    lock.release()
+    assert lock.acquire(urgent=False, timeout=0.01)
+    lock.release()

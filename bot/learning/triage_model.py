@@ -102,7 +102,9 @@ class TriageModel:
 
     def probabilities(self, text: str, locale: str) -> Probabilities:
         """Question → answer → probability, for one report (its text already normalised)."""
-        grams = hstack([self.vectorizer.transform([text]), self.words.transform([text])]).tocsr()
+        # The input is ours and well-formed: scikit-learn's per-call checks cost a third of a read.
+        with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
+            grams = hstack([self.vectorizer.transform([text]), self.words.transform([text])]).tocsr()
         concepts = self.concept_counts([text], [locale])
         text_scores = np.asarray(grams @ self._w_text).ravel() + self._b[0]
         concept_scores = np.asarray(concepts @ self._w_concept).ravel() + self._b[1]

@@ -47,6 +47,71 @@ class StoreBusy(StoreUnavailable):
     """Another process holds the write lock for longer than this caller can wait."""
 
 
+_thread = threading.local()
+
+
+@contextmanager
+def in_background() -> Iterator[None]:
+    """Mark this thread's writes as background work (delivery, timed jobs): while a person is
+    waiting on a write (a report being acked, a button being answered), theirs goes first."""
+    before = getattr(_thread, "background", False)
+    _thread.background = True
+    try:
+        yield
+    finally:
+        _thread.background = before
+
+
+class WriterLock:
+    """This process's write lock, with two queues: writers a person is waiting on go first.
+
+    Under a burst, dozens of delivery threads queue for the lock after every report; with a
+    plain lock a report could wait behind all of them and miss Slack's three seconds. Waiters
+    are woken one at a time (never all at once: each would need the GIL only to wait again).
+    """
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._queues = {True: threading.Condition(self._mutex), False: threading.Condition(self._mutex)}
+        self._waiting = {True: 0, False: 0}
+        self._held = False
+
+    def _free_for(self, urgent: bool) -> bool:
+        return not self._held and (urgent or not self._waiting[True])
+
+    def acquire(self, *, urgent: bool, timeout: float | None = None) -> bool:
+        with self._mutex:
+            if self._free_for(urgent):
+                self._held = True
+                return True
+            deadline = None if timeout is None else time.monotonic() + timeout
+            self._waiting[urgent] += 1
+            try:
+                while True:
+                    left = None if deadline is None else deadline - time.monotonic()
+                    if left is not None and left <= 0:
+                        return False
+                    self._queues[urgent].wait(left)
+                    if self._free_for(urgent):
+                        self._held = True
+                        return True
+            finally:
+                self._waiting[urgent] -= 1
+                if not self._held:  # gave up after a wake was meant for us: pass it on
+                    self._wake_next()
+
+    def release(self) -> None:
+        with self._mutex:
+            self._held = False
+            self._wake_next()
+
+    def _wake_next(self) -> None:
+        for urgent in (True, False):
+            if self._waiting[urgent]:
+                self._queues[urgent].notify()
+                return
+
+
 class Connections:
     def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000) -> None:
         self.path = path
@@ -56,7 +121,7 @@ class Connections:
         self._lock = threading.Lock()
         # Threads of one process queue here, in order, rather than in SQLite's busy handler,
         # whose sleep-and-retry adds up to 100 ms per wait under load (escalation lateness).
-        self._writer = threading.Lock()
+        self._writer = WriterLock()
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,7 +155,8 @@ class Connections:
             yield db
             return
         deadline = None if wait is None else time.monotonic() + wait
-        if not self._writer.acquire(timeout=-1 if wait is None else wait):
+        urgent = not getattr(_thread, "background", False)
+        if not self._writer.acquire(urgent=urgent, timeout=wait):
             raise StoreBusy("another writer in this process holds the lock")
         try:
             if deadline is not None:  # one budget for both waits: this process's threads, then others

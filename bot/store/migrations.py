@@ -207,3 +207,14 @@ def m_incident_reading(db: Database) -> None:
 def m_drop_unused_seen(db: Database) -> None:
     """The `seen` table of m004 was never read (idempotency rides on unique keys): dropped."""
     db.table("seen").drop(ignore=True)
+
+
+@migrations()
+def m_outbox_rank(db: Database) -> None:
+    """Which messages go first (0: a boss's DM), indexed with the due time, so that a sender
+    claims by walking an index to the first sendable row instead of sorting every pending one
+    (a backlog of thousands made each claim cost milliseconds inside the write lock)."""
+    db.table("outbox").add_column("rank", int, not_null_default=1)
+    db.execute("UPDATE outbox SET rank = 0 WHERE purpose = 'boss_dm'")
+    db.table("outbox").create_index(["status", "rank", "next_attempt_at", "id"])
+    db.table("outbox").create_index(["status", "claimed_until"])

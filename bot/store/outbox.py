@@ -15,6 +15,12 @@ from typing import Any
 
 from bot.store.db import Connections, claimer_is_dead
 
+RANKS = (0, 1)  # 0: a boss's DM (someone must hear of the incident), 1: everything else
+
+
+def rank_of(purpose: str) -> int:
+    return 0 if purpose == "boss_dm" else 1
+
 
 @dataclass(frozen=True, slots=True)
 class Outgoing:
@@ -68,8 +74,8 @@ class Outbox:
         with self._c.write() as db:
             cur = db.execute(
                 "INSERT OR IGNORE INTO outbox (key, incident_id, purpose, recipient, method, payload, "
-                "depends_on, status, created_at, next_attempt_at, attempts) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, 0)",
+                "depends_on, status, created_at, next_attempt_at, attempts, rank) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 'pending', ?, ?, 0, ?)",
                 (
                     key,
                     incident_id,
@@ -80,28 +86,37 @@ class Outbox:
                     depends_on,
                     at,
                     at if not_before is None else not_before,
+                    rank_of(purpose),
                 ),
             )
             return int(cur.lastrowid) if cur.rowcount == 1 and cur.lastrowid else None
 
     def claim(self, *, worker: str, now: float, lease: float, limit: int = 10) -> list[Outgoing]:
+        """Take up to `limit` sendable messages, a boss's DM before anything else, oldest first.
+
+        Each rank is one walk of the (status, rank, next_attempt_at) index that stops at the
+        first sendable rows: its cost does not grow with the backlog.
+        """
+        claimed: list[dict[str, Any]] = []
         with self._c.write() as db:
-            rows = db.execute(
-                # A claim of a row that is still in flight means its last send never finished
-                # (a killed process): its outcome is unknown from here on.
-                "UPDATE outbox SET claimed_by = ?, claimed_until = ?, maybe_sent = (maybe_sent OR in_flight),"
-                " in_flight = 1 WHERE id IN ("
-                " SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= ?"
-                " AND (o.claimed_until IS NULL OR o.claimed_until < ?)"
-                " AND (o.depends_on IS NULL OR EXISTS (SELECT 1 FROM outbox d"
-                "      WHERE d.id = o.depends_on AND d.status IN ('sent', 'failed')))"
-                # A boss's DM goes before the reporter's copy of a script they already have.
-                " ORDER BY CASE WHEN o.purpose = 'boss_dm' THEN 0 ELSE 1 END, o.next_attempt_at, o.id LIMIT ?)"
-                " RETURNING *",
-                (worker, now + lease, now, now, limit),
-            )
-            cols = [c[0] for c in rows.description]
-            claimed = [dict(zip(cols, r, strict=True)) for r in rows.fetchall()]
+            for rank in RANKS:
+                if len(claimed) >= limit:
+                    break
+                rows = db.execute(
+                    # A claim of a row that is still in flight means its last send never finished
+                    # (a killed process): its outcome is unknown from here on.
+                    "UPDATE outbox SET claimed_by = ?, claimed_until = ?, maybe_sent = (maybe_sent OR in_flight),"
+                    " in_flight = 1 WHERE id IN ("
+                    " SELECT o.id FROM outbox o WHERE o.status = 'pending' AND o.rank = ? AND o.next_attempt_at <= ?"
+                    " AND (o.claimed_until IS NULL OR o.claimed_until < ?)"
+                    " AND (o.depends_on IS NULL OR EXISTS (SELECT 1 FROM outbox d"
+                    "      WHERE d.id = o.depends_on AND d.status IN ('sent', 'failed')))"
+                    " ORDER BY o.next_attempt_at, o.id LIMIT ?)"
+                    " RETURNING *",
+                    (worker, now + lease, rank, now, now, limit - len(claimed)),
+                )
+                cols = [c[0] for c in rows.description]
+                claimed += [dict(zip(cols, r, strict=True)) for r in rows.fetchall()]
         return sorted((_to_outgoing(r) for r in claimed), key=lambda o: o.id)
 
     def renew(self, outgoing_id: int, *, worker: str, until: float) -> bool:
@@ -187,13 +202,28 @@ class Outbox:
 
     def next_due(self, now: float | None = None) -> float | None:
         """When a sender next has something to claim. A row someone holds counts from its lease's
-        end and a row waiting on another does not count: idle senders must not spin on them."""
+        end and a row waiting on another does not count: idle senders must not spin on them.
+        Three index walks that stop early, never a scan of the backlog."""
         t = time.time() if now is None else now
-        row = self._c.db.execute(
-            "SELECT min(CASE WHEN o.claimed_until IS NOT NULL AND o.claimed_until >= ? THEN o.claimed_until"
-            " ELSE o.next_attempt_at END) FROM outbox o WHERE o.status = 'pending'"
-            " AND (o.depends_on IS NULL OR EXISTS (SELECT 1 FROM outbox d"
-            "      WHERE d.id = o.depends_on AND d.status IN ('sent', 'failed')))",
-            (t,),
+        db = self._c.db
+        found = [
+            row[0]
+            for rank in RANKS
+            for row in [
+                db.execute(
+                    "SELECT o.next_attempt_at FROM outbox o WHERE o.status = 'pending' AND o.rank = ?"
+                    " AND (o.claimed_until IS NULL OR o.claimed_until < ?)"
+                    " AND (o.depends_on IS NULL OR EXISTS (SELECT 1 FROM outbox d"
+                    "      WHERE d.id = o.depends_on AND d.status IN ('sent', 'failed')))"
+                    " ORDER BY o.next_attempt_at, o.id LIMIT 1",
+                    (rank, t),
+                ).fetchone()
+            ]
+            if row is not None
+        ]
+        held = db.execute(
+            "SELECT min(claimed_until) FROM outbox WHERE status = 'pending' AND claimed_until >= ?", (t,)
         ).fetchone()
-        return row[0] if row else None
+        if held and held[0] is not None:
+            found.append(held[0])
+        return min(found) if found else None

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 # Concepts a negation can cancel; category concepts are facts about what happened and stay.
 NEGATABLE = frozenset({"safety", "harm", "data", "angry", "abuse", "legal", "vulnerable", "child", "loss"})
@@ -36,6 +36,8 @@ class Lexicon:
     locale: str
     concepts: dict[str, tuple[re.Pattern[str], ...]]
     negations: tuple[re.Pattern[str], ...] = ()
+    # The last few texts read: the engine and the model each ask for the same report's hits.
+    _recent: dict[str, dict[str, list[str]]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_data(cls, locale: str, data: dict[str, object]) -> Lexicon:
@@ -56,8 +58,19 @@ class Lexicon:
     def hits(self, text: str) -> dict[str, list[str]]:
         """Concept → the words that showed it (in order of appearance), on normalised text.
 
-        The key "_negated" lists the negations found ("nobody was hurt"), if any.
+        The key "_negated" lists the negations found ("nobody was hurt"), if any. The answer is
+        shared between callers of the same text: read it, never change it.
         """
+        known = self._recent.get(text)
+        if known is not None:
+            return known
+        found = self._hits(text)
+        if len(self._recent) >= 32:
+            self._recent.clear()
+        self._recent[text] = found
+        return found
+
+    def _hits(self, text: str) -> dict[str, list[str]]:
         spans = self.negated_spans(text)
         found: dict[str, list[str]] = {}
         if spans:
