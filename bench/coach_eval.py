@@ -56,6 +56,8 @@ ROUNDS = {
     "dtj": 8,
     "due": 9,
     "duj": 9,
+    "dve": 10,
+    "dvj": 10,
 }
 
 
@@ -69,7 +71,7 @@ def main() -> None:
         help="batches: group k-fold by batch; writers: leave one writer out; heldout: train on "
         "the rounds before --round, judge that round once",
     )
-    parser.add_argument("--round", type=int, default=9, help="the held-out round (heldout mode)")
+    parser.add_argument("--round", type=int, default=10, help="the held-out round (heldout mode)")
     parser.add_argument("--no-situation", action="store_true", help="judge drafts without their situation")
     parser.add_argument("--only", default="", help="comma-separated writers to use (e.g. den,dja for development)")
     args = parser.parse_args()

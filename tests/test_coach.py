@@ -156,6 +156,9 @@ def test_check_on_an_incident_is_judged_for_it(owabi: Harness) -> None:
         # Asking a wrong recipient not to pass data on offers nothing in return: it is part of the notice.
         "ご契約者名簿を誤って別のお取引先へ送信してしまいました。誠に申し訳ございません。送信先の会社様には、内容を破棄し口外しない"
         "ようお願いし、ご承諾をいただきました。",
+        # Owning a slip in the first person names no colleague to blame.
+        "I let you down on Wednesday, and I'm sorry. The reason is simple, and it's mine: when we moved the visit, I "
+        "didn't put the new time in my diary. I've rebooked for Friday at ten, as you asked.",
     ],
 )
 def test_look_alikes_of_problems_are_not_flagged(coach: Coach, draft: str) -> None:
@@ -205,3 +208,20 @@ def test_saying_plainly_what_we_did_is_owning_it(coach: Coach) -> None:
 )
 def test_problems_in_other_words_are_still_named(coach: Coach, draft: str, problem: str) -> None:
     assert problem in ids(coach, draft, LOW_IN_PERSON), coach.review(draft, LOW_IN_PERSON).as_json()
+
+
+@pytest.mark.parametrize(
+    ("sentence", "locale", "names_someone"),
+    [
+        ("the reason is simple, and it's mine: i didn't put the new time in my diary.", "en", False),
+        ("we saved the new file into the wrong folder on our playback machine.", "en", False),
+        ("the new girl on the till forgot to ring it through.", "en", True),
+        ("one of our newer clerks put the wrong strength on it.", "en", True),
+        ("当店の確認不足で、別の商品をお渡ししてしまいました。", "ja", False),
+        ("入ったばかりのアルバイトが間違えてしまいました。", "ja", True),
+    ],
+)
+def test_blaming_a_colleague_needs_a_colleague_in_the_sentence(sentence: str, locale: str, names_someone: bool) -> None:
+    from bot.domain.coach_engine import _DEFINING
+
+    assert bool(_DEFINING["blame_colleague"][locale].search(sentence)) is names_someone

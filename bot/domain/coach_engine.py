@@ -301,6 +301,23 @@ _CLEARED = frozenset({"blame_customer", "blame_third_party", "over_promise", "po
 # guarantees, a policy shield cites a rule or a refusal, a conditional says "if". Without
 # them, a cushion before an offer or a concrete prevention step is not one.
 _DEFINING = {
+    # Blaming a colleague needs the colleague: a sentence whose only actors are "we" and "I"
+    # ("I didn't put it in my diary", "we saved it in the wrong folder") owns the mistake.
+    "blame_colleague": {
+        "en": re.compile(
+            r"(colleague|co-?worker|staff|team ?mate|team member|new (starter|girl|guy|lad|member|hire|recruit|"
+            r"person|boy|one)|\bnewer\b|trainee|\btemps?\b|agency|junior|apprentice|intern|student|driver|"
+            r"technician|engineer|clerk|receptionist|assistant|cashier|chef|cook|waiter|waitress|server|"
+            r"porter|cleaner|nurse|fitter|installer|courier|warehouse|depot|office|department|desk|shift|"
+            r"manager|supervisor|someone|somebody|\bhe\b|\bshe\b|\bhis\b|\bher\b|\bhim\b|one of (our|the|my)|"
+            r"who (was|is|had)|on duty|first (day|week)|still learning|not trained|inexperienced)"
+        ),
+        "ja": re.compile(
+            r"(新人|新入|新し|入った|入社|担当|スタッフ|アルバイト|バイト|パート|社員|者|さん|くん|君|店員|係|"
+            r"ドライバー|配達員|彼|彼女|同僚|部下|後輩|先輩|不慣れ|慣れて|研修|見習|若手|"
+            r"現場|工場|倉庫|部署|課|チーム|店長|主任|職人|技工士|薬剤師|ナース|看護|一人|ひとり)"
+        ),
+    },
     "bribe": {
         "en": re.compile(
             r"(withdraw|remove|delete|take (it |this |the \w+ )?down|drop (the|your|it)|"
