@@ -2,11 +2,11 @@
 
     .venv/bin/python bench/coach_eval.py [--mode writers|batches|heldout] [--folds 7] [--no-situation]
 
-Drafts come from twenty-four writers in nine rounds (den, dja; dfe, dge, dfj, dgj; dhe, dhj; dke, dkj;
-dme, dmj; dpe, dqe, dpj, dqj; dre, dse, drj, dsj; dte, dtj; due, duj),
+Drafts come from twenty-six writers in ten rounds (den, dja; dfe, dge, dfj, dgj; dhe, dhj; dke, dkj;
+dme, dmj; dpe, dqe, dpj, dqj; dre, dse, drj, dsj; dte, dtj; due, duj; dve, dvj),
 each in several batches (voices). `writers` (the default) leaves one writer out at a time;
 `batches` is group k-fold by batch; `heldout` trains on the earlier rounds and judges the latest
-round (`--round`, default 9), once: each round was written after the coach was tuned on the
+round (`--round`, default 10), once: each round was written after the coach was tuned on the
 rounds before it (`--only` limits which writers a development run uses). In every
 mode the coach is trained on the rest and judges every draft of the held-out part, with the draft's
 situation (category, severity, contact, b2b, the incident summary), as `/oops check` on an
