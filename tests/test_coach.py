@@ -225,3 +225,29 @@ def test_blaming_a_colleague_needs_a_colleague_in_the_sentence(sentence: str, lo
     from bot.domain.coach_engine import _DEFINING
 
     assert bool(_DEFINING["blame_colleague"][locale].search(sentence)) is names_someone
+
+
+@pytest.mark.parametrize(
+    ("problem", "sentences", "locale", "harmless"),
+    [
+        # Owned in this sentence or the next: the reason is an explanation.
+        ("blame_third_party", ["the software sent the whole batch again.", "that was my error."], "en", True),
+        # ...but "our mistake for trusting them" is blame hidden behind ownership.
+        ("blame_third_party", ["that's our mistake for trusting a new supplier."], "en", False),
+        ("blame_colleague", ["the report sat with a colleague on leave — the oversight was mine."], "en", True),
+        ("blame_colleague", ["the new girl on the till forgot to ring it through."], "en", False),
+        ("passive_evasion", ["it slipped because i was keeping the dates in my head."], "en", True),
+        ("passive_evasion", ["mistakes were made in the handling of your order."], "en", False),
+        ("minimising", ["おけがはございませんでしたが、一歩間違えれば大きな事故になるところでした。"], "ja", True),
+        ("minimising", ["ほんの数分の遅れでしたので、ご容赦ください。"], "ja", False),
+        ("blame_customer", ["お手数ですが、こちらの用紙にお名前だけご記入いただけますでしょうか。"], "ja", True),
+        ("conditional", ["ご説明が必要とお考えでしたら、お詫びの文面は当館でご用意いたします。"], "ja", True),
+        ("conditional", ["ご不快に感じられたのでしたら、申し訳ございません。"], "ja", False),
+    ],
+)
+def test_look_alikes_are_told_apart_by_what_surrounds_them(
+    problem: str, sentences: list[str], locale: str, harmless: bool
+) -> None:
+    from bot.domain.coach_engine import _harmless
+
+    assert _harmless(problem, sentences, 0, locale) is harmless

@@ -239,6 +239,54 @@ _REPORTED = {
     ),
 }
 # The writer as the one who slipped (「担当の私が、誤って」): owning it, not blaming a colleague.
+# A plain statement that the mistake is ours or mine ("the oversight was mine", "that's our
+# workmanship", 「私どもの落ち度です」): a reason told next to it is an explanation, not blame.
+_MINE = {
+    "en": re.compile(
+        r"(\b(is|was|'s|are|were) (all |entirely |completely )?(mine|ours)\b|"
+        r"\b(my|our) (own )?(error|mistake|fault|slip|oversight|workmanship|doing|responsibility|failure|"
+        r"miss|lapse)\b|\bon (me|us)\b|\bnot (yours|anything (on )?your (side|end)|your fault)\b)"
+    ),
+    "ja": re.compile(
+        r"((弊社|当社|当店|私ども|わたくしども|私|わたくし|こちら)(の|側の)(責任|落ち度|不手際|確認不足|ミス|不注意|誤り|過失)|"
+        r"(お客様|皆様|ご利用者様)(に|の)(非|落ち度|責任)は(一切)?(ございません|ありません))"
+    ),
+}
+# ...unless "our mistake" only owns having trusted someone else: the blame hidden behind it.
+_HIDES = {
+    "en": re.compile(
+        r"(mistake|error|fault|failing)( was)? (for|in|was) (trusting|using|choosing|relying|believing|picking|"
+        r"going with|taking (them|their)|assuming)"
+    ),
+    "ja": re.compile(r"(を信用|に任せ|を選んだ|を信じ|に頼)"),
+}
+# Saying it could have been worse stresses the harm; it is the opposite of making it small.
+_GRAVE = {
+    "en": re.compile(
+        r"(could (easily )?have been (much |far |a lot )?(worse|serious|dangerous)|"
+        r"might have been (much |far )?(worse|serious)|doesn'?t make it (any )?(less|ok|okay|better))"
+    ),
+    "ja": re.compile(r"(一歩間違え|大きな事故|重大な|大事に至|取り返しのつかない|命に関わ)"),
+}
+# A favour asked with a cushion (「お手数ですが…ご記入いただけますでしょうか」) blames nobody.
+_CUSHIONED_ASK = {
+    "en": re.compile(r"^(if you (don'?t|do not) mind|if it suits you|when you have a moment|whenever suits)\b"),
+    "ja": re.compile(r"^(お手数|恐れ入|恐縮|差し支え|よろしければ|ご面倒).*(いただけ|ください|お願い)"),
+}
+# An offer we make, whatever condition is put on the customer's wish for it.
+_WE_OFFER = {
+    "en": re.compile(r"\b(we|i)('ll| will| can| could| would be glad to| are happy to| am happy to)\b"),
+    "ja": re.compile(r"(ご用意|お届け|お送り|お作り|ご案内|ご説明|対応)(いた|させていただ)"),
+}
+# An apology as a thing we write for them (「お詫びの文面」, "a letter of apology") is not the act.
+_ARTEFACT = re.compile(
+    r"(お詫び|謝罪)(の)?(文面|文書|文|状|お手紙|手紙|メール|文章)|(letter|note|email|statement) of apology"
+)
+# "I was keeping the dates in my head": an agent, in the past progressive.
+_DOING = {
+    "en": re.compile(r"\b(i|we) (was|were|had been) \w+ing\b"),
+    "ja": re.compile(r"(私|わたくし|弊社|当社|当店|私ども)(が|で)"),
+}
 _SELF = {
     "en": re.compile(r"\b(i|i've|i had) (was the one|made|forgot|missed|mixed|sent|gave)\b"),
     "ja": re.compile(r"(私|わたくし)(が|の不注意|の確認)"),
@@ -428,6 +476,23 @@ def _harmless(problem: str, folded: Sequence[str], k: int, locale: str) -> bool:
         return not _OFFER[locale].search(" ".join(folded[max(0, k - 1) : k + 2]))
     if problem in ("blame_third_party", "blame_customer") and _OWNS_CAUSE[locale].search(low):
         return True
+    near = " ".join(folded[k : k + 2])  # owned in this sentence or the next
+    if (
+        problem in ("blame_third_party", "blame_customer", "passive_evasion")
+        and _MINE[locale].search(near)
+        and not _HIDES[locale].search(near)
+    ):
+        return True
+    if problem == "blame_colleague" and _MINE[locale].search(low):
+        return True
+    if problem == "passive_evasion" and (_ACTS[locale].search(low) or _DOING[locale].search(low)):
+        return True  # we or I did it, in so many words
+    if problem in ("blame_customer", "minimising") and _CUSHIONED_ASK[locale].search(low):
+        return True
+    if problem == "minimising" and _GRAVE[locale].search(low):
+        return True
+    if problem == "conditional" and _WE_OFFER[locale].search(low) and not REGRET[locale].search(_ARTEFACT.sub("", low)):
+        return True  # the "if" is about what they would like us to do, not about the apology
     if problem == "blame_customer":
         return bool(_CLEARS[locale].search(low))
     if problem == "minimising":
