@@ -63,6 +63,30 @@ class Reader(Protocol):
     def read(self, text: str, *, default_locale: str = "en") -> Triage: ...
 
 
+# The made-up id an incident is composed under before it has its own (see Owabi._record): no
+# real id gets near it, and its digits appear in nothing else a message carries.
+PREVIEW_ID = 987_654_321_987
+
+
+def rebind(payload: dict[str, Any], preview: Incident, incident: Incident) -> dict[str, Any]:
+    """`payload` composed for `preview`, with the real incident's ref and id put in."""
+    swaps = ((preview.ref, incident.ref), (str(preview.id), str(incident.id)))
+
+    def fix(value: Any) -> Any:
+        if isinstance(value, str):
+            for old, new in swaps:
+                value = value.replace(old, new)
+            return value
+        if isinstance(value, dict):
+            return {k: fix(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [fix(v) for v in value]
+        return value
+
+    fixed: dict[str, Any] = fix(payload)
+    return fixed
+
+
 class Owabi:
     def __init__(
         self,
@@ -231,10 +255,16 @@ class Owabi:
     ) -> tuple[Incident, dict[str, Any] | None]:
         chain = self.policy.chain_for(report.reporter)
         team = self.policy.team_of(report.reporter)
+        team_name = team.name if team else None
+        # Composing is most of a report's work: it is done before the write transaction, on the
+        # incident as it will be stored under a made-up id, so the write lock is held for writing
+        # only; inside, only the id and ref are put in (or, if anything differs, it is composed again).
+        preview = self.store.incidents.preview(report, chain=chain, team=team_name, at=at, incident_id=PREVIEW_ID)
+        early = {boss: self.compose.boss_dm(preview, boss=boss) for boss in self.first_recipients(preview)}
+        early_answer = self.compose.reporter(preview) if (spooled or copy_to_dm) else None
         with self.store.transaction(wait=wait):
-            incident = self.store.incidents.create(
-                report, chain=chain, team=team.name if team else None, at=at, key=key
-            )
+            incident = self.store.incidents.create(report, chain=chain, team=team_name, at=at, key=key)
+            same = replace(incident, id=preview.id, ref=preview.ref) == preview
             self.store.events.append(
                 at=at,
                 kind=Event.REPORTED,
@@ -264,12 +294,17 @@ class Owabi:
                     level=incident.chain.index(boss),
                     at=at,
                     not_before=send_at if send_at > at else None,
+                    payload=rebind(early[boss], preview, incident) if same and boss in early else None,
                 )
             for hook in hooks:
                 hook.recorded(incident, at)
             answer = None
             if spooled or copy_to_dm:  # a copy they can find again (a spooled answer had no reference)
-                answer = self.compose.reporter(incident)
+                answer = (
+                    rebind(early_answer, preview, incident)
+                    if same and early_answer is not None
+                    else self.compose.reporter(incident)
+                )
                 self.notify(
                     incident,
                     key=f"script_dm:{incident.id}",
@@ -290,12 +325,21 @@ class Owabi:
         return list(incident.chain[: self.policy.notify_levels(incident.severity)])
 
     def queue_boss_dm(
-        self, incident: Incident, *, boss: str, level: int, at: float, round_: int = 0, not_before: float | None = None
+        self,
+        incident: Incident,
+        *,
+        boss: str,
+        level: int,
+        at: float,
+        round_: int = 0,
+        not_before: float | None = None,
+        payload: dict[str, Any] | None = None,
     ) -> None:
+        """`payload`, when given, is the DM already composed for this incident and boss."""
         self.notify(
             incident,
             key=f"boss_dm:{incident.id}:{boss}:{round_}",
-            payload=self.compose.boss_dm(incident, boss=boss),
+            payload=payload if payload is not None else self.compose.boss_dm(incident, boss=boss),
             purpose="boss_dm",
             recipient=boss,
             at=at,

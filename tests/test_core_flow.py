@@ -6,10 +6,12 @@ import json
 import sqlite3
 import time
 import urllib.request
+from collections.abc import Callable
 
 import pytest
 
 from bot.sandbox.slack_side import block_texts
+from bot.service import PREVIEW_ID
 from tests.conftest import GM, LEAD, MANAGER, STAFF, STRANGER, Harness
 
 
@@ -168,7 +170,8 @@ def test_resent_command_creates_one_incident_and_one_dm(owabi: Harness) -> None:
     assert first.status == second.status == 200
     assert "already reported" in second.text
     assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD))
-    assert len(owabi.store.outbox.rows(purpose="boss_dm")) == 1  # one queued, so never a second DM
+    queued = [r["recipient"] for r in owabi.store.outbox.rows(purpose="boss_dm")]
+    assert len(queued) == len(set(queued))  # one queued per boss, so never a second DM
     assert len(owabi.standin.dms_to(LEAD)) == 1
     assert owabi.store.incidents.get(2) is None
 
@@ -310,3 +313,36 @@ def test_reports_that_start_like_a_subcommand_are_still_reports(owabi: Harness, 
     reply = owabi.slack.command(STAFF, text)
     assert "OOPS-0001" in reply.text
     assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "order 4471 for Mrs Tanaka went out a day late, customer upset",
+        "gave a peanut sauce to a guest with a nut allergy, she had a reaction, ambulance called",
+        "田中様宛ての請求書を別のお客様にメールしてしまいました。個人情報が含まれています",
+    ],
+)
+def test_messages_composed_before_the_write_are_those_of_the_stored_incident(
+    harness: Callable[..., Harness], text: str
+) -> None:
+    """A report's DMs are composed before its transaction, on the incident as it will be stored;
+    what is queued must be exactly what composing the stored incident gives, id and ref included."""
+    now = 1_760_000_000.0
+    owabi = harness(clock=lambda: now)
+    owabi.slack.command(STAFF, text)
+    [incident] = owabi.store.incidents.by_reporter(STAFF, limit=1)
+    service = owabi.runtime.service
+    queued = owabi.store.outbox.rows(incident_id=incident.id)
+    bosses = [r for r in queued if r["purpose"] == "boss_dm"]
+    assert bosses
+    for row in bosses:
+        assert json.loads(row["payload"]) == service.compose.boss_dm(incident, boss=row["recipient"])
+    [copy] = [r for r in queued if r["purpose"] == "script_dm"]
+    assert json.loads(copy["payload"]) == {
+        "channel": STAFF,
+        "unfurl_links": False,
+        "unfurl_media": False,
+        **service.compose.reporter(incident),
+    }
+    assert all(str(PREVIEW_ID) not in r["payload"] for r in queued)

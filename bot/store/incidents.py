@@ -43,6 +43,42 @@ def ref_for(incident_id: int) -> str:
     return f"OOPS-{incident_id:04d}"
 
 
+# Columns a new incident does not have yet.
+_LATER = (
+    "owner",
+    "acknowledged_by",
+    "acknowledged_at",
+    "boss_notified_at",
+    "contacted_at",
+    "resolved_at",
+    "followed_up_at",
+)
+
+
+def _row(report: Report, *, chain: list[str], team: str | None, at: float, key: str, practice: bool) -> dict[str, Any]:
+    """A new incident's columns, as `create` inserts them."""
+    return {
+        "created_at": at,
+        "updated_at": at,
+        "reporter": report.reporter,
+        "team": team,
+        "chain": json.dumps(chain),
+        "text": report.text,
+        "customer": report.customer,
+        "category": report.category,
+        "severity": report.severity.value,
+        "contact": report.contact.value,
+        "locale": report.locale,
+        "state": State.REPORTED.value,
+        "channel_id": report.channel_id,
+        "practice": int(practice),
+        "idempotency_key": key,
+        "details": json.dumps(_details(report)),
+        "situation": report.situation,
+        "facets": json.dumps(report.facets, ensure_ascii=False),
+    }
+
+
 def _details(report: Report) -> dict[str, str]:
     details = {"found_by": report.found_by}
     if report.source_link:
@@ -61,37 +97,26 @@ class Incidents:
     def create(
         self, report: Report, *, chain: list[str], team: str | None, at: float, key: str, practice: bool = False
     ) -> Incident:
+        row = _row(report, chain=chain, team=team, at=at, key=key, practice=practice)
         with self._c.write() as db:
             cur = db.execute(
-                "INSERT INTO incidents (created_at, updated_at, reporter, team, chain, text, customer, "
-                "category, severity, contact, locale, state, channel_id, practice, idempotency_key, details, "
-                "situation, facets) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    at,
-                    at,
-                    report.reporter,
-                    team,
-                    json.dumps(chain),
-                    report.text,
-                    report.customer,
-                    report.category,
-                    report.severity.value,
-                    report.contact.value,
-                    report.locale,
-                    State.REPORTED.value,
-                    report.channel_id,
-                    int(practice),
-                    key,
-                    json.dumps(_details(report)),
-                    report.situation,
-                    json.dumps(report.facets, ensure_ascii=False),
-                ),
+                f"INSERT INTO incidents ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})", list(row.values())
             )
             incident_id = int(cur.lastrowid or 0)
             db.execute("UPDATE incidents SET ref = ? WHERE id = ?", (ref_for(incident_id), incident_id))
         found = self.get(incident_id)
         assert found is not None
         return found
+
+    @staticmethod
+    def preview(
+        report: Report, *, chain: list[str], team: str | None, at: float, incident_id: int, practice: bool = False
+    ) -> Incident:
+        """The incident `create` would store, under a made-up id, without writing anything: what is
+        composed from it before the write transaction needs only the id and ref put right after."""
+        row = _row(report, chain=chain, team=team, at=at, key="", practice=practice)
+        blank = dict.fromkeys(_LATER)
+        return _to_incident({**blank, **row, "id": incident_id, "ref": ref_for(incident_id)})
 
     def get(self, incident_id: int) -> Incident | None:
         rows = list(self._c.db.query("SELECT * FROM incidents WHERE id = ?", [incident_id]))
