@@ -12,6 +12,8 @@ import pytest
 
 from bot.cli import main
 from bot.slack import ids
+from bot.store import Store
+from bot.store.reports import _OPEN_INDEX, _OPEN_SQL
 from tests.conftest import LEAD, POLICY, STAFF, STAFF2, Harness
 from tests.lifecycle_helpers import channel_posts, press, resolve
 
@@ -163,3 +165,20 @@ def test_the_home_reuses_its_week_figures_for_a_minute(owabi: Harness) -> None:
     assert summaries.recent("week", now=now + 1) is first  # the Home does not recompute a week per open
     later = summaries.recent("week", now=now + HOME_FIGURES_AGE + 1)
     assert later is not first and later.total == first.total + 1
+
+
+def test_the_summary_and_home_queries_read_the_indexes_made_for_them(tmp_path: Path) -> None:
+    """Without statistics SQLite would pick the state index and read a row per open incident."""
+    store = Store.open(tmp_path / "plans.db")
+    db = store.conns.db
+
+    def plan(sql: str, args: tuple[object, ...] = ()) -> str:
+        return " ".join(str(r[-1]) for r in db.execute("EXPLAIN QUERY PLAN " + sql, args).fetchall())
+
+    assert "idx_incidents_open" in plan(f"SELECT count(*) FROM incidents {_OPEN_INDEX} WHERE {_OPEN_SQL}")
+    week = "SELECT created_at, category, severity, boss_notified_at, acknowledged_at, contacted_at, resolved_at,"
+    week += " situation FROM incidents WHERE created_at >= ? AND created_at < ? AND practice = 0"
+    assert "COVERING INDEX idx_incidents_week" in plan(week, (0.0, 1.0))
+    escalated = "SELECT count(DISTINCT incident_id) FROM events WHERE kind = 'escalated' AND at >= ? AND at < ?"
+    assert "COVERING INDEX idx_events_kind_at_incident" in plan(escalated, (0.0, 1.0))
+    store.close()

@@ -12,8 +12,15 @@ from typing import Any
 from bot.domain.lifecycle import OPEN
 from bot.domain.metrics import Lesson, OpenCase, Row
 from bot.store.db import Connections
+from bot.store.migrations import OPEN_INCIDENTS
 
 _OPEN_SQL = "state IN ({}) AND practice = 0".format(", ".join(f"'{s.value}'" for s in OPEN))
+# Word for word the partial index's condition, or SQLite would not use the index.
+# Named, not left to the planner: without statistics SQLite prefers the state index and reads a
+# table row for each open incident (0.6 s at a million incidents instead of 14 ms).
+_OPEN_INDEX = "INDEXED BY idx_incidents_open"
+if _OPEN_SQL != OPEN_INCIDENTS:
+    raise RuntimeError("the open states changed: add a migration that rebuilds idx_incidents_open")
 
 
 def _teams(teams: list[str] | None, column: str = "team") -> tuple[str, list[str]]:
@@ -66,17 +73,26 @@ class Reports:
 
     def open_count(self, *, teams: list[str] | None = None) -> int:
         scope, args = _teams(teams)
-        return int(self._c.db.execute(f"SELECT count(*) FROM incidents WHERE {_OPEN_SQL}{scope}", args).fetchone()[0])
+        return int(
+            self._c.db.execute(
+                f"SELECT count(*) FROM incidents {_OPEN_INDEX} WHERE {_OPEN_SQL}{scope}", args
+            ).fetchone()[0]
+        )
 
     def oldest_open(self, *, teams: list[str] | None = None) -> OpenCase | None:
         scope, args = _teams(teams)
         row = self._c.db.execute(
-            f"SELECT ref, created_at, state FROM incidents WHERE {_OPEN_SQL}{scope} ORDER BY created_at LIMIT 1", args
+            f"SELECT ref, created_at, state FROM incidents {_OPEN_INDEX} WHERE {_OPEN_SQL}{scope}"
+            " ORDER BY created_at LIMIT 1",
+            args,
         ).fetchone()
         return OpenCase(*row) if row else None
 
     def escalations(self, start: float, end: float, *, teams: list[str] | None = None) -> int:
         """Incidents that needed escalating (`escalated` events in the period)."""
+        if teams is None:  # every team: the events' own index answers it
+            sql = "SELECT count(DISTINCT incident_id) FROM events WHERE kind = 'escalated' AND at >= ? AND at < ?"
+            return int(self._c.db.execute(sql, (start, end)).fetchone()[0])
         scope, args = _teams(teams, "i.team")
         return int(
             self._c.db.execute(
@@ -128,16 +144,18 @@ class Reports:
         self, *, reporter: str | None = None, bosses: list[str] | None = None, limit: int = 20
     ) -> list[dict[str, Any]]:
         """Open incidents a person reported, or whose chain includes any of `bosses`."""
+        index = ""  # a reporter's own: their (reporter, created_at) index finds the few there are
         if reporter is not None:
             sql, args = "reporter = ?", [reporter]
         else:
+            index = _OPEN_INDEX  # a boss's: open ones in date order until `limit` match
             names = bosses or []
             if not names:
                 return []
             sql = "(" + " OR ".join("chain LIKE ?" for _ in names) + ")"
             args = [f'%"{b}"%' for b in names]
         cur = self._c.db.execute(
-            f"SELECT id, ref, created_at, state, category, severity, text FROM incidents "
+            f"SELECT id, ref, created_at, state, category, severity, text FROM incidents {index} "
             f"WHERE {_OPEN_SQL} AND {sql} ORDER BY created_at LIMIT ?",
             (*args, limit),
         )
