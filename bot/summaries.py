@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from bot.domain.events import Event
-from bot.domain.metrics import Spec, Summary, next_run, parse_spec, period_bounds, summarise
+from bot.domain.metrics import Spec, Summary, day_windows, next_run, parse_spec, period_bounds, summarise
 from bot.scheduler import Scheduler
 from bot.service import Owabi
 from bot.wording import plain
@@ -48,16 +48,17 @@ class Summaries:
         zone = self.s.policy.zone
         start, end = period_bounds(period, now, zone)
         reports = self.s.store.reports
+        windows = day_windows(start, end, zone)
         summary = summarise(
             period=period,
             start=start,
             end=end,
-            rows=reports.rows(start, end, teams=teams),
+            tally=reports.tally(start, end, windows=windows, teams=teams),
+            windows=windows,
             open_count=reports.open_count(teams=teams),
             oldest_open=reports.oldest_open(teams=teams),
             escalations=reports.escalations(start, end, teams=teams),
             lessons=reports.lessons(start=start, end=end, teams=teams),
-            zone=zone,
         )
         return replace(summary, felt_supported=reports.felt_supported(start, end, teams=teams))
 

@@ -4,13 +4,25 @@ from __future__ import annotations
 
 import warnings
 
-from bot.domain.metrics import per_day
+from bot.domain.metrics import day_windows, summarise, tally
 from bot.slack.chart import render_png
 from tests.test_escalation_policy import TOKYO
 
 
 def test_quiet_days_stay_on_the_axis() -> None:
-    days = per_day([], TOKYO, start=1_764_000_000.0, end=1_764_000_000.0 + 6 * 86400)
+    start, end = 1_764_000_000.0, 1_764_000_000.0 + 6 * 86400
+    windows = day_windows(start, end, TOKYO)
+    days = summarise(
+        period="week",
+        start=start,
+        end=end,
+        tally=tally([], windows),
+        windows=windows,
+        open_count=0,
+        oldest_open=None,
+        escalations=0,
+        lessons=[],
+    ).per_day
     assert len(days) == 7 and all(v == {} for v in days.values())
 
 

@@ -13,14 +13,15 @@ from bot.domain.metrics import (
     ScheduleError,
     Spec,
     blameless,
-    durations,
+    day_windows,
     human,
     median,
     next_run,
     parse_spec,
-    per_day,
     percentile,
     period_bounds,
+    summarise,
+    tally,
     timing,
 )
 from bot.domain.model import State
@@ -56,10 +57,12 @@ def test_durations_skip_unreached_stages_and_clamp_skew() -> None:
         Row(100.0, "other", "low", notified=130.0, acknowledged=400.0),
         Row(200.0, "other", "low", notified=190.0),
         Row(300.0, "other", "high"),
+        Row(350.0, "other", "high", notified=360.0, situation="near_miss"),  # reached no customer
     ]
-    assert durations(rows, "notified") == [30.0, 0.0]
-    assert durations(rows, "acknowledged") == [300.0]
-    assert durations(rows, "resolved") == []
+    counted = tally(rows, [("1970-01-01", 0.0, 86400.0)])
+    assert counted.durations["notified"] == [0.0, 30.0]
+    assert counted.durations["acknowledged"] == [300.0]
+    assert counted.durations["resolved"] == []
 
 
 @pytest.mark.parametrize(
@@ -102,7 +105,20 @@ def test_per_day_uses_local_days() -> None:
         Row(at("2026-11-22T15:01:00+00:00"), "other", "high"),  # 00:01 next day in Tokyo
         Row(at("2026-11-22T15:02:00+00:00"), "other", "high"),
     ]
-    assert per_day(rows, TOKYO) == {"2026-11-22": {"low": 1}, "2026-11-23": {"high": 2}}
+    start, end = at("2026-11-22T10:00:00+00:00"), at("2026-11-22T16:00:00+00:00")
+    windows = day_windows(start, end, TOKYO)
+    summary = summarise(
+        period="week",
+        start=start,
+        end=end,
+        tally=tally(rows, windows),
+        windows=windows,
+        open_count=0,
+        oldest_open=None,
+        escalations=0,
+        lessons=[],
+    )
+    assert summary.per_day == {"2026-11-22": {"low": 1}, "2026-11-23": {"high": 2}}
 
 
 @pytest.mark.parametrize(

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.cli import main
+from bot.domain.metrics import Row, day_windows, tally
 from bot.slack import ids
 from bot.store import Store
 from bot.store.reports import _OPEN_INDEX, _OPEN_SQL
@@ -181,4 +182,40 @@ def test_the_summary_and_home_queries_read_the_indexes_made_for_them(tmp_path: P
     assert "COVERING INDEX idx_incidents_week" in plan(week, (0.0, 1.0))
     escalated = "SELECT count(DISTINCT incident_id) FROM events WHERE kind = 'escalated' AND at >= ? AND at < ?"
     assert "COVERING INDEX idx_events_kind_at_incident" in plan(escalated, (0.0, 1.0))
+    store.close()
+
+
+def test_the_store_counts_a_period_as_the_domain_counts_rows(tmp_path: Path) -> None:
+    """The SQL tally and the domain's own, over the same incidents: near misses, abuse, every
+    stage reached or not, a clock skew, both sides of a local midnight, and a practice run."""
+    store = Store.open(tmp_path / "tally.db")
+    start, end = 1_764_000_000.0, 1_764_000_000.0 + 3 * 86400
+    situations = ["mistake", "near_miss", "customer_harassment"]
+    rows = []
+    with store.conns.write() as db:
+        for n in range(60):
+            created = start + n * 4321.0
+            stages = [created + 60 * n if n % 2 else None, created + 90 * n if n % 3 else None, None, created - 5]
+            notified, acknowledged, contacted, resolved = stages
+            row = Row(
+                created,
+                ["late_delivery", "wrong_item"][n % 2],
+                ["low", "high"][n % 3 == 0],
+                notified=notified,
+                acknowledged=acknowledged,
+                contacted=contacted,
+                resolved=resolved,
+                situation=situations[n % 3],
+            )
+            db.execute(
+                "INSERT INTO incidents (ref, created_at, updated_at, reporter, chain, text, category, severity, "
+                "contact, locale, state, practice, idempotency_key, boss_notified_at, acknowledged_at, contacted_at, "
+                "resolved_at, situation) VALUES (?, ?, ?, 'U1', '[]', 't', ?, ?, 'phone', 'en', 'reported', ?, ?,"
+                " ?, ?, ?, ?, ?)",
+                (f"R{n}", created, created, row.category, row.severity, int(n == 7), f"k{n}", *stages, row.situation),
+            )
+            if n != 7:
+                rows.append(row)
+    windows = day_windows(start, end, ZoneInfo("Asia/Tokyo"))
+    assert store.reports.tally(start, end, windows=windows) == tally(rows, windows)
     store.close()

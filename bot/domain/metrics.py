@@ -13,7 +13,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from operator import attrgetter
 from zoneinfo import ZoneInfo
 
 from bot.domain.errors import OwabiError
@@ -117,36 +116,45 @@ def percentile_of_sorted(ordered: Sequence[float], q: float) -> float | None:
     return ordered[max(1, math.ceil(q / 100 * len(ordered))) - 1]
 
 
-def durations(rows: Iterable[Row], stage: str) -> list[float]:
-    """Seconds from report to `stage`, for the rows that reached it (clock skew → 0)."""
-    pick = attrgetter(stage)
-    return [max(0.0, t - row.created_at) for row in rows if (t := pick(row)) is not None]
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A period's incidents, counted: what the summary is made of, however they were counted.
+
+    `counts` maps (situation, category, severity, day index into the period's days) to a number;
+    `durations` maps each stage to the seconds it took, ascending, for every mistake and abuse
+    report that reached it (near misses reached no customer, so they have no response times).
+    """
+
+    counts: Mapping[tuple[str, str, str, int], int]
+    durations: Mapping[str, Sequence[float]]
 
 
-def per_day(
-    rows: Iterable[Row], zone: ZoneInfo, *, start: float | None = None, end: float | None = None
-) -> dict[str, dict[str, int]]:
-    """Incidents per local day and severity: the weekly chart's data. Every day of the window is
-    there, quiet days as {} (a chart whose empty days vanish reads as if they never happened)."""
-    days: dict[str, Counter[str]] = {}
-    # Local midnights of the window, once; each row finds its day by bisection (a busy week is
-    # a hundred thousand rows, and a timezone conversion per row was most of the summary's time).
-    bounds: list[float] = []
-    names: list[str] = []
-    if start is not None and end is not None:
-        day, last = datetime.fromtimestamp(start, zone).date(), datetime.fromtimestamp(end, zone).date()
-        while day <= last:
-            days[day.isoformat()] = Counter()
-            bounds.append(local_midnight(day, zone).timestamp())
-            names.append(day.isoformat())
-            day += timedelta(days=1)
-        bounds.append(local_midnight(last + timedelta(days=1), zone).timestamp())
+def day_windows(start: float, end: float, zone: ZoneInfo) -> list[tuple[str, float, float]]:
+    """The local days a period covers, as (date, from, to) epochs: a day is midnight to midnight
+    in the zone, whatever daylight saving does to its length."""
+    day, last = datetime.fromtimestamp(start, zone).date(), datetime.fromtimestamp(end, zone).date()
+    out = []
+    while day <= last:
+        nxt = day + timedelta(days=1)
+        out.append((day.isoformat(), local_midnight(day, zone).timestamp(), local_midnight(nxt, zone).timestamp()))
+        day = nxt
+    return out
+
+
+def tally(rows: Iterable[Row], windows: Sequence[tuple[str, float, float]]) -> Tally:
+    """Count rows as the store's SQL does (the summary of a handful, and the check on it)."""
+    counts: Counter[tuple[str, str, str, int]] = Counter()
+    reached: dict[str, list[float]] = {s: [] for s in STAGES}
+    bounds = [w[1] for w in windows] + ([windows[-1][2]] if windows else [])
     for row in rows:
         k = bisect_right(bounds, row.created_at) - 1
-        inside = 0 <= k < len(names)  # outside the window (or with none): the slow, sure way
-        day_key = names[k] if inside else datetime.fromtimestamp(row.created_at, zone).date().isoformat()
-        days.setdefault(day_key, Counter())[row.severity] += 1
-    return {d: dict(c) for d, c in sorted(days.items())}
+        counts[(row.situation, row.category, row.severity, k if 0 <= k < len(windows) else -1)] += 1
+        if row.situation != "near_miss":
+            for stage in STAGES:
+                t = getattr(row, stage)
+                if t is not None:
+                    reached[stage].append(max(0.0, t - row.created_at))
+    return Tally(counts, {s: sorted(v) for s, v in reached.items()})
 
 
 def summarise(
@@ -154,32 +162,51 @@ def summarise(
     period: str,
     start: float,
     end: float,
-    rows: Sequence[Row],
+    tally: Tally,
+    windows: Sequence[tuple[str, float, float]],
     open_count: int,
     oldest_open: OpenCase | None,
     escalations: int,
     lessons: list[Lesson],
-    zone: ZoneInfo,
 ) -> Summary:
-    near = [r for r in rows if r.situation == "near_miss"]
-    abuse = [r for r in rows if r.situation == "customer_harassment"]
-    mistakes = [r for r in rows if r.situation not in ("near_miss", "customer_harassment")]
+    mistakes: Counter[tuple[str, str, int]] = Counter()
+    near: Counter[str] = Counter()
+    abuse = 0
+    for (situation, category, severity, day), n in tally.counts.items():
+        if situation == "near_miss":
+            near[category] += n
+        elif situation == "customer_harassment":
+            abuse += n
+        else:
+            mistakes[(category, severity, day)] += n
+    by_category: Counter[str] = Counter()
+    by_severity: Counter[str] = Counter()
+    days: dict[str, Counter[str]] = {name: Counter() for name, _, _ in windows}  # quiet days too
+    for (category, severity, day), n in mistakes.items():
+        by_category[category] += n
+        by_severity[severity] += n
+        if 0 <= day < len(windows):
+            days[windows[day][0]][severity] += n
     return Summary(
         period=period,
         start=start,
         end=end,
-        total=len(mistakes),
-        by_category=dict(Counter(r.category for r in mistakes).most_common()),
-        by_severity=dict(Counter(r.severity for r in mistakes)),
-        timings={s: timing(durations([*mistakes, *abuse], s)) for s in STAGES},
+        total=sum(mistakes.values()),
+        by_category=dict(by_category.most_common()),
+        by_severity=dict(by_severity),
+        timings={s: _timing_of_sorted(tally.durations.get(s, ())) for s in STAGES},
         open_count=open_count,
         oldest_open=oldest_open,
         escalations=escalations,
         lessons=lessons,
-        per_day=per_day(mistakes, zone, start=start, end=end),
-        near_misses=dict(Counter(r.category for r in near).most_common()),
-        harassment=len(abuse),
+        per_day={d: dict(c) for d, c in sorted(days.items())},
+        near_misses=dict(near.most_common()),
+        harassment=abuse,
     )
+
+
+def _timing_of_sorted(ordered: Sequence[float]) -> Timing:
+    return Timing(len(ordered), median_of_sorted(ordered), percentile_of_sorted(ordered, 90))
 
 
 UNITS = {"s": "s", "m": "m", "h": "h", "d": "d", "sep": " "}
