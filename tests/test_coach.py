@@ -243,6 +243,23 @@ def test_blaming_a_colleague_needs_a_colleague_in_the_sentence(sentence: str, lo
         ("blame_customer", ["お手数ですが、こちらの用紙にお名前だけご記入いただけますでしょうか。"], "ja", True),
         ("conditional", ["ご説明が必要とお考えでしたら、お詫びの文面は当館でご用意いたします。"], "ja", True),
         ("conditional", ["ご不快に感じられたのでしたら、申し訳ございません。"], "ja", False),
+        # We caused it, and the carrier is cleared; getting a loan unit from the maker is an offer.
+        (
+            "blame_third_party",
+            [
+                "お品が遅れたのは、私どもが引き渡しを一日遅らせてしまったためで、運送会社さんには何の落ち度もございません。"
+            ],
+            "ja",
+            True,
+        ),
+        (
+            "blame_third_party",
+            ["その間お使いいただける貸出用の補聴器をメーカーから取り寄せたいと思います。"],
+            "ja",
+            True,
+        ),
+        # ...but an offer does not excuse saying it was not us.
+        ("blame_third_party", ["it's nothing we did on this end, but i'll book you back in for friday."], "en", False),
     ],
 )
 def test_look_alikes_are_told_apart_by_what_surrounds_them(

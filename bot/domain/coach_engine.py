@@ -249,7 +249,11 @@ _MINE = {
     ),
     "ja": re.compile(
         r"((弊社|当社|当店|私ども|わたくしども|私|わたくし|こちら)(の|側の)(責任|落ち度|不手際|確認不足|ミス|不注意|誤り|過失)|"
-        r"(お客様|皆様|ご利用者様)(に|の)(非|落ち度|責任)は(一切)?(ございません|ありません))"
+        r"(お客様|皆様|ご利用者様)(に|の)(非|落ち度|責任)は(一切)?(ございません|ありません)|"
+        # we did it ("私どもが…遅らせてしまった"), or another is cleared ("運送会社さんには何の落ち度も")
+        r"(弊社|当社|当店|私ども|わたくしども|私|わたくし|当(ステーション|館|院|センター|事務所|薬局|クリニック))"
+        r"(が|の(端末|手配|設定|確認|作業|側))[^。]*(しまい|しまった|おりました|ため|原因)|"
+        r"(さん|様|社|業者)(に|の側に)は(何の|一切の?)?(落ち度|責任|非)(も|は)(ございません|ありません))"
     ),
 }
 # ...unless "our mistake" only owns having trusted someone else: the blame hidden behind it.
@@ -276,7 +280,17 @@ _CUSHIONED_ASK = {
 # An offer we make, whatever condition is put on the customer's wish for it.
 _WE_OFFER = {
     "en": re.compile(r"\b(we|i)('ll| will| can| could| would be glad to| are happy to| am happy to)\b"),
-    "ja": re.compile(r"(ご用意|お届け|お送り|お作り|ご案内|ご説明|対応)(いた|させていただ)"),
+    "ja": re.compile(
+        r"(ご用意|お届け|お送り|お作り|ご案内|ご説明|対応|取り寄せ|手配)(いた|させていただ|したい|します|たい|ます)"
+    ),
+}
+# Saying it was not us ("it's nothing we did on this end", 「弊社の責任ではございません」).
+_DISOWNS = {
+    "en": re.compile(
+        r"(nothing (we|i) (did|could)|not (our|my) (fault|doing|mistake|error)|out of our (hands|control)|"
+        r"(wasn'?t|was not|isn'?t|is not) (us|our|down to us)|nothing to do with us)"
+    ),
+    "ja": re.compile(r"((弊社|当社|当店|私ども)の(責任|落ち度|ミス)では(ございません|ありません|なく)|どうすることも)"),
 }
 # An apology as a thing we write for them (「お詫びの文面」, "a letter of apology") is not the act.
 _ARTEFACT = re.compile(
@@ -485,6 +499,13 @@ def _harmless(problem: str, folded: Sequence[str], k: int, locale: str) -> bool:
         return True
     if problem == "blame_colleague" and _MINE[locale].search(low):
         return True
+    if (
+        problem == "blame_third_party"
+        and _WE_OFFER[locale].search(low)
+        and not _CAUSED[locale].search(low)
+        and not _DISOWNS[locale].search(low)
+    ):
+        return True  # naming who we will get it from is an offer, not a cause
     if problem == "passive_evasion" and (_ACTS[locale].search(low) or _DOING[locale].search(low)):
         return True  # we or I did it, in so many words
     if problem in ("blame_customer", "minimising") and _CUSHIONED_ASK[locale].search(low):
