@@ -113,7 +113,11 @@ class StandIn:
         return self.url + "api/"
 
     def start(self) -> StandIn:
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="slack-standin", daemon=True)
+        # A short poll: stopping waits for the serving loop's next look (0.5 s by default, paid by
+        # every test that starts a stand-in).
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, name="slack-standin", daemon=True
+        )
         self._thread.start()
         return self
 
