@@ -87,6 +87,7 @@ class Harness:
             owabi_db=self.db_path,
             owabi_policy=self.policy_path,
             owabi_workers=8,
+            owabi_senders=4,  # enough for any flow here; each sender is a thread started per test
         ).model_copy(update=self.overrides)
 
     def start(self) -> None:

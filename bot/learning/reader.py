@@ -53,10 +53,20 @@ FACET_CONCEPTS = {
 
 
 def load_lexicons(root: Path | None = None) -> dict[str, Lexicon]:
-    """Every locale folder with a triage.toml; a new locale brings its own."""
+    """Every locale folder with a triage.toml; a new locale brings its own.
+
+    Compiled once per process for the same files (thousands of patterns: every runtime built
+    them again); an edited file is read again."""
     folder = root or resources.responses_dir()
+    files = tuple((str(p), p.stat().st_mtime_ns) for p in sorted(folder.glob("*/triage.toml")))
+    return dict(_compiled(files))
+
+
+@cache
+def _compiled(files: tuple[tuple[str, int], ...]) -> dict[str, Lexicon]:
     found = {}
-    for path in sorted(folder.glob("*/triage.toml")):
+    for name, _ in files:
+        path = Path(name)
         with path.open("rb") as fh:
             found[path.parent.name] = Lexicon.from_data(path.parent.name, tomllib.load(fh))
     return found
