@@ -31,7 +31,6 @@ class UnknownJobKind(OwabiError):
 
 class Scheduler(PollingWorker):
     name = "scheduler"
-    background = False  # an escalation due now is a boss who must hear now
 
     def __init__(
         self,

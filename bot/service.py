@@ -18,7 +18,7 @@ from bot.config import Policy
 from bot.domain.errors import OwabiError
 from bot.domain.events import Event
 from bot.domain.lifecycle import Act, may
-from bot.domain.model import Contact, Incident, Report, Severity, Situation, State, Triage
+from bot.domain.model import Contact, Incident, Report, Severity, Situation, Triage
 from bot.domain.text import clean
 from bot.ports import Messages
 from bot.store import Store, StoreBusy
@@ -195,26 +195,13 @@ class Owabi:
             return Outcome(self._provisional(report, at=now), spooled=True)
 
     def _provisional(self, report: Report, *, at: float) -> Incident:
+        """The spooled report as it will be stored, with no id or reference yet; and no questions
+        to tap, since there is no incident yet for an answer to go to."""
         team = self.policy.team_of(report.reporter)
-        return Incident(
-            id=0,
-            ref="",
-            created_at=at,
-            reporter=report.reporter,
-            text=report.text,
-            category=report.category,
-            severity=report.severity,
-            locale=report.locale,
-            contact=report.contact,
-            customer=report.customer,
-            chain=tuple(self.policy.chain_for(report.reporter)),
-            team=team.name if team else None,
-            state=State.REPORTED,
-            channel_id=report.channel_id,
-            situation=report.situation,
-            facets=report.facets,
-            details={"found_by": report.found_by},
+        stored = self.store.incidents.preview(
+            report, chain=self.policy.chain_for(report.reporter), team=team.name if team else None, at=at, incident_id=0
         )
+        return replace(stored, ref="", details={"found_by": report.found_by})
 
     def ingest_spooled(self) -> int:
         """Store spooled reports now that the database takes writes; returns how many were stored."""

@@ -12,6 +12,7 @@ from bot.worker import PollingWorker
 
 class SpoolDrain(PollingWorker):
     name = "spool"
+    background = True  # its reporters have their answer already: live reports and deliveries go first
 
     def __init__(self, service: Owabi, *, clock: Callable[[], float] = time.time, idle_poll: float = 0.5) -> None:
         super().__init__(clock=clock, idle_poll=idle_poll, threads=1)

@@ -7,6 +7,7 @@ are leases in the database, so several threads or processes may run the same wor
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import random
@@ -30,8 +31,8 @@ def backoff(attempts: int) -> float:
 
 class PollingWorker:
     name = "worker"
-    # Whether this worker's writes wait behind writes a person is waiting on (see in_background).
-    background = True
+    # Whether this worker's writes wait behind everyone else's (see in_background).
+    background = False
 
     def __init__(self, *, clock: Callable[[], float] = time.time, idle_poll: float = 1.0, threads: int = 1) -> None:
         self.clock = clock
@@ -84,10 +85,7 @@ class PollingWorker:
         return self._stop.wait(seconds)
 
     def _loop(self, n: int = 0) -> None:
-        if not self.background:
-            self._work(n)
-            return
-        with in_background():  # nobody waits on this thread's writes the way a reporter waits for an ack
+        with in_background() if self.background else contextlib.nullcontext():
             self._work(n)
 
     def _work(self, n: int) -> None:

@@ -194,7 +194,7 @@ def summarise(
         total=sum(mistakes.values()),
         by_category=dict(by_category.most_common()),
         by_severity=dict(by_severity),
-        timings={s: _timing_of_sorted(tally.durations.get(s, ())) for s in STAGES},
+        timings={s: timing(tally.durations.get(s, ())) for s in STAGES},
         open_count=open_count,
         oldest_open=oldest_open,
         escalations=escalations,
@@ -203,10 +203,6 @@ def summarise(
         near_misses=dict(near.most_common()),
         harassment=abuse,
     )
-
-
-def _timing_of_sorted(ordered: Sequence[float]) -> Timing:
-    return Timing(len(ordered), median_of_sorted(ordered), percentile_of_sorted(ordered, 90))
 
 
 UNITS = {"s": "s", "m": "m", "h": "h", "d": "d", "sep": " "}

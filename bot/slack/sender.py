@@ -96,7 +96,6 @@ class TokenRefused(OwabiError):
 
 class Dispatcher(PollingWorker):
     name = "dispatcher"
-    background = False  # a boss waiting to hear of an incident is as urgent as the reporter's ack
 
     def __init__(
         self,

@@ -52,8 +52,8 @@ _thread = threading.local()
 
 @contextmanager
 def in_background() -> Iterator[None]:
-    """Mark this thread's writes as background work (delivery, timed jobs): while a person is
-    waiting on a write (a report being acked, a button being answered), theirs goes first."""
+    """Mark this thread's writes as background work (storing spooled reports, whose reporters
+    were answered already): every other write waiting for the lock goes first."""
     before = getattr(_thread, "background", False)
     _thread.background = True
     try:

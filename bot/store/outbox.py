@@ -206,21 +206,18 @@ class Outbox:
         Three index walks that stop early, never a scan of the backlog."""
         t = time.time() if now is None else now
         db = self._c.db
-        found = [
-            row[0]
-            for rank in RANKS
-            for row in [
-                db.execute(
-                    "SELECT o.next_attempt_at FROM outbox o WHERE o.status = 'pending' AND o.rank = ?"
-                    " AND (o.claimed_until IS NULL OR o.claimed_until < ?)"
-                    " AND (o.depends_on IS NULL OR EXISTS (SELECT 1 FROM outbox d"
-                    "      WHERE d.id = o.depends_on AND d.status IN ('sent', 'failed')))"
-                    " ORDER BY o.next_attempt_at, o.id LIMIT 1",
-                    (rank, t),
-                ).fetchone()
-            ]
-            if row is not None
-        ]
+        found = []
+        for rank in RANKS:
+            row = db.execute(
+                "SELECT o.next_attempt_at FROM outbox o WHERE o.status = 'pending' AND o.rank = ?"
+                " AND (o.claimed_until IS NULL OR o.claimed_until < ?)"
+                " AND (o.depends_on IS NULL OR EXISTS (SELECT 1 FROM outbox d"
+                "      WHERE d.id = o.depends_on AND d.status IN ('sent', 'failed')))"
+                " ORDER BY o.next_attempt_at, o.id LIMIT 1",
+                (rank, t),
+            ).fetchone()
+            if row is not None:
+                found.append(row[0])
         held = db.execute(
             "SELECT min(claimed_until) FROM outbox WHERE status = 'pending' AND claimed_until >= ?", (t,)
         ).fetchone()

@@ -15,7 +15,6 @@ from bot.store.db import Connections
 from bot.store.migrations import OPEN_INCIDENTS
 
 _OPEN_SQL = "state IN ({}) AND practice = 0".format(", ".join(f"'{s.value}'" for s in OPEN))
-# Word for word the partial index's condition, or SQLite would not use the index.
 # Each stage of the summary's timings and the column that says when it was reached.
 _STAGE_COLUMNS = {
     "notified": "boss_notified_at",
@@ -26,6 +25,7 @@ _STAGE_COLUMNS = {
 # Named, not left to the planner: without statistics SQLite prefers the state index and reads a
 # table row for each open incident (0.6 s at a million incidents instead of 14 ms).
 _OPEN_INDEX = "INDEXED BY idx_incidents_open"
+# Word for word the partial index's condition, or SQLite would not use the index.
 if _OPEN_SQL != OPEN_INCIDENTS:
     raise RuntimeError("the open states changed: add a migration that rebuilds idx_incidents_open")
 
@@ -87,14 +87,17 @@ class Reports:
                 (*day_args, start, end, *args),
             )
         }
-        durations = {}
-        for stage, column in _STAGE_COLUMNS.items():
-            cur = db.execute(
-                f"SELECT max(0.0, {column} - created_at) AS d FROM incidents "
-                f"WHERE {where} AND {column} IS NOT NULL AND situation != 'near_miss' ORDER BY d",
-                (start, end, *args),
-            )
-            durations[stage] = [r[0] for r in cur]
+        # Every stage's time in one pass over the week's rows, each sorted here (clock skew -> 0).
+        cur = db.execute(
+            f"SELECT {', '.join(f'{c} - created_at' for c in _STAGE_COLUMNS.values())} FROM incidents "
+            f"WHERE {where} AND situation != 'near_miss'",
+            (start, end, *args),
+        )
+        columns = list(zip(*cur.fetchall(), strict=True)) or [() for _ in _STAGE_COLUMNS]
+        durations = {
+            stage: sorted(max(0.0, t) for t in column if t is not None)
+            for stage, column in zip(_STAGE_COLUMNS, columns, strict=True)
+        }
         return Tally(counts, durations)
 
     def open_count(self, *, teams: list[str] | None = None) -> int:
