@@ -93,6 +93,31 @@ def test_facts_the_incident_does_not_support_are_flagged(coach: Coach) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("summary", "draft", "invented"),
+    [
+        # The same amount in other numerals is the incident's own; an amount still being checked is not.
+        ("差額は3,240円と確認済み。", "差額の三千二百四十円は本日ご返金いたします。", False),
+        ("過大請求の額は確認中。", "過大にいただいていた三千二百四十円は本日ご返金いたします。", True),
+        # A duration that follows from the incident's clock times is restating it.
+        (
+            "the repairs line was down from 7pm to 10pm",
+            "That's three hours of trying to get help, and I'm sorry.",
+            False,
+        ),
+        ("復旧の見込みは未定。", "あと10分ほどで復旧すると聞いております。", True),
+        # A rule we now keep sets its own times; money is never ours to make up.
+        ("the booking was lost", "From now on every booking is confirmed within 30 minutes.", False),
+        ("the booking was lost", "I'll refund you £40 today.", True),
+    ],
+)
+def test_figures_are_checked_against_the_incident_by_value(
+    coach: Coach, summary: str, draft: str, invented: bool
+) -> None:
+    situation = {**B2B_WRITTEN, "summary": summary}
+    assert ("invented_facts" in ids(coach, draft, situation)) is invented
+
+
 def test_a_personal_data_case_needs_the_notice(coach: Coach) -> None:
     verdict = coach.review(
         "I'm sorry, we made a mistake and I've fixed it.",

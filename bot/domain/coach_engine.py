@@ -62,14 +62,98 @@ CASUAL = {
         r"(?<![0-9０-９時分])〜)"
     ),
 }
-# Money, clock times, weekdays and dates a draft states as fact (checked against the incident).
+# Money, clock times, durations, shares, weekdays and dates a draft states as fact (checked
+# against the incident). Matched on folded text; a number may be digits, kanji or an English word.
+# Counts ("two of us will check") are left out: drafts use them for what we will do, not as facts.
+_WORD_NUMBERS = dict(
+    two=2, three=3, four=4, five=5, six=6, seven=7, eight=8, nine=9, ten=10, eleven=11, twelve=12,
+    fifteen=15, twenty=20, thirty=30, forty=40, fifty=50, sixty=60, ninety=90, hundred=100,
+)  # fmt: skip
+_TENS = dict(twenty=20, thirty=30, forty=40, fifty=50, sixty=60, seventy=70, eighty=80, ninety=90)
+_WORDS = "|".join(_WORD_NUMBERS)
+_N = rf"(?:\d(?:[\d,.]*\d)?|[一二三四五六七八九十百千万]+|(?:(?:{'|'.join(_TENS)})-)?(?:{_WORDS}))"
 _FIGURE = re.compile(
-    r"([$£€¥￥]\s?\d(?:[\d,.]*\d)?|\d(?:[\d,.]*\d)?\s?(?:円|万円|yen|dollars|pounds|euros)"
-    r"|\d{1,2}:\d{2}|\d{1,2}\s?(?:am|pm)|\d{1,2}時(?!間)"
+    r"([$£€¥]\s?\d(?:[\d,.]*\d)?|" + _N + r"\s?(?:円|万円|yen|dollars|pounds|euros|quid)"
+    r"|\d{1,2}:\d{2}|\d{1,2}\s?(?:am|pm)|" + _N + r"時(?!間)"
+    r"|\b" + _N + r"[- ](?:minutes?|mins?|hours?|hrs?)\b|" + _N + r"\s?(?:分(?!の|野|か|け)|時間半?)"
+    r"|\d(?:[\d.]*\d)?\s?%|" + _N + r"\s?(?:パーセント|割(?!引|れ|り|高|安))"
     r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
     r"|\b\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
     r"|[月火水木金土日]曜|\d{1,2}月\d{1,2}日)"
 )
+_KANJI_DIGITS = {c: k for k, c in enumerate("〇一二三四五六七八九")}
+_KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
+
+
+def _kanji_number(text: str) -> int:
+    """一万二千三百 → 12300 (the numerals a Japanese draft spells out)."""
+    total, section, digit = 0, 0, 0
+    for char in text:
+        if char in _KANJI_DIGITS:
+            digit = _KANJI_DIGITS[char]
+        elif char in _KANJI_UNITS:
+            section += (digit or 1) * _KANJI_UNITS[char]
+            digit = 0
+        elif char == "万":
+            total += (section + digit or 1) * 10000
+            section, digit = 0, 0
+    return total + section + digit
+
+
+def numbers(text: str) -> set[float]:
+    """Every number a text states, however it is written (12, 1,200, 5千, 三千二百, twenty-five)."""
+    text = re.sub(rf"\b({'|'.join(_TENS)})-({_WORDS})\b", lambda m: str(_TENS[m[1]] + _WORD_NUMBERS[m[2]]), text)
+    text = re.sub(r"(\d+)時間半", lambda m: f"{m[1]}.5時間", text)
+    found = {float(m.replace(",", "")) for m in re.findall(r"\d+(?:,\d{3})*(?:\.\d+)?", text)}
+    for digits, unit in re.findall(r"(\d+(?:\.\d+)?)\s?([千万])", text):
+        found.add(float(digits) * (1000 if unit == "千" else 10000))
+    found |= {float(_kanji_number(m)) for m in re.findall(r"[一二三四五六七八九十百千万]+", text)}
+    found |= {float(v) for w, v in (_WORD_NUMBERS | _TENS).items() if re.search(rf"\b{w}\b", text)}
+    return found
+
+
+_MONEY = re.compile(r"[$£€¥%]|円|yen|dollars|pounds|euros|quid|パーセント|割")
+# What we will do ("I'll be back in five minutes") and a rule we now keep (「一時間ごとに確かめる」)
+# set their own times: a plan, not facts about the incident. Money is never a plan.
+_OUR_PLAN = re.compile(
+    r"\b(every|each|from (now|today|this week|next week)|give me|let me|i'll|we'll|i will|we will|"
+    r"our rule|new rule)\b|ごとに|毎|ずつ|決まり|ルール|手順|運用"
+)
+
+
+def _spans(text: str) -> set[float]:
+    """Hours and minutes between the clock times a text gives ("from 7pm to 10pm" is three hours)."""
+    hours = []
+    for h, m, half in re.findall(r"\b(\d{1,2})(?::(\d{2}))?\s?(am|pm)?\b", text):
+        if not (half or m):
+            continue  # a bare number is not a time
+        hour = int(h) % 12 + (12 if half == "pm" else 0) if half else int(h)
+        hours.append(hour + int(m or 0) / 60)
+    for h, m, half in re.findall(r"(\d{1,2})時(?:(\d{1,2})分|(半))?", text):
+        hours.append(int(h) + (int(m) / 60 if m else 0.5 if half else 0))
+    gaps = {abs(a - b) for a in hours for b in hours if a != b}
+    return gaps | {round(g * 60) for g in gaps}
+
+
+def invented_figures(sentence: str, summary: str) -> list[str]:
+    """Figures a sentence states that the incident's summary does not (by value: 5千円 is 五千円)."""
+    known = normalise(summary)
+    stated = numbers(known) | _spans(known)
+    folded = normalise(sentence)
+    plan = bool(_OUR_PLAN.search(folded))
+    out = []
+    for match in _FIGURE.finditer(folded):
+        figure = match.group(0)
+        if figure in known or figure == "十分":  # 十分 is "enough" far more often than ten minutes
+            continue
+        if numbers(figure) and numbers(figure) <= stated:
+            continue
+        if plan and not _MONEY.search(figure):
+            continue
+        out.append(figure)
+    return out
+
+
 # Circumstances (busy, demand, weather, staffing, a system change): before the apology they read as an
 # excuse. Owning our own mistake first ("we sent it to the wrong address") is not one.
 _REASON = {
@@ -715,8 +799,7 @@ class Coach:
             for sentence in parts:
                 if _COMMITMENT.search(normalise(sentence)):
                     continue
-                known = normalise(summary)
-                invented = [m.group(0) for m in _FIGURE.finditer(sentence) if normalise(m.group(0)) not in known]
+                invented = invented_figures(sentence, summary)
                 if invented:
                     self._keep(found, self._finding("invented_facts", sentence, locale, 0.8))
                     break
