@@ -62,6 +62,8 @@ ROUND = {
     "ja16": 10,
     "en17": 11,
     "ja17": 11,
+    "en18": 12,
+    "ja18": 12,
 }
 LEVELS = [s.value for s in Severity]
 
@@ -140,7 +142,7 @@ def report(name: str, items: list[Item], got: list[object], times: list[float], 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mode", choices=["heldout", "cv", "writers"], default="heldout")
-    parser.add_argument("--round", type=int, default=11, help="the held-out round of writers (heldout mode)")
+    parser.add_argument("--round", type=int, default=12, help="the held-out round of writers (heldout mode)")
     parser.add_argument("--reverse", action="store_true", help="with --round 2: train on round 2, read round 1")
     parser.add_argument("--folds", type=int, default=7)
     parser.add_argument("--confusion", action="store_true")

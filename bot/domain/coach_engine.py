@@ -117,8 +117,12 @@ _MONEY = re.compile(r"[$£€¥%]|円|yen|dollars|pounds|euros|quid|パーセン
 # set their own times: a plan, not facts about the incident. Money is never a plan.
 _OUR_PLAN = re.compile(
     r"\b(every|each|from (now|today|this week|next week)|give me|let me|i'll|we'll|i will|we will|"
-    r"our rule|new rule)\b|ごとに|毎|ずつ|決まり|ルール|手順|運用"
+    r"our rule|new rule|please|(can|could|may) i)\b|ごとに|毎|ずつ|決まり|ルール|手順|運用|ください|頂戴|いただけ"
 )
+# A weekday in a sentence about what happened is the staffer's own knowledge of the day; only one
+# that says when something will be is a claim the incident must back.
+_WEEKDAY = re.compile(r"day$|曜")
+_AHEAD = re.compile(r"\b(will|'ll|due|expected|going to|should (be|arrive|reach))\b|見込み|予定|までに|届きます")
 
 
 def _spans(text: str) -> set[float]:
@@ -139,6 +143,8 @@ def invented_figures(sentence: str, summary: str) -> list[str]:
     """Figures a sentence states that the incident's summary does not (by value: 5千円 is 五千円)."""
     known = normalise(summary)
     stated = numbers(known) | _spans(known)
+    # 20時 is 8時 in the evening, 14:00 is 2pm.
+    stated |= {float(int(h) - 12) for h in re.findall(r"(?<!\d)(1[3-9]|2[0-3])(?=時|:\d\d)", known)}
     folded = normalise(sentence)
     plan = bool(_OUR_PLAN.search(folded))
     out = []
@@ -149,6 +155,8 @@ def invented_figures(sentence: str, summary: str) -> list[str]:
         if numbers(figure) and numbers(figure) <= stated:
             continue
         if plan and not _MONEY.search(figure):
+            continue
+        if _WEEKDAY.search(figure) and not _AHEAD.search(folded):
             continue
         out.append(figure)
     return out
@@ -499,7 +507,9 @@ _DEFINING = {
     },
     "over_promise": {
         "en": re.compile(
-            r"(never|again|guarantee|assure|promise|100|always|every (single )?time|\bever\b|"
+            # A guarantee scheme ("the compensation in our guaranteed standards") promises nothing new.
+            r"(never|again|guarantee(?!d? (standards?|scheme|payments?))|assure|promise|100|always|"
+            r"every (single )?time|\bever\b|"
             r"without fail|certain|absolutely|completely|totally|zero|"
             r"\bby (tomorrow|tonight|today|the end|end of|"
             r"(mon|tues|wednes|thurs|fri|satur|sun)day|\d))"
@@ -678,10 +688,20 @@ class Verdict:
 @dataclass(frozen=True)
 class Tuning:
     problem: float = 0.5
-    # Problems the model ranks cleanly (almost no good draft scores high) count from a lower score;
-    # chosen on rounds 1–2, leaving one writer out (bench/coach_eval.py).
+    # Problems the model ranks cleanly (almost no good draft scores high) count from a lower score
+    # (chosen on rounds 1–2, leaving one writer out). Minimising and passive evasion are the other
+    # way: good drafts are full of "only", "just" and plain passives, so the model alone must be
+    # surer (chosen on rounds 8–12, each judged by a coach trained on the rounds before it: good
+    # drafts flagged 8.4% → 4.7%, bad drafts named 93.3% → 93.1%; bench/coach_eval.py).
     per_problem: Mapping[str, float] = field(
-        default_factory=lambda: {"bribe": 0.3, "review_request": 0.3, "over_promise": 0.3, "policy_shield": 0.3}
+        default_factory=lambda: {
+            "bribe": 0.3,
+            "review_request": 0.3,
+            "over_promise": 0.3,
+            "policy_shield": 0.3,
+            "minimising": 0.65,
+            "passive_evasion": 0.65,
+        }
     )
     element: float = 0.35  # an element counts as there from this probability: doubt favours the staffer
     cue: float = 0.75  # the score of a finding set by a cue phrase
