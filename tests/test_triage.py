@@ -172,7 +172,7 @@ def test_only_the_reporter_and_their_chain_may_answer(owabi: Harness) -> None:
     assert incident.facets.get("safety_risk") != ["the reporter said so"]
 
 
-def test_japanese_words_read_at_once_from_many_threads_are_each_reports_own() -> None:
+def test_words_read_at_once_from_many_threads_are_each_reports_own() -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from bot.learning.words import words
@@ -182,10 +182,32 @@ def test_japanese_words_read_at_once_from_many_threads_are_each_reports_own() ->
         "配送が三日遅れてお客様がお怒りです",
         "アレルギーのあるお子様にナッツ入りのケーキを出してしまいました",
         "請求書の金額が二重になっていました",
+        # English words are stemmed, and a stemmer keeps its place in the word on itself.
+        "the refunds were processed twice and the customers complained loudly",
+        "delivering the wrong medication to the nursing home residents",
     ] * 1200
     expected = [words(t) for t in texts]
     with ThreadPoolExecutor(max_workers=16) as pool:
         assert list(pool.map(words, texts)) == expected
+
+
+class _Broken:
+    """A model with a fault in it, whose message quotes the report."""
+
+    def probabilities(self, text: str, locale: str) -> dict[str, dict[str, float]]:
+        raise IndexError(text)
+
+
+def test_a_fault_in_the_model_costs_no_report_the_lexicon_reads_it(caplog: pytest.LogCaptureFixture) -> None:
+    from bot.learning.reader import WarmingTriager
+
+    text = "the courier left the insulin at the wrong house and she has none tonight"
+    triager = WarmingTriager(load=lambda: Triager(load_lexicons(), _Broken()))
+    got = triager.read(text)
+    assert triager.reading_by == "model"
+    assert "safety_risk" in got.facets and got.severity.rank >= 2  # the lexicon still sees the medicine
+    assert "the triage model failed on a report (IndexError)" in caplog.text
+    assert "insulin" not in caplog.text
 
 
 class _Reading:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import logging
 import threading
 import tomllib
+import traceback
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
@@ -101,16 +103,17 @@ class LexiconModel:
 class WarmingTriager:
     """Reads with the learnt model once it is ready; until then, with the lexicon alone."""
 
-    def __init__(self) -> None:
+    def __init__(self, load: Callable[[], Triager] | None = None) -> None:
         self.lexicons = load_lexicons()
         self._fallback = Triager(self.lexicons, LexiconModel(self.lexicons))
         self._ready = threading.Event()
         self._real: Triager | None = None
+        self._build = load or default_triager
         threading.Thread(target=self._load, name="owabi-model", daemon=True).start()
 
     def _load(self) -> None:
         try:
-            self._real = default_triager()
+            self._real = self._build()
         except Exception as exc:  # a broken corpus must not stop reports: the lexicon reads them
             log.error(
                 "the triage model could not be built (%s); reading reports by the lexicon alone",
@@ -127,8 +130,16 @@ class WarmingTriager:
 
     def read(self, text: str, *, default_locale: str = "en") -> Triage:
         self._ready.wait(MODEL_WAIT)
-        reader = self._real or self._fallback
-        return reader.read(text, default_locale=default_locale)
+        if self._real is not None:
+            try:
+                return self._real.read(text, default_locale=default_locale)
+            except Exception as exc:  # a fault in the model must not cost the report: the lexicon reads it
+                # Frames, not the message: a message may quote the report.
+                frames = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
+                log.error(
+                    "the triage model failed on a report (%s); the lexicon read it\n%s", type(exc).__name__, frames
+                )
+        return self._fallback.read(text, default_locale=default_locale)
 
 
 @cache

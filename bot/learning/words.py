@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import threading
-from functools import cache
 from itertools import pairwise
 from typing import Any
 
@@ -33,11 +32,15 @@ def _tagger() -> Any:
     return tagger
 
 
-@cache
 def _stemmer() -> Any:
-    import snowballstemmer
+    """One stemmer per thread too: a Snowball stemmer keeps its cursor on itself, so two threads
+    stemming at once corrupt each other's words (or fail with an IndexError)."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        import snowballstemmer
 
-    return snowballstemmer.stemmer("english")
+        stemmer = _local.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 def words(text: str) -> list[str]:
