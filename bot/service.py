@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, NoReturn, Protocol
@@ -191,6 +192,19 @@ class Owabi:
         except StoreBusy:
             self.store.spool.put(key, {"report": _report_json(report), "guess": guess.as_json()}, at=now)
             log.warning("database busy: a report from %s was spooled and will be stored when the lock frees", reporter)
+            self.wake_spool()
+            return Outcome(self._provisional(report, at=now), spooled=True)
+        except Exception as exc:
+            # Whatever else broke while recording, the report is kept on disk and stored again
+            # by the spool's drain; if that keeps failing, the file waits for an operator.
+            self.store.spool.put(key, {"report": _report_json(report), "guess": guess.as_json()}, at=now)
+            frames = "".join(traceback.format_tb(exc.__traceback__)).rstrip()  # never the message: it may quote
+            log.error(
+                "a report from %s could not be recorded (%s); spooled to be stored again\n%s",
+                reporter,
+                type(exc).__name__,
+                frames,
+            )
             self.wake_spool()
             return Outcome(self._provisional(report, at=now), spooled=True)
 

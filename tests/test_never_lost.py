@@ -123,6 +123,27 @@ def test_report_under_a_long_write_lock_is_answered_then_stored(owabi: Harness) 
     assert owabi.store.spool.count() == 0
 
 
+def test_a_report_that_fails_to_record_is_kept_and_stored_once_it_can_be(
+    owabi: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    outside = sqlite3.connect(owabi.db_path, isolation_level=None)
+    # Not a busy lock: a fault the store does not expect (here the database refuses the row).
+    outside.execute("CREATE TRIGGER refuse BEFORE INSERT ON incidents BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    try:
+        reply = owabi.slack.command(STAFF, "the Tanaka order went out a day late")
+        assert reply.status == 200
+        assert "being saved" in reply.text and "Say now:" in reply.text
+        assert owabi.store.spool.count() == 1
+    finally:
+        outside.execute("DROP TRIGGER refuse")
+        outside.close()
+    assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD), timeout=10)
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None and incident.text == "the Tanaka order went out a day late"
+    assert "could not be recorded (IntegrityError); spooled to be stored again" in caplog.text
+    assert "Tanaka" not in caplog.text
+
+
 def test_a_spooled_report_survives_a_restart(harness: Callable[..., Harness]) -> None:
     h = harness()
     blocker = sqlite3.connect(h.db_path, isolation_level=None)
