@@ -73,6 +73,18 @@ def test_a_legal_threat_is_never_missed(reader: Triager, text: str) -> None:
     assert "legal_risk" in got.facets and got.severity.rank >= 2
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the coach for the care home's outing was the wrong one, 12 residents had to go back inside",
+        "団体42名様の送迎バスが1台しか来ず、駅で50分お待たせしました",
+    ],
+)
+def test_a_count_of_people_is_many_customers(reader: Triager, text: str) -> None:
+    got = reader.read(text)
+    assert "many_customers" in got.facets and got.severity.rank >= 2
+
+
 def test_the_lexicon_alone_still_applies_the_safety_rules() -> None:
     lexicons = load_lexicons()
     crude = Triager(lexicons, LexiconModel(lexicons))

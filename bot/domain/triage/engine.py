@@ -41,7 +41,7 @@ EVIDENCE: dict[str, tuple[str, ...]] = {
     Facet.VIP: ("vip",),
     Facet.FINANCIAL_LOSS: ("loss",),
     Facet.LEGAL_RISK: ("legal",),
-    Facet.MANY_CUSTOMERS: ("many",),
+    Facet.MANY_CUSTOMERS: ("crowd", "many"),
     Facet.CUSTOMER_ANGRY: ("angry",),
 }
 # The order in which reasons are told ("high: allergy · child · second time").
@@ -205,6 +205,8 @@ class Triager:
                 on = True
             if facet is Facet.LEGAL_RISK and hits.get("legal"):
                 on = True
+            if facet is Facet.MANY_CUSTOMERS and hits.get("crowd"):
+                on = True  # "12 residents", 「42名様」: a count of people is not a hunch
             if on and not words and facet in NEGATED_BY_WORDS and negated:
                 on = False  # "nobody was hurt": the model's hunch does not outweigh the report's own words
             if on:
