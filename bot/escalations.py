@@ -261,9 +261,9 @@ class Escalations:
         self.s.authorize(self.s.get(incident_id), actor, Act.TAKE if take else Act.ACKNOWLEDGE)
         with self.store.transaction():
             first = self.store.incidents.set_if(
-                incident_id, where="acknowledged_at IS NULL", at=now, acknowledged_by=actor, acknowledged_at=now
+                incident_id, when={"acknowledged_at": None}, at=now, acknowledged_by=actor, acknowledged_at=now
             )
-            took = take and self.store.incidents.set_if(incident_id, where="owner IS NULL", at=now, owner=actor)
+            took = take and self.store.incidents.set_if(incident_id, when={"owner": None}, at=now, owner=actor)
             if first or took:
                 self._acknowledged(incident_id, actor=actor, first=first, took=took, now=now)
             else:
@@ -280,7 +280,9 @@ class Escalations:
 
     def _acknowledged(self, incident_id: int, *, actor: str, first: bool, took: bool, now: float) -> None:
         if first:
-            self.store.incidents.set_if(incident_id, where="state = 'reported'", at=now, state=State.ACKNOWLEDGED.value)
+            self.store.incidents.set_if(
+                incident_id, when={"state": State.REPORTED.value}, at=now, state=State.ACKNOWLEDGED.value
+            )
             cancelled = self.store.jobs.cancel(incident_id=incident_id, kinds=(ESCALATE,))
             held = self.store.outbox.cancel_held(incident_id=incident_id, purpose="boss_dm", now=now)
             self.store.events.append(

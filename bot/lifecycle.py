@@ -94,9 +94,7 @@ class Lifecycle:
         if resolution is not None:
             fields["details"] = _json({**incident.details, **resolution.as_dict()})
         with self.store.transaction():
-            if not self.store.incidents.set_if(
-                incident.id, where=f"state = '{incident.state.value}'", at=now, **fields
-            ):
+            if not self.store.incidents.set_if(incident.id, when={"state": incident.state.value}, at=now, **fields):
                 raise Refused(move, incident.state, role_of(actor, incident, admins=[]), "changed")
             self.store.events.append(
                 at=now,

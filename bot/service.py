@@ -611,7 +611,7 @@ class Owabi:
                 outbox_id=outbox_id,
             )
             if purpose == "boss_dm" and incident_id is not None:
-                self.store.incidents.set_if(incident_id, where="boss_notified_at IS NULL", at=now, boss_notified_at=now)
+                self.store.incidents.set_if(incident_id, when={"boss_notified_at": None}, at=now, boss_notified_at=now)
 
     def undeliverable(
         self, *, incident_id: int | None, purpose: str, recipient: str, error: str, outbox_id: int

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Mapping
 from typing import Any
 
 from bot.domain.model import Contact, Incident, Report, Severity, State
 from bot.store.db import Connections
+
+# Column names go into SQL text, so they are checked; values are always bound parameters.
+_COLUMN = re.compile(r"[a-z_]+")
 
 
 def _to_incident(row: dict[str, Any]) -> Incident:
@@ -156,13 +161,19 @@ class Incidents:
         with self._c.write() as db:
             db.execute(f"UPDATE incidents SET {cols} WHERE id = ?", [*fields.values(), incident_id])
 
-    def set_if(self, incident_id: int, *, where: str, at: float, **fields: Any) -> bool:
+    def set_if(self, incident_id: int, *, when: Mapping[str, object], at: float, **fields: Any) -> bool:
         """Compare-and-set: True only for the one caller whose condition still held.
 
-        This is how two bosses clicking Acknowledge at once record one acknowledgement.
+        `when` maps a column to the value it must still have (None: not set yet). This is how two
+        bosses clicking Acknowledge at once record one acknowledgement.
         """
         fields["updated_at"] = at
+        for column in (*fields, *when):
+            if not _COLUMN.fullmatch(column):
+                raise ValueError(f"not a column name: {column!r}")
         cols = ", ".join(f"{k} = ?" for k in fields)
+        tests = " AND ".join(f"{k} IS NULL" if v is None else f"{k} = ?" for k, v in when.items()) or "1"
+        args = [*fields.values(), incident_id, *(v for v in when.values() if v is not None)]
         with self._c.write() as db:
-            cur = db.execute(f"UPDATE incidents SET {cols} WHERE id = ? AND ({where})", [*fields.values(), incident_id])
+            cur = db.execute(f"UPDATE incidents SET {cols} WHERE id = ? AND {tests}", args)
             return cur.rowcount == 1
