@@ -197,7 +197,7 @@ def test_words_read_at_once_from_many_threads_are_each_reports_own() -> None:
         # English words are stemmed, and a stemmer keeps its place in the word on itself.
         "the refunds were processed twice and the customers complained loudly",
         "delivering the wrong medication to the nursing home residents",
-    ] * 1200
+    ] * 500
     expected = [words(t) for t in texts]
     with ThreadPoolExecutor(max_workers=16) as pool:
         assert list(pool.map(words, texts)) == expected
