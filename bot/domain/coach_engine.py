@@ -327,7 +327,7 @@ _REPORTED = {
     "en": re.compile(r"(according to|(told|confirmed to|assured) us|we (asked|checked with|spoke to))"),
     "ja": re.compile(
         r"((確認|問い合わせ|照会|伺い?)(いたしました|しました|した)ところ|によりますと|"
-        r"から(の)?(連絡|回答))"
+        r"から(の)?(連絡|回答)|(との|という)こと(です|でした|でございます))"
     ),
 }
 # The writer as the one who slipped (「担当の私が、誤って」): owning it, not blaming a colleague.
@@ -563,7 +563,7 @@ _AGENT = {
 _ACTS = {
     "en": re.compile(
         r"\b(we|i)('ve| have| had)? (\w+ed|sent|made|gave|put|took|left|lost|forgot|wrote|got|did|"
-        r"told|kept|let|ran|sold|read)\b"
+        r"told|kept|let|ran|sold|read)\b|\bby (us|me|our (team|staff|\w+))\b"
     ),
     "ja": re.compile(r"(弊社|私ども|当店|当社|私|わたくし)(が|で|より)"),
 }
