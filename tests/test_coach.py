@@ -184,6 +184,9 @@ def test_check_on_an_incident_is_judged_for_it(owabi: Harness) -> None:
         # Owning a slip in the first person names no colleague to blame.
         "I let you down on Wednesday, and I'm sorry. The reason is simple, and it's mine: when we moved the visit, I "
         "didn't put the new time in my diary. I've rebooked for Friday at ten, as you asked.",
+        # A passive that names who did it, and what someone told us with its source, evade nothing.
+        "I'm sorry. The address was mistyped when the agreement was prepared — by us, not by you. I've corrected it.",
+        "大変申し訳ございません。私どもの確認不足でした。お届け先の方に伺ったところ、中身はご覧になってしまったとのことです。",
     ],
 )
 def test_look_alikes_of_problems_are_not_flagged(coach: Coach, draft: str) -> None:

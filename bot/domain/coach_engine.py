@@ -321,13 +321,15 @@ _GUARANTEE = {
     "en": re.compile(r"(never|guarantee|assure|promise|\bever\b|100|completely|absolutely)"),
     "ja": re.compile(r"(二度と|絶対|決して|保証|お約束|万全|一切)"),
 }
-# Reporting what we asked someone and what they said ("保険会社に確認いたしましたところ…とのこと") is
-# hearsay with its source, not an agentless account of our own failure.
+# Reporting what we asked someone and what they said ("保険会社に確認いたしましたところ…とのこと",
+# 「受け取られた方は…ご覧になったとのことです」) is hearsay with its source, not an agentless account
+# of our own failure (「期日までにお届けできていなかったとのことで」 has no source: that one evades).
 _REPORTED = {
     "en": re.compile(r"(according to|(told|confirmed to|assured) us|we (asked|checked with|spoke to))"),
     "ja": re.compile(
         r"((確認|問い合わせ|照会|伺い?)(いたしました|しました|した)ところ|によりますと|"
-        r"から(の)?(連絡|回答)|(との|という)こと(です|でした|でございます))"
+        r"から(の)?(連絡|回答)|(伺っ|聞い|確認し|問い合わせ)たところ|"
+        r"(方|様|さん)(は|から|が)[^。]{0,40}(との|という)こと)"
     ),
 }
 # The writer as the one who slipped (「担当の私が、誤って」): owning it, not blaming a colleague.
@@ -602,6 +604,8 @@ def _harmless(problem: str, folded: Sequence[str], k: int, locale: str) -> bool:
         return True  # naming who we will get it from is an offer, not a cause
     if problem == "passive_evasion" and (_ACTS[locale].search(low) or _DOING[locale].search(low)):
         return True  # we or I did it, in so many words
+    if problem == "passive_evasion" and _REPORTED[locale].search(low):
+        return True  # what someone else told us, with its source: hearsay about them, not our own failure
     if problem in ("blame_customer", "minimising") and _CUSHIONED_ASK[locale].search(low):
         return True
     if problem == "minimising" and _GRAVE[locale].search(low):
