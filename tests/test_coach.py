@@ -109,6 +109,10 @@ def test_facts_the_incident_does_not_support_are_flagged(coach: Coach) -> None:
         # A rule we now keep sets its own times; money is never ours to make up.
         ("the booking was lost", "From now on every booking is confirmed within 30 minutes.", False),
         ("the booking was lost", "I'll refund you £40 today.", True),
+        # Value, not spelling: 3万円 is 30,000円; $4 is not $45; 一時的に is "for a while", no clock time.
+        ("差額は30,000円と確認済み。", "差額の3万円は本日ご返金いたします。", False),
+        ("we refunded $45", "We've refunded $4 of it.", True),
+        ("the booking system stopped", "システムが一時的に停止しておりました。", False),
     ],
 )
 def test_figures_are_checked_against_the_incident_by_value(
@@ -296,3 +300,8 @@ def test_look_alikes_are_told_apart_by_what_surrounds_them(
     from bot.domain.coach_engine import _harmless
 
     assert _harmless(problem, sentences, 0, locale) is harmless
+
+
+def test_our_own_records_are_no_source_for_hearsay(coach: Coach) -> None:
+    draft = "記録によりますと、期日までにお見積もりをお届けできていなかったとのことで、申し訳ございません。"
+    assert "passive_evasion" in ids(coach, draft, B2B_WRITTEN)

@@ -85,6 +85,14 @@ def test_a_count_of_people_is_many_customers(reader: Triager, text: str) -> None
     assert "many_customers" in got.facets and got.severity.rank >= 2
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["the card machine was down for 30 minutes for customers this morning", "none of the 40 guests were affected"],
+)
+def test_a_number_near_people_is_not_a_count_of_them(reader: Triager, text: str) -> None:
+    assert "crowd" not in reader.lexicons["en"].hits(text)
+
+
 def test_the_lexicon_alone_still_applies_the_safety_rules() -> None:
     lexicons = load_lexicons()
     crude = Triager(lexicons, LexiconModel(lexicons))

@@ -63,24 +63,31 @@ CASUAL = {
     ),
 }
 # Money, clock times, durations, shares, weekdays and dates a draft states as fact (checked
-# against the incident). Matched on folded text; a number may be digits, kanji or an English word.
+# against the incident). Matched on folded text; a number may be digits, kanji or English words.
 # Counts ("two of us will check") are left out: drafts use them for what we will do, not as facts.
 _WORD_NUMBERS = dict(
-    two=2, three=3, four=4, five=5, six=6, seven=7, eight=8, nine=9, ten=10, eleven=11, twelve=12,
-    fifteen=15, twenty=20, thirty=30, forty=40, fifty=50, sixty=60, ninety=90, hundred=100,
+    one=1, two=2, three=3, four=4, five=5, six=6, seven=7, eight=8, nine=9, ten=10, eleven=11, twelve=12,
+    fifteen=15, twenty=20, thirty=30, forty=40, fifty=50, sixty=60, seventy=70, eighty=80, ninety=90,
 )  # fmt: skip
-_TENS = dict(twenty=20, thirty=30, forty=40, fifty=50, sixty=60, seventy=70, eighty=80, ninety=90)
+_TENS = "twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
 _WORDS = "|".join(_WORD_NUMBERS)
-_N = rf"(?:\d(?:[\d,.]*\d)?|[一二三四五六七八九十百千万]+|(?:(?:{'|'.join(_TENS)})-)?(?:{_WORDS}))"
+# One number, whole: 1,200 · 5千 · 1,200万 · 三千二百四十 · twenty-five · three hundred.
+_NUMBER = re.compile(
+    r"\d+(?:,\d{3})*(?:\.\d+)?(?:\s?[千万])?|[〇一二三四五六七八九十百千万]+"
+    rf"|\b(?:(?:{_TENS})-)?(?:{_WORDS})(?: (?:hundred|thousand))?\b"
+)
+_N = f"(?:{_NUMBER.pattern})"
+_DATE = r"\b\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*|\d{1,2}月\d{1,2}日"
 _FIGURE = re.compile(
     r"([$£€¥]\s?\d(?:[\d,.]*\d)?|" + _N + r"\s?(?:円|万円|yen|dollars|pounds|euros|quid)"
-    r"|\d{1,2}:\d{2}|\d{1,2}\s?(?:am|pm)|" + _N + r"時(?!間)"
+    r"|\d{1,2}:\d{2}|\d{1,2}\s?(?:am|pm)\b"
+    # 一時 alone is "for a while" (一時的に), not one o'clock.
+    r"|(?:\d{1,2}|(?!一時)[一二三四五六七八九十]{1,3})時(?!間|的|点|期|代)"
     r"|\b" + _N + r"[- ](?:minutes?|mins?|hours?|hrs?)\b|" + _N + r"\s?(?:分(?!の|野|か|け)|時間半?)"
     r"|\d(?:[\d.]*\d)?\s?%|" + _N + r"\s?(?:パーセント|割(?!引|れ|り|高|安))"
-    r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b"
-    r"|\b\d{1,2}(?:st|nd|rd|th)? (?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
-    r"|[月火水木金土日]曜|\d{1,2}月\d{1,2}日)"
+    r"|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b|[月火水木金土日]曜|" + _DATE + ")"
 )
+_ORDINAL = re.compile(r"(?<=\d)(st|nd|rd|th)\b")
 _KANJI_DIGITS = {c: k for k, c in enumerate("〇一二三四五六七八九")}
 _KANJI_UNITS = {"十": 10, "百": 100, "千": 1000}
 
@@ -100,16 +107,24 @@ def _kanji_number(text: str) -> int:
     return total + section + digit
 
 
+def _value(token: str) -> float:
+    """The value of one number as `_NUMBER` matches it."""
+    if token[0].isdigit():
+        scale = 1000 if token.endswith("千") else 10000 if token.endswith("万") else 1
+        return float(token.rstrip("千万 ").replace(",", "")) * scale
+    if not token[0].isascii():
+        return float(_kanji_number(token))
+    words = token.replace("-", " ").split()
+    value = sum(_WORD_NUMBERS.get(w, 0) for w in words)
+    for w in words:
+        value *= {"hundred": 100, "thousand": 1000}.get(w, 1)
+    return float(value)
+
+
 def numbers(text: str) -> set[float]:
-    """Every number a text states, however it is written (12, 1,200, 5千, 三千二百, twenty-five)."""
-    text = re.sub(rf"\b({'|'.join(_TENS)})-({_WORDS})\b", lambda m: str(_TENS[m[1]] + _WORD_NUMBERS[m[2]]), text)
+    """Every number a text states, each whole, however it is written (30,000円 and 3万円 are one)."""
     text = re.sub(r"(\d+)時間半", lambda m: f"{m[1]}.5時間", text)
-    found = {float(m.replace(",", "")) for m in re.findall(r"\d+(?:,\d{3})*(?:\.\d+)?", text)}
-    for digits, unit in re.findall(r"(\d+(?:\.\d+)?)\s?([千万])", text):
-        found.add(float(digits) * (1000 if unit == "千" else 10000))
-    found |= {float(_kanji_number(m)) for m in re.findall(r"[一二三四五六七八九十百千万]+", text)}
-    found |= {float(v) for w, v in (_WORD_NUMBERS | _TENS).items() if re.search(rf"\b{w}\b", text)}
-    return found
+    return {_value(m.group(0)) for m in _NUMBER.finditer(text)}
 
 
 _MONEY = re.compile(r"[$£€¥%]|円|yen|dollars|pounds|euros|quid|パーセント|割")
@@ -117,7 +132,7 @@ _MONEY = re.compile(r"[$£€¥%]|円|yen|dollars|pounds|euros|quid|パーセン
 # set their own times: a plan, not facts about the incident. Money is never a plan.
 _OUR_PLAN = re.compile(
     r"\b(every|each|from (now|today|this week|next week)|give me|let me|i'll|we'll|i will|we will|"
-    r"our rule|new rule|please|(can|could|may) i)\b|ごとに|毎|ずつ|決まり|ルール|手順|運用|ください|頂戴|いただけ"
+    r"our rule|new rule|(can|could|may) i)\b|ごとに|毎|ずつ|決まり|ルール|手順|運用|お待ちください|頂戴|いただけ"
 )
 # A weekday in a sentence about what happened is the staffer's own knowledge of the day; only one
 # that says when something will be is a claim the incident must back.
@@ -133,27 +148,36 @@ def _spans(text: str) -> set[float]:
             continue  # a bare number is not a time
         hour = int(h) % 12 + (12 if half == "pm" else 0) if half else int(h)
         hours.append(hour + int(m or 0) / 60)
-    for h, m, half in re.findall(r"(\d{1,2})時(?:(\d{1,2})分|(半))?", text):
+    for h, m, half in re.findall(r"(\d{1,2})時(?!間)(?:(\d{1,2})分|(半))?", text):
         hours.append(int(h) + (int(m) / 60 if m else 0.5 if half else 0))
-    gaps = {abs(a - b) for a in hours for b in hours if a != b}
+    gaps = {min(abs(a - b), 24 - abs(a - b)) for a in hours for b in hours if a != b}  # 11pm to 2am is 3 hours
     return gaps | {round(g * 60) for g in gaps}
 
 
 def invented_figures(sentence: str, summary: str) -> list[str]:
-    """Figures a sentence states that the incident's summary does not (by value: 5千円 is 五千円)."""
+    """Figures a sentence states that the incident's summary does not, compared by value (5千円 is
+    五千円 is 5,000円), money against the summary's money; dates and days by name."""
     known = normalise(summary)
     stated = numbers(known) | _spans(known)
     # 20時 is 8時 in the evening, 14:00 is 2pm.
     stated |= {float(int(h) - 12) for h in re.findall(r"(?<!\d)(1[3-9]|2[0-3])(?=時|:\d\d)", known)}
+    money = {v for m in _FIGURE.finditer(known) if _MONEY.search(m.group(0)) for v in numbers(m.group(0))}
     folded = normalise(sentence)
     plan = bool(_OUR_PLAN.search(folded))
     out = []
     for match in _FIGURE.finditer(folded):
         figure = match.group(0)
-        if figure in known or figure == "十分":  # 十分 is "enough" far more often than ten minutes
+        if figure == "十分":  # "enough" far more often than ten minutes
             continue
-        if numbers(figure) and numbers(figure) <= stated:
+        values = numbers(figure)
+        if re.fullmatch(_DATE, figure) or not values:
+            bare = _ORDINAL.sub("", figure)  # the 3rd of March is 3 March
+            if re.search(rf"(?<![a-z0-9]){re.escape(bare)}(?![a-z0-9])", _ORDINAL.sub("", known)):
+                continue
+        elif values <= (money if _MONEY.search(figure) else stated):
             continue
+        elif _MONEY.search(figure) and all(any(abs(v - m) < 1 for m in money) for v in values):
+            continue  # £86 for £86.40: rounded (or cut at the point by the sentence split), not invented
         if plan and not _MONEY.search(figure):
             continue
         if _WEEKDAY.search(figure) and not _AHEAD.search(folded):
@@ -325,9 +349,13 @@ _GUARANTEE = {
 # 「受け取られた方は…ご覧になったとのことです」) is hearsay with its source, not an agentless account
 # of our own failure (「期日までにお届けできていなかったとのことで」 has no source: that one evades).
 _REPORTED = {
-    "en": re.compile(r"(according to|(told|confirmed to|assured) us|we (asked|checked with|spoke to))"),
+    # The source is someone else: our own records or system saying we failed is no source at all.
+    "en": re.compile(
+        r"(according to (?!our |the (system|records?|logs?|data)\b)|(told|confirmed to|assured) us|"
+        r"we (asked|checked with|spoke to))"
+    ),
     "ja": re.compile(
-        r"((確認|問い合わせ|照会|伺い?)(いたしました|しました|した)ところ|によりますと|"
+        r"((確認|問い合わせ|照会|伺い?)(いたしました|しました|した)ところ|(?<!記録)(?<!履歴)(?<!データ)(?<!システム)によりますと|"
         r"から(の)?(連絡|回答)|(伺っ|聞い|確認し|問い合わせ)たところ|"
         r"(方|様|さん)(は|から|が)[^。]{0,40}(との|という)こと)"
     ),

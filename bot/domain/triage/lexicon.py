@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 # Concepts a negation can cancel; category concepts are facts about what happened and stay.
-NEGATABLE = frozenset({"safety", "harm", "data", "angry", "abuse", "legal", "vulnerable", "child", "loss"})
+NEGATABLE = frozenset({"safety", "harm", "data", "angry", "abuse", "legal", "vulnerable", "child", "loss", "crowd"})
 
 
 def _whole_word(text: str, start: int, end: int) -> str:
