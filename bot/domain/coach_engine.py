@@ -127,9 +127,9 @@ def numbers(text: str) -> set[float]:
     return {_value(m.group(0)) for m in _NUMBER.finditer(text)}
 
 
-_MONEY = re.compile(r"[$£€¥%]|円|yen|dollars|pounds|euros|quid|パーセント|割")
+_MONEY_OR_SHARE = re.compile(r"[$£€¥%]|円|yen|dollars|pounds|euros|quid|パーセント|割")
 # What we will do ("I'll be back in five minutes") and a rule we now keep (「一時間ごとに確かめる」)
-# set their own times: a plan, not facts about the incident. Money is never a plan.
+# set their own times: a plan, not facts about the incident. Money (or a share) is never a plan.
 _OUR_PLAN = re.compile(
     r"\b(every|each|from (now|today|this week|next week)|give me|let me|i'll|we'll|i will|we will|"
     r"our rule|new rule|(can|could|may) i)\b|ごとに|毎|ずつ|決まり|ルール|手順|運用|お待ちください|頂戴|いただけ"
@@ -156,12 +156,12 @@ def _spans(text: str) -> set[float]:
 
 def invented_figures(sentence: str, summary: str) -> list[str]:
     """Figures a sentence states that the incident's summary does not, compared by value (5千円 is
-    五千円 is 5,000円), money against the summary's money; dates and days by name."""
+    五千円 is 5,000円), money and shares against the summary's own; dates and days by name."""
     known = normalise(summary)
     stated = numbers(known) | _spans(known)
     # 20時 is 8時 in the evening, 14:00 is 2pm.
     stated |= {float(int(h) - 12) for h in re.findall(r"(?<!\d)(1[3-9]|2[0-3])(?=時|:\d\d)", known)}
-    money = {v for m in _FIGURE.finditer(known) if _MONEY.search(m.group(0)) for v in numbers(m.group(0))}
+    money = {v for m in _FIGURE.finditer(known) if _MONEY_OR_SHARE.search(m.group(0)) for v in numbers(m.group(0))}
     folded = normalise(sentence)
     plan = bool(_OUR_PLAN.search(folded))
     out = []
@@ -174,11 +174,11 @@ def invented_figures(sentence: str, summary: str) -> list[str]:
             bare = _ORDINAL.sub("", figure)  # the 3rd of March is 3 March
             if re.search(rf"(?<![a-z0-9]){re.escape(bare)}(?![a-z0-9])", _ORDINAL.sub("", known)):
                 continue
-        elif values <= (money if _MONEY.search(figure) else stated):
+        elif values <= (money if _MONEY_OR_SHARE.search(figure) else stated):
             continue
-        elif _MONEY.search(figure) and all(any(abs(v - m) < 1 for m in money) for v in values):
+        elif _MONEY_OR_SHARE.search(figure) and all(any(abs(v - m) < 1 for m in money) for v in values):
             continue  # £86 for £86.40: rounded (or cut at the point by the sentence split), not invented
-        if plan and not _MONEY.search(figure):
+        if plan and not _MONEY_OR_SHARE.search(figure):
             continue
         if _WEEKDAY.search(figure) and not _AHEAD.search(folded):
             continue
