@@ -2,8 +2,8 @@
 
     .venv/bin/python bench/coach_eval.py [--mode writers|batches|heldout] [--folds 7] [--no-situation]
 
-Drafts come from twenty-eight writers in eleven rounds (den, dja; dfe, dge, dfj, dgj; dhe, dhj; dke, dkj;
-dme, dmj; dpe, dqe, dpj, dqj; dre, dse, drj, dsj; dte, dtj; due, duj; dve, dvj; dwe, dwj),
+Drafts come from thirty writers in twelve rounds (den, dja; dfe, dge, dfj, dgj; dhe, dhj; dke, dkj;
+dme, dmj; dpe, dqe, dpj, dqj; dre, dse, drj, dsj; dte, dtj; due, duj; dve, dvj; dwe, dwj; dxe, dxj),
 each in several batches (voices). `writers` (the default) leaves one writer out at a time;
 `batches` is group k-fold by batch; `heldout` trains on the earlier rounds and judges the latest
 round (`--round`, default 12), once: each round was written after the coach was tuned on the

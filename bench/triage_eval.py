@@ -1,15 +1,16 @@
 """How well triage reads reports it was not trained on, by held-out writers.
 
-    .venv/bin/python bench/triage_eval.py [--mode heldout|cv|writers] [--round 9] [--confusion]
+    .venv/bin/python bench/triage_eval.py [--mode heldout|cv|writers] [--round 12] [--confusion]
 
 Every figure is measured on writers the model never saw in training:
 
 - `heldout` (the headline): train on every writer of the rounds before the held-out round
-  (`--round`, default 9: en15, ja15), evaluate once on that round, whose industries and voices
-  differ. Rounds 6 to 9 were written and labelled blind after the thresholds in
+  (`--round`, default 12: en18, ja18), evaluate once on that round, whose industries and voices
+  differ. Rounds 6 to 12 were written and labelled blind after the thresholds in
   bot.domain.triage.Tuning were last chosen, on rounds 3–5 (`--round 3`, `4`, `5`: each trains
   on the rounds before it); the first choices were made on rounds 1–2 (`--round 2` trains on
-  round 1 and reads round 2; `--reverse` the other way).
+  round 1 and reads round 2; `--reverse` the other way). Each round was read once as it came
+  and was development data after that (data/corpus/README.md says what changed when).
 - `cv`: on the development writers, group k-fold by batch (each batch is one voice).
 - `writers`: on all writers, leave one whole writer out at a time.
 
