@@ -10,7 +10,7 @@ Every figure is measured on writers the model never saw in training:
   bot.domain.triage.Tuning were last chosen, on rounds 3–5 (`--round 3`, `4`, `5`: each trains
   on the rounds before it); the first choices were made on rounds 1–2 (`--round 2` trains on
   round 1 and reads round 2; `--reverse` the other way). Each round was read once as it came
-  and was development data after that (data/corpus/README.md says what changed when).
+  and was development data after that (the commit messages say what changed after each reading).
 - `cv`: on the development writers, group k-fold by batch (each batch is one voice).
 - `writers`: on all writers, leave one whole writer out at a time.
 
