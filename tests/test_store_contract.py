@@ -1,0 +1,162 @@
+"""What every store must do for the use cases: one suite, run against each implementation.
+
+Today there is one implementation, SQLite. A second backend is a new entry in
+`IMPLEMENTATIONS` and this suite green: compare-and-set lets exactly one caller win, a key
+queues a message or a job once, a lease keeps a message from a second sender until it runs
+out, a boss's DM goes before anything else, a transaction that fails leaves nothing, the
+event log reads back in order and its chain holds, a spooled report survives until it is done.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.domain.model import Report, Severity
+from bot.store import Store
+
+IMPLEMENTATIONS: dict[str, Callable[[Path], Store]] = {
+    "sqlite": lambda folder: Store.open(folder / "owabi.db"),
+}
+T0 = 1_750_000_000.0
+
+
+@pytest.fixture(params=sorted(IMPLEMENTATIONS))
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    opened = IMPLEMENTATIONS[request.param](tmp_path)
+    yield opened
+    opened.close()
+
+
+def report(text: str = "the Tanaka order went out a day late") -> Report:
+    return Report(reporter="U0STAFF01", text=text, category="late_delivery", severity=Severity.MEDIUM, locale="en")
+
+
+def create(store: Store, key: str = "k1", text: str = "the Tanaka order went out a day late") -> int:
+    with store.transaction():
+        return store.incidents.create(report(text), chain=["U0LEAD01", "U0MGR01"], team="front", at=T0, key=key).id
+
+
+# --- incidents ---------------------------------------------------------------------------
+
+
+def test_an_incident_reads_back_as_it_was_reported(store: Store) -> None:
+    incident = store.incidents.get(create(store))
+    assert incident is not None
+    assert (incident.text, incident.category, incident.severity, incident.chain) == (
+        "the Tanaka order went out a day late",
+        "late_delivery",
+        Severity.MEDIUM,
+        ("U0LEAD01", "U0MGR01"),
+    )
+    assert incident.ref and store.incidents.by_key("k1") == incident
+    assert store.incidents.by_key("no such key") is None
+
+
+def test_compare_and_set_lets_exactly_one_caller_win(store: Store) -> None:
+    incident_id = create(store)
+    with store.transaction():
+        first = store.incidents.set_if(incident_id, when={"owner": None}, at=T0 + 1, owner="U0LEAD01")
+        second = store.incidents.set_if(incident_id, when={"owner": None}, at=T0 + 2, owner="U0MGR01")
+        by_value = store.incidents.set_if(incident_id, when={"owner": "U0LEAD01"}, at=T0 + 3, state="acknowledged")
+    found = store.incidents.get(incident_id)
+    assert (first, second, by_value) == (True, False, True)
+    assert found is not None and found.owner == "U0LEAD01" and found.state.value == "acknowledged"
+
+
+def test_a_condition_names_columns_only(store: Store) -> None:
+    incident_id = create(store)
+    with pytest.raises(ValueError), store.transaction():
+        store.incidents.set_if(incident_id, when={"owner IS NULL OR 1=1 --": None}, at=T0, owner="x")
+
+
+def test_a_failed_transaction_leaves_nothing_behind(store: Store) -> None:
+    with pytest.raises(RuntimeError), store.transaction():
+        store.incidents.create(report(), chain=["U0LEAD01"], team=None, at=T0, key="lost")
+        store.events.append(at=T0, kind="reported", incident_id=1)
+        raise RuntimeError("the write failed half way")
+    assert store.incidents.by_key("lost") is None
+    assert store.events.count() == 0
+
+
+# --- the event log -------------------------------------------------------------------------
+
+
+def test_events_read_back_in_order_and_their_chain_holds(store: Store) -> None:
+    incident_id = create(store)
+    with store.transaction():
+        for k, kind in enumerate(("reported", "boss_notified", "acknowledged")):
+            store.events.append(at=T0 + k, kind=kind, incident_id=incident_id, actor="U0LEAD01", note=f"step {k}")
+    assert [e.kind for e in store.events.for_incident(incident_id)] == ["reported", "boss_notified", "acknowledged"]
+    assert store.events.verify() == (3, None)
+    assert store.events.head()[0] == 3
+
+
+# --- the outbox ------------------------------------------------------------------------------
+
+
+def queue(store: Store, key: str, *, purpose: str = "reporter_dm", at: float = T0) -> int | None:
+    with store.transaction():
+        return store.outbox.enqueue(
+            key=key, method="chat.postMessage", payload={"channel": "U0LEAD01", "text": key}, at=at, purpose=purpose
+        )
+
+
+def test_a_message_is_queued_once_per_key(store: Store) -> None:
+    assert queue(store, "dm:1") is not None
+    assert queue(store, "dm:1") is None
+    assert len(store.outbox.claim(worker="w1", now=T0, lease=30)) == 1
+
+
+def test_a_lease_keeps_a_message_from_a_second_sender_until_it_runs_out(store: Store) -> None:
+    queue(store, "dm:1")
+    (taken,) = store.outbox.claim(worker="w1", now=T0, lease=30)
+    assert store.outbox.claim(worker="w2", now=T0 + 10, lease=30) == []
+    (again,) = store.outbox.claim(worker="w2", now=T0 + 31, lease=30)
+    assert again.id == taken.id and again.maybe_sent  # the first send's outcome is unknown
+    assert not store.outbox.mark_sent(taken.id, worker="w1", at=T0 + 32)  # its lease went to w2
+    assert store.outbox.mark_sent(again.id, worker="w2", at=T0 + 32, channel="D1", ts="1.2")
+    assert store.outbox.result(again.id) == ("D1", "1.2")
+    assert store.outbox.claim(worker="w3", now=T0 + 100, lease=30) == []
+
+
+def test_a_boss_dm_is_sent_before_anything_queued_earlier(store: Store) -> None:
+    queue(store, "reporter:1", purpose="reporter_dm", at=T0)
+    queue(store, "boss:1", purpose="boss_dm", at=T0 + 1)
+    (first,) = store.outbox.claim(worker="w1", now=T0 + 2, lease=30, limit=1)
+    assert first.key == "boss:1"
+
+
+def test_a_message_waits_for_its_time_and_says_when_that_is(store: Store) -> None:
+    with store.transaction():
+        store.outbox.enqueue(
+            key="held", method="chat.postMessage", payload={}, at=T0, purpose="boss_dm", not_before=T0 + 600
+        )
+    assert store.outbox.claim(worker="w1", now=T0, lease=30) == []
+    assert store.outbox.next_due() == T0 + 600
+    assert len(store.outbox.claim(worker="w1", now=T0 + 600, lease=30)) == 1
+
+
+# --- jobs and the spool -----------------------------------------------------------------------
+
+
+def test_a_job_is_scheduled_once_claimed_when_due_and_cancelled_by_incident(store: Store) -> None:
+    incident_id = create(store)
+    with store.transaction():
+        assert store.jobs.schedule(kind="escalate", due_at=T0 + 60, key="esc:1", incident_id=incident_id)
+        assert store.jobs.schedule(kind="escalate", due_at=T0 + 60, key="esc:1", incident_id=incident_id) is None
+    assert store.jobs.claim_due(worker="w1", now=T0, lease=30) == []
+    assert store.jobs.next_due() == T0 + 60
+    with store.transaction():
+        assert store.jobs.cancel(incident_id=incident_id, kinds=("escalate",)) == 1
+    assert store.jobs.claim_due(worker="w1", now=T0 + 60, lease=30) == []
+
+
+def test_a_spooled_report_stays_until_it_is_done(store: Store) -> None:
+    path = store.spool.put("slash:1", {"report": {"text": "x"}}, at=T0)
+    assert store.spool.count() == 1
+    assert [record["report"] for _, record in store.spool.pending()] == [{"text": "x"}]
+    store.spool.done(path)
+    assert store.spool.count() == 0
