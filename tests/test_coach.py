@@ -113,6 +113,8 @@ def test_facts_the_incident_does_not_support_are_flagged(coach: Coach) -> None:
         ("差額は30,000円と確認済み。", "差額の3万円は本日ご返金いたします。", False),
         ("we refunded $45", "We've refunded $4 of it.", True),
         ("the booking system stopped", "システムが一時的に停止しておりました。", False),
+        # When we can be reached is ours to say.
+        ("ICカードの料金が二重に引き落とされた", "お問い合わせ先：営業所 電話〇〇-〇〇〇〇（平日8時〜18時）", False),
     ],
 )
 def test_figures_are_checked_against_the_incident_by_value(
@@ -188,6 +190,9 @@ def test_check_on_an_incident_is_judged_for_it(owabi: Harness) -> None:
         # Owning a slip in the first person names no colleague to blame.
         "I let you down on Wednesday, and I'm sorry. The reason is simple, and it's mine: when we moved the visit, I "
         "didn't put the new time in my diary. I've rebooked for Friday at ten, as you asked.",
+        # A cushion before an offer asks nothing of them.
+        "I'm sorry we filed your accounts late — that was our error. If it would help, we would be glad to write to "
+        "your bank to explain the delay.",
         # A passive that names who did it, and what someone told us with its source, evade nothing.
         "I'm sorry. The address was mistyped when the agreement was prepared — by us, not by you. I've corrected it.",
         "大変申し訳ございません。私どもの確認不足でした。お届け先の方に伺ったところ、中身はご覧になってしまったとのことです。",

@@ -134,6 +134,11 @@ _OUR_PLAN = re.compile(
     r"\b(every|each|from (now|today|this week|next week)|give me|let me|i'll|we'll|i will|we will|"
     r"our rule|new rule|(can|could|may) i)\b|ごとに|毎|ずつ|決まり|ルール|手順|運用|お待ちください|頂戴|いただけ"
 )
+# A line that says when we can be reached: its times are ours to give.
+_OPENING_HOURS = re.compile(
+    r"(平日|土日祝?|受付時間|営業時間|お問い合わせ(先|窓口)?[:：]|電話[:：]|\btel\b|opening hours|office hours|"
+    r"\blines are open\b|we're open|monday to friday|mon\s?[-–]\s?fri)"
+)
 # A weekday in a sentence about what happened is the staffer's own knowledge of the day; only one
 # that says when something will be is a claim the incident must back.
 _WEEKDAY = re.compile(r"day$|曜")
@@ -180,6 +185,8 @@ def invented_figures(sentence: str, summary: str) -> list[str]:
             continue  # £86 for £86.40: rounded (or cut at the point by the sentence split), not invented
         if plan and not _MONEY_OR_SHARE.search(figure):
             continue
+        if _OPENING_HOURS.search(folded) and not _MONEY_OR_SHARE.search(figure):
+            continue  # 「お問い合わせ：平日9時〜18時」 says when to call, not what happened
         if _WEEKDAY.search(figure) and not _AHEAD.search(folded):
             continue
         out.append(figure)
@@ -396,7 +403,10 @@ _GRAVE = {
 }
 # A favour asked with a cushion (「お手数ですが…ご記入いただけますでしょうか」) blames nobody.
 _CUSHIONED_ASK = {
-    "en": re.compile(r"^(if you (don'?t|do not) mind|if it suits you|when you have a moment|whenever suits)\b"),
+    "en": re.compile(
+        r"^(if you (don'?t|do not) mind|if it suits you|when you have a moment|whenever suits|"
+        r"if it (would|might) help|if it helps|if you('d| would) (like|prefer)|if you wish)\b"
+    ),
     "ja": re.compile(r"^(お手数|恐れ入|恐縮|差し支え|よろしければ|ご面倒).*(いただけ|ください|お願い)"),
 }
 # An offer we make, whatever condition is put on the customer's wish for it.
