@@ -51,7 +51,9 @@ def test_report_gets_script_at_once_and_boss_dm_follows(owabi: Harness) -> None:
     assert row.boss_notified_at is not None
     kinds = [e.kind for e in owabi.store.events.for_incident(1)]
     assert kinds[0] == "reported" and kinds[1] == "boss_dm_queued" and "message_sent" in kinds
-    assert owabi.store.events.verify() == (len(kinds), None)
+    # The reporter's own copy may be logged as sent meanwhile: the chain holds over whatever is there.
+    checked, broken = owabi.store.events.verify()
+    assert broken is None and checked >= len(kinds)
 
 
 @pytest.mark.parametrize(
