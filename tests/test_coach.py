@@ -190,6 +190,9 @@ def test_check_on_an_incident_is_judged_for_it(owabi: Harness) -> None:
         # Owning a slip in the first person names no colleague to blame.
         "I let you down on Wednesday, and I'm sorry. The reason is simple, and it's mine: when we moved the visit, I "
         "didn't put the new time in my diary. I've rebooked for Friday at ten, as you asked.",
+        # A date for our own next step is the commitment a good apology makes.
+        "I'm sorry the payroll figures were wrong — the error was ours. I will send you a full reconciliation by "
+        "Wednesday, so that you can check every employee's pay.",
         # A cushion before an offer asks nothing of them.
         "I'm sorry we filed your accounts late — that was our error. If it would help, we would be glad to write to "
         "your bank to explain the delay.",

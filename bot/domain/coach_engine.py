@@ -547,16 +547,16 @@ _DEFINING = {
     },
     "over_promise": {
         "en": re.compile(
-            # A guarantee scheme ("the compensation in our guaranteed standards") promises nothing new.
+            # A guarantee scheme ("the compensation in our guaranteed standards") promises nothing new,
+            # and a date we commit to for our own next step ("by Wednesday", 「金曜までに」) is a
+            # commitment the coach wants, not an over-promise.
             r"(never|again|guarantee(?!d? (standards?|scheme|payments?))|assure|promise|100|always|"
             r"every (single )?time|\bever\b|"
-            r"without fail|certain|absolutely|completely|totally|zero|"
-            r"\bby (tomorrow|tonight|today|the end|end of|"
-            r"(mon|tues|wednes|thurs|fri|satur|sun)day|\d))"
+            r"without fail|certain|absolutely|completely|totally|zero)"
         ),
         "ja": re.compile(
             r"(二度と|絶対|必ず|決して|保証|お約束(いたします|します|申し上げ)|万全|一切|"
-            r"再発(しない(こと|と)|いたしません|はございません|は(ありません|ない))|確実|100|完全|ゼロ|までに)"
+            r"再発(しない(こと|と)|いたしません|はございません|は(ありません|ない))|確実|100|完全|ゼロ)"
         ),
     },
     "policy_shield": {
