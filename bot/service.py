@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any, NoReturn, Protocol
 
 from bot.config import Policy
-from bot.domain.errors import OwabiError
+from bot.domain.errors import OwabiError, frames
 from bot.domain.events import Event
 from bot.domain.lifecycle import Act, may
 from bot.domain.model import Contact, Incident, Report, Severity, Situation, Triage
@@ -190,23 +189,24 @@ class Owabi:
             )
             return Outcome(incident, answer=answer)
         except StoreBusy:
-            self.store.spool.put(key, {"report": _report_json(report), "guess": guess.as_json()}, at=now)
             log.warning("database busy: a report from %s was spooled and will be stored when the lock frees", reporter)
-            self.wake_spool()
-            return Outcome(self._provisional(report, at=now), spooled=True)
+            return self._spool(report, key=key, guess=guess, at=now)
         except Exception as exc:
-            # Whatever else broke while recording, the report is kept on disk and stored again
-            # by the spool's drain; if that keeps failing, the file waits for an operator.
-            self.store.spool.put(key, {"report": _report_json(report), "guess": guess.as_json()}, at=now)
-            frames = "".join(traceback.format_tb(exc.__traceback__)).rstrip()  # never the message: it may quote
+            # Whatever else broke while recording, the report is kept like a busy one; if the
+            # drain can never store it either, the file waits for an operator.
             log.error(
                 "a report from %s could not be recorded (%s); spooled to be stored again\n%s",
                 reporter,
                 type(exc).__name__,
-                frames,
+                frames(exc),
             )
-            self.wake_spool()
-            return Outcome(self._provisional(report, at=now), spooled=True)
+            return self._spool(report, key=key, guess=guess, at=now)
+
+    def _spool(self, report: Report, *, key: str, guess: Triage, at: float) -> Outcome:
+        """Keep the report on disk for the drain to store, and answer the reporter from it."""
+        self.store.spool.put(key, {"report": _report_json(report), "guess": guess.as_json()}, at=at)
+        self.wake_spool()
+        return Outcome(self._provisional(report, at=at), spooled=True)
 
     def _provisional(self, report: Report, *, at: float) -> Incident:
         """The spooled report as it will be stored, with no id or reference yet; and no questions

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Protocol
 
 from bot.domain.triage.lexicon import normalise
@@ -159,14 +160,22 @@ def _spans(text: str) -> set[float]:
     return gaps | {round(g * 60) for g in gaps}
 
 
-def invented_figures(sentence: str, summary: str) -> list[str]:
-    """Figures a sentence states that the incident's summary does not, compared by value (5千円 is
-    五千円 is 5,000円), money and shares against the summary's own; dates and days by name."""
+@lru_cache(maxsize=64)
+def _summary_figures(summary: str) -> tuple[str, frozenset[float], frozenset[float]]:
+    """The summary folded, every number it states or implies, and its money: read once per
+    incident, not once per sentence of the draft."""
     known = normalise(summary)
     stated = numbers(known) | _spans(known)
     # 20時 is 8時 in the evening, 14:00 is 2pm.
     stated |= {float(int(h) - 12) for h in re.findall(r"(?<!\d)(1[3-9]|2[0-3])(?=時|:\d\d)", known)}
     money = {v for m in _FIGURE.finditer(known) if _MONEY_OR_SHARE.search(m.group(0)) for v in numbers(m.group(0))}
+    return known, frozenset(stated), frozenset(money)
+
+
+def invented_figures(sentence: str, summary: str) -> list[str]:
+    """Figures a sentence states that the incident's summary does not, compared by value (5千円 is
+    五千円 is 5,000円), money and shares against the summary's own; dates and days by name."""
+    known, stated, money = _summary_figures(summary)
     folded = normalise(sentence)
     plan = bool(_OUR_PLAN.search(folded))
     out = []

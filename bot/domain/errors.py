@@ -8,6 +8,14 @@ code that catches those still works.
 
 from __future__ import annotations
 
+import traceback
+
 
 class OwabiError(Exception):
     """Something Owabi could not or would not do; the message is written for a person."""
+
+
+def frames(error: BaseException) -> str:
+    """Where a bug happened, for an operator's log: the traceback's frames without the exception's
+    message, which may quote what a person typed (a report, a draft)."""
+    return "".join(traceback.format_tb(error.__traceback__)).rstrip()

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import threading
 import tomllib
-import traceback
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
 from bot import resources
+from bot.domain.errors import frames
 from bot.domain.model import Triage
 from bot.domain.triage import Lexicon, Triager
 from bot.domain.triage.lexicon import normalise
@@ -134,10 +134,8 @@ class WarmingTriager:
             try:
                 return self._real.read(text, default_locale=default_locale)
             except Exception as exc:  # a fault in the model must not cost the report: the lexicon reads it
-                # Frames, not the message: a message may quote the report.
-                frames = "".join(traceback.format_tb(exc.__traceback__)).rstrip()
                 log.error(
-                    "the triage model failed on a report (%s); the lexicon read it\n%s", type(exc).__name__, frames
+                    "the triage model failed on a report (%s); the lexicon read it\n%s", type(exc).__name__, frames(exc)
                 )
         return self._fallback.read(text, default_locale=default_locale)
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import traceback
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -12,6 +11,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
+from bot.domain.errors import frames
 from bot.service import Owabi
 from bot.slack import boss_actions, commands, interactions, lifecycle_actions
 from bot.slack.compose import composer_of
@@ -55,9 +55,7 @@ def _polite_failure(service: Owabi):  # type: ignore[no-untyped-def]
     """Whatever broke, the person gets a calm private answer and the log gets the details."""
 
     def handler(error: Exception, body: dict[str, Any], response: BoltResponse | None) -> BoltResponse | None:
-        # The traceback's frames help an operator; the exception's message may quote user text.
-        frames = "".join(traceback.format_tb(error.__traceback__))
-        log.error("%s failed: %s\n%s", _describe(body), type(error).__name__, frames.rstrip())
+        log.error("%s failed: %s\n%s", _describe(body), type(error).__name__, frames(error))
         note = composer_of(service).note("error", saved=False, ref="")
         if response is None:  # already acknowledged: nothing more to say over HTTP
             return None
