@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Sequence
 
 import pytest
 
@@ -313,3 +314,33 @@ def test_look_alikes_are_told_apart_by_what_surrounds_them(
 def test_our_own_records_are_no_source_for_hearsay(coach: Coach) -> None:
     draft = "記録によりますと、期日までにお見積もりをお届けできていなかったとのことで、申し訳ございません。"
     assert "passive_evasion" in ids(coach, draft, B2B_WRITTEN)
+
+
+class _Reading:
+    """A model that reads one sentence as blame on a third party, with a chosen certainty."""
+
+    def __init__(self, blame: float, harm: float) -> None:
+        self.blame, self.whole = blame, harm
+
+    def sentence_problems(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        return [{"blame_third_party": self.blame if "agency" in t else 0.0} for t in texts]
+
+    def elements(self, text: str) -> dict[str, float]:
+        return {}
+
+    def harm(self, text: str) -> float:
+        return self.whole
+
+
+@pytest.mark.parametrize(
+    ("blame", "harm", "flagged"),
+    [
+        (0.6, 0.1, False),  # a doubtful sentence in a draft that reads as harmless as a whole
+        (0.6, 0.8, True),  # the same sentence where the whole draft reads as shifting blame
+        (0.95, 0.1, True),  # the sentence model is sure: the whole draft does not overrule it
+    ],
+)
+def test_a_doubtful_sentence_reading_needs_the_whole_draft_to_agree(blame: float, harm: float, flagged: bool) -> None:
+    draft = "I'm sorry the lifeguard didn't come. The agency sent nobody. We have credited your lesson."
+    coach = Coach(_Reading(blame, harm), default_coach().wording)
+    assert ("blame_third_party" in ids(coach, draft, LOW_IN_PERSON)) is flagged

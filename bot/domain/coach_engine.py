@@ -673,6 +673,10 @@ class CoachModel(Protocol):
 
     def elements(self, text: str) -> dict[str, float]: ...
 
+    def harm(self, text: str) -> float:
+        """How likely the whole draft, read at once, carries something that would hurt."""
+        ...
+
 
 def sentences(text: str) -> list[str]:
     """Sentences: split after . ! ? 。 ！ ？ and at line ends; empty pieces dropped."""
@@ -755,6 +759,13 @@ class Tuning:
         }
     )
     element: float = 0.35  # an element counts as there from this probability: doubt favours the staffer
+    # A sentence reading stands in a draft that reads as harmless as a whole only when the model is
+    # sure of it. Good drafts by new writers are full of sentences that look like blame or
+    # evasion one at a time ("the agency's lifeguard didn't arrive, but cover was our job"); the
+    # whole draft tells them apart (chosen on rounds 8–13, each judged by a coach trained on the
+    # rounds before it: good drafts flagged 5.5% → 2.7%, bad drafts named 93.4% → 92.2%).
+    gate: float = 0.3
+    sure: float = 0.9
     cue: float = 0.75  # the score of a finding set by a cue phrase
 
 
@@ -782,6 +793,7 @@ class Coach:
             return Verdict("fix", locale, (self._finding("no_apology", "", locale, 1.0),), situation=situation)
         probs = self.model.sentence_problems(parts)
         elements = self.model.elements(draft)
+        doubtful = self.model.harm(draft) < self.tuning.gate
         folded = [normalise(p) for p in parts]
         regret_at = next((k for k, s in enumerate(folded) if REGRET[locale].search(s)), None)
         present = {e for e, p in elements.items() if p >= self.tuning.element}
@@ -806,6 +818,8 @@ class Coach:
             for problem, score in p.items():
                 if problem in ("no_apology", "invented_facts", "excuse_first") or score < self._threshold(problem):
                     continue
+                if doubtful and score < self.tuning.sure:
+                    continue
                 if problem == "wrong_register" and not CASUAL[locale].search(folded[k]):
                     continue
                 if _harmless(problem, folded, k, locale):
@@ -829,7 +843,12 @@ class Coach:
                     continue
                 self._keep(found, self._finding(problem, sentence, locale, score))
             excuse = p.get("excuse_first", 0.0)
-            if excuse >= self._threshold("excuse_first") and regret_at is not None and k < regret_at:
+            if (
+                excuse >= self._threshold("excuse_first")
+                and (excuse >= self.tuning.sure or not doubtful)
+                and regret_at is not None
+                and k < regret_at
+            ):
                 self._keep(found, self._finding("excuse_first", sentence, locale, excuse))
         if regret_at is not None:
             for k in range(regret_at):  # a reason before any apology is an excuse, however it is worded

@@ -4,7 +4,9 @@ Trained from data/corpus/drafts (each problem labelled with the exact phrase tha
 - one binary classifier per problem over the draft's *sentences* (character 1–4-grams), so a
   finding points at the sentence that hurts, in any wording the corpus taught;
 - one binary classifier per apology element over the whole draft, learnt where the labels
-  say an element is there (a ready draft has what its situation needs) or missing.
+  say an element is there (a ready draft has what its situation needs) or missing;
+- one over the whole draft for "something in it would hurt" (verdict fix), which tells a
+  sentence that only looks like blame from one that is, by the rest of the draft.
 Cached on disk like the triage model (bot.learning.triage_model).
 """
 
@@ -28,7 +30,7 @@ from bot.learning.corpus import Item, fingerprint
 
 log = logging.getLogger(__name__)
 
-VERSION = "2"
+VERSION = "3"
 
 
 class CoachModel:
@@ -41,6 +43,7 @@ class CoachModel:
         )
         self.problem: dict[str, LogisticRegression] = {}
         self.element: dict[str, LogisticRegression] = {}
+        self.harmful: LogisticRegression | None = None
 
     def fit(self, items: Sequence[Item]) -> CoachModel:
         rows: list[str] = []
@@ -75,6 +78,9 @@ class CoachModel:
                 self.element[element] = LogisticRegression(C=10, max_iter=3000, class_weight="balanced").fit(
                     whole[idx], y
                 )
+        verdicts = [int(i.labels.get("verdict") == "fix") for i in items]
+        if len(set(verdicts)) == 2:
+            self.harmful = LogisticRegression(C=10, max_iter=3000, class_weight="balanced").fit(whole, verdicts)
         return self
 
     def sentence_problems(self, texts: Sequence[str]) -> list[dict[str, float]]:
@@ -91,6 +97,11 @@ class CoachModel:
     def elements(self, text: str) -> dict[str, float]:
         grams = self.draft_vec.transform([normalise(text)])
         return {e: float(m.predict_proba(grams)[0, 1]) for e, m in self.element.items()}
+
+    def harm(self, text: str) -> float:
+        if self.harmful is None:
+            return 1.0  # nothing learnt: every sentence reading stands on its own
+        return float(self.harmful.predict_proba(self.draft_vec.transform([normalise(text)]))[0, 1])
 
 
 def _overlaps(sentence: str, phrase: str) -> bool:
