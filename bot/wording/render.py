@@ -50,6 +50,7 @@ class TemplateProblem(OwabiError):
 class _Locale:
     env: jinja2.Environment
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
+    templates: dict[str, jinja2.Template] = field(default_factory=dict)
 
     @property
     def labels(self) -> dict[str, Any]:
@@ -88,7 +89,6 @@ class Renderer:
         self.bundled = bundled
         self.override = override
         self._locales: dict[str, _Locale] = {}
-        self._warned: set[tuple[str, str]] = set()
         self._lock = threading.Lock()
 
     # --- where things come from --------------------------------------------------------
@@ -118,6 +118,7 @@ class Renderer:
                     lstrip_blocks=True,
                     keep_trailing_newline=False,
                     autoescape=False,
+                    auto_reload=False,
                 )
                 env.globals["pick"] = _pick
                 env.filters["shorten"] = _shorten
@@ -157,12 +158,16 @@ class Renderer:
     # --- rendering ---------------------------------------------------------------------
 
     def _template(self, name: str, locale: str) -> jinja2.Template:
-        template = self._locale(locale).env.get_template(name)
-        source = Path(template.filename or "")
-        own = self._own_dirs(locale)
-        if not any(source.is_relative_to(d) for d in own) and (name, locale) not in self._warned:
-            self._warned.add((name, locale))
-            log.warning("template %s missing for locale %s; using %s", name, locale, source)
+        # Wording is read once per process, templates as well as tables: resolving a template
+        # again (a stat per directory, jinja's mtime check) was a tenth of a report's CPU.
+        loc = self._locale(locale)
+        template = loc.templates.get(name)
+        if template is None:
+            template = loc.env.get_template(name)
+            source = Path(template.filename or "")
+            if not any(source.is_relative_to(d) for d in self._own_dirs(locale)):
+                log.warning("template %s missing for locale %s; using %s", name, locale, source)
+            loc.templates[name] = template
         return template
 
     def render(self, name: str, locale: str, **ctx: Any) -> str:
