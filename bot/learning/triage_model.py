@@ -6,7 +6,11 @@ Two experts per question, multiplied (a product of experts):
 - counts of the lexicon's concepts ("late", "money", "safety", …), which carry general words
   the corpus never used.
 Each expert is a logistic regression; their log-probabilities are added, the concept expert
-weighted by `CONCEPT_WEIGHT`. Facets are one binary pair of experts each.
+weighted by `CONCEPT_WEIGHT`. Facets are one binary pair of experts each. The category has a
+third expert, complement naive Bayes over the dictionary words (`NAIVE_WEIGHT`): it leans on
+the words a category's reports share rather than on the few that separate categories best,
+which carries better to trades the corpus has never seen (chosen on rounds 10-13, each read by
+a model trained on the rounds before it: category 80.8% -> 82.3%, better on every round).
 
 Trained from data/corpus at first use and cached on disk (keyed by the corpus fingerprint,
 this module's version and scikit-learn's), so nothing is downloaded and a new corpus or a new
@@ -25,6 +29,7 @@ import sklearn
 from scipy.sparse import csr_matrix, hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.naive_bayes import ComplementNB
 
 from bot.domain.model import Facet
 from bot.domain.triage.lexicon import Lexicon, normalise
@@ -34,10 +39,12 @@ from bot.learning.words import words
 
 log = logging.getLogger(__name__)
 
-VERSION = "3"
+VERSION = "4"
 SINGLE = ("category", "severity", "situation", "found_by")
 FACETS = tuple(f.value for f in Facet)
 CONCEPT_WEIGHT = 0.3
+NAIVE_WEIGHT = 1.0
+NAIVE = ("category",)
 Probabilities = dict[str, dict[str, float]]
 
 
@@ -51,6 +58,7 @@ class TriageModel:
         self.words = TfidfVectorizer(analyzer=words, sublinear_tf=True, min_df=2, dtype=np.float32)
         self.text: dict[str, LogisticRegression] = {}
         self.concept: dict[str, LogisticRegression] = {}
+        self.naive: dict[str, ComplementNB] = {}
 
     # --- features ------------------------------------------------------------------------
 
@@ -66,7 +74,8 @@ class TriageModel:
     def fit(self, items: Sequence[Item]) -> TriageModel:
         texts = [normalise(i.text) for i in items]
         locales = [i.locale for i in items]
-        grams = hstack([self.vectorizer.fit_transform(texts), self.words.fit_transform(texts)]).tocsr()
+        lemmas = self.words.fit_transform(texts)
+        grams = hstack([self.vectorizer.fit_transform(texts), lemmas]).tocsr()
         concepts = self.concept_counts(texts, locales)
         targets: dict[str, list[str]] = {task: [str(i.labels[task]) for i in items] for task in SINGLE}
         for facet in FACETS:
@@ -78,6 +87,8 @@ class TriageModel:
             weight = None if task in ("category", "severity") else "balanced"
             self.text[task] = LogisticRegression(C=10, max_iter=3000, class_weight=weight).fit(grams, y)
             self.concept[task] = LogisticRegression(C=1, max_iter=3000, class_weight=weight).fit(concepts, y)
+            if task in NAIVE:
+                self.naive[task] = ComplementNB(alpha=0.3).fit(lemmas, y)
         self._compile()
         return self
 
@@ -94,6 +105,11 @@ class TriageModel:
             text_bias.append(model.intercept_)
             concept_bias.append(self.concept[task].intercept_)
             start += width
+        self._naive = {
+            task: model.feature_log_prob_.T.astype(np.float32)
+            for task, model in self.naive.items()
+            if list(model.classes_) == list(self.text[task].classes_)
+        }
         self._w_text = np.hstack(text_cols).astype(np.float32)
         self._w_concept = np.hstack(concept_cols).astype(np.float32)
         self._b = (np.concatenate(text_bias), np.concatenate(concept_bias))
@@ -104,13 +120,16 @@ class TriageModel:
         """Question → answer → probability, for one report (its text already normalised)."""
         # The input is ours and well-formed: scikit-learn's per-call checks cost a third of a read.
         with sklearn.config_context(assume_finite=True, skip_parameter_validation=True):
-            grams = hstack([self.vectorizer.transform([text]), self.words.transform([text])]).tocsr()
+            lemmas = self.words.transform([text])
+            grams = hstack([self.vectorizer.transform([text]), lemmas]).tocsr()
         concepts = self.concept_counts([text], [locale])
         text_scores = np.asarray(grams @ self._w_text).ravel() + self._b[0]
         concept_scores = np.asarray(concepts @ self._w_concept).ravel() + self._b[1]
         out: Probabilities = {}
         for task, classes, cols in self._tasks:
             logp = _log_proba(text_scores[cols]) + CONCEPT_WEIGHT * _log_proba(concept_scores[cols])
+            if task in self._naive:
+                logp = logp + NAIVE_WEIGHT * _log_proba(np.asarray(lemmas @ self._naive[task]).ravel())
             p = np.exp(logp - logp.max())
             p = p / p.sum()
             out[task] = {label: float(v) for label, v in zip(classes, p, strict=True)}
