@@ -85,6 +85,13 @@ def test_casual_words_to_a_business_customer_are_the_wrong_register(coach: Coach
     assert "wrong_register" in ids(coach, "Oops, my bad!! We'll resend the invoice today.", B2B_WRITTEN)
 
 
+def test_a_warm_exclamation_to_a_private_customer_is_not_the_wrong_register(coach: Coach) -> None:
+    reply = "ご注文のお弁当が遅れてしまい、申し訳ありません！当店の段取りの誤りです。本日分は全額ご返金いたします。"
+    written = {"category": "late_delivery", "severity": "low", "contact": "written", "b2b": False}
+    assert "wrong_register" not in ids(coach, reply, written)
+    assert "wrong_register" in ids(coach, reply, {**written, "b2b": True})
+
+
 def test_facts_the_incident_does_not_support_are_flagged(coach: Coach) -> None:
     situation = {**LOW_IN_PERSON, "summary": "charged the customer twice for one coffee"}
     assert "invented_facts" in ids(

@@ -858,7 +858,7 @@ class Coach:
         if regret_at is None:
             self._keep(found, self._finding("no_apology", parts[0], locale, 1.0))
             present.discard("regret")
-        if situation.get("b2b") or (situation.get("contact") == "written" and locale == "ja"):
+        if situation.get("b2b"):
             for sentence, low in zip(parts, folded, strict=True):
                 if CASUAL[locale].search(low):
                     self._keep(found, self._finding("wrong_register", sentence, locale, 0.9))
