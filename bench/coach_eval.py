@@ -2,12 +2,12 @@
 
     .venv/bin/python bench/coach_eval.py [--mode writers|batches|heldout] [--folds 7] [--no-situation]
 
-Drafts come from fourteen rounds of writers (den, dja; dfe, dge, dfj, dgj; dhe, dhj; dke, dkj;
+Drafts come from fifteen rounds of writers (den, dja; dfe, dge, dfj, dgj; dhe, dhj; dke, dkj;
 dme, dmj; dpe, dqe, dpj, dqj; dre, dse, drj, dsj; dte, dtj; due, duj; dve, dvj; dwe, dwj; dxe, dxj;
-dye, dyj; dze, dzj, each two writers of two batches),
+dye, dyj; dze, dzj, each two writers of two batches; doe, doj),
 each in several batches (voices). `writers` (the default) leaves one writer out at a time;
 `batches` is group k-fold by batch; `heldout` trains on the earlier rounds and judges the latest
-round (`--round`, default 14), once: each round was written after the coach was tuned on the
+round (`--round`, default 15), once: each round was written after the coach was tuned on the
 rounds before it (`--only` limits which writers a development run uses). In every
 mode the coach is trained on the rest and judges every draft of the held-out part, with the draft's
 situation (category, severity, contact, b2b, the incident summary), as `/oops check` on an
@@ -67,6 +67,8 @@ ROUNDS = {
     "dyj": 13,
     "dze": 14,
     "dzj": 14,
+    "doe": 15,
+    "doj": 15,
 }
 
 
@@ -80,7 +82,7 @@ def main() -> None:
         help="batches: group k-fold by batch; writers: leave one writer out; heldout: train on "
         "the rounds before --round, judge that round once",
     )
-    parser.add_argument("--round", type=int, default=14, help="the held-out round (heldout mode)")
+    parser.add_argument("--round", type=int, default=15, help="the held-out round (heldout mode)")
     parser.add_argument("--no-situation", action="store_true", help="judge drafts without their situation")
     parser.add_argument("--only", default="", help="comma-separated writers to use (e.g. den,dja for development)")
     args = parser.parse_args()
