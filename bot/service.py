@@ -261,7 +261,10 @@ class Owabi:
         # incident as it will be stored under a made-up id, so the write lock is held for writing
         # only; inside, only the id and ref are put in (or, if anything differs, it is composed again).
         preview = self.store.incidents.preview(report, chain=chain, team=team_name, at=at, incident_id=PREVIEW_ID)
-        early = {boss: self.compose.boss_dm(preview, boss=boss) for boss in self.first_recipients(preview)}
+        bosses = self.first_recipients(preview)
+        # Every boss is sent the same DM: composed once, addressed to each.
+        first_dm = self.compose.boss_dm(preview, boss=bosses[0]) if bosses else {}
+        early = {boss: {**first_dm, "channel": boss} for boss in bosses}
         early_answer = self.compose.reporter(preview) if (spooled or copy_to_dm) else None
         with self.store.transaction(wait=wait):
             incident = self.store.incidents.create(report, chain=chain, team=team_name, at=at, key=key)
