@@ -14,13 +14,14 @@ from bot.domain.events import Event
 from bot.domain.lifecycle import Move, Refused, check, role_of
 from bot.domain.model import Incident, State
 from bot.domain.text import clean
+from bot.escalations import ESCALATE, REMIND
 from bot.scheduler import Scheduler
 from bot.service import Owabi
 from bot.store import Store
 
 FOLLOW_UP_JOB = "follow_up_reminder"
 # The escalation job kinds that stop mattering once the incident is resolved.
-ESCALATION_JOBS = ("escalate", "escalation", "remind", "reminder", "ack_timeout")
+ESCALATION_JOBS = (ESCALATE, REMIND)
 RESOLUTION_FIELDS = ("what_happened", "what_we_did", "what_changes", "lesson")
 FIELD_MAX = 3000
 

@@ -35,6 +35,10 @@ class EmptyReport(OwabiError, ValueError):
     """A report with nothing in it: we ask for words instead of logging a blank."""
 
 
+class UnknownIncident(OwabiError, LookupError):
+    """No incident has this id (a stale button, a mistyped CLI argument)."""
+
+
 class NotAllowed(OwabiError, PermissionError):
     """The person may not do this to this incident."""
 
@@ -580,7 +584,7 @@ class Owabi:
     def get(self, incident_id: int) -> Incident:
         incident = self.store.incidents.get(incident_id)
         if incident is None:
-            raise LookupError(f"no incident {incident_id}")
+            raise UnknownIncident(incident_id)
         return incident
 
     def mine(self, user: str) -> list[Incident]:

@@ -157,3 +157,16 @@ def test_a_writer_that_gives_up_does_not_keep_the_lock_from_the_next(tmp_path: P
     lock.release()
     assert lock.acquire(urgent=False, timeout=0.01)
     lock.release()
+
+
+def test_jobs_of_retired_kinds_are_dropped_when_the_store_is_upgraded(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    for kind in ("ack_timeout", "reminder", "escalate"):
+        store.jobs.schedule(kind=kind, due_at=1.0, key=f"{kind}:1", incident_id=1)
+    # As a store written before the migration: it has not run yet.
+    store.conns.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm_drop_retired_job_kinds'")
+    store.close()
+    upgraded = open_store(tmp_path)
+    pending = [row["kind"] for row in upgraded.jobs.rows() if row["status"] == "pending"]
+    assert pending == ["escalate"]
+    upgraded.close()

@@ -243,3 +243,14 @@ def m_summary_covering_indexes(db: Database) -> None:
     db.execute(f"CREATE INDEX idx_incidents_open ON incidents (created_at, team) WHERE {OPEN_INCIDENTS}")
     db.execute("CREATE INDEX idx_events_kind_at_incident ON events (kind, at, incident_id)")
     db.execute("DROP INDEX IF EXISTS idx_events_kind_at")
+
+
+@migrations()
+def m_drop_retired_job_kinds(db: Database) -> None:
+    """Pending jobs of kinds the first version scheduled and no version runs any more
+    ("escalation", "reminder", "ack_timeout") are cancelled, as resolving an incident cancels
+    its escalations (jobs are never deleted): a scheduler would only log each as unknown."""
+    db.execute(
+        "UPDATE jobs SET status = 'cancelled' WHERE kind IN ('escalation', 'reminder', 'ack_timeout')"
+        " AND status = 'pending'"
+    )
