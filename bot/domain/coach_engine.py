@@ -569,9 +569,10 @@ _DEFINING = {
         ),
     },
     "policy_shield": {
+        # Paying what a guarantee scheme sets out ("our guaranteed standards") shields nothing.
         "en": re.compile(
             r"(polic|terms|conditions|rules?\b|procedure|unable|not able|cannot|can'?t|"
-            r"not (permitted|allowed)|only (able|offer|refund)|non-refundable|standard|"
+            r"not (permitted|allowed)|only (able|offer|refund)|non-refundable|(?<!guaranteed )standard|"
             r"entitled|eligible|limit|maximum)"
         ),
         "ja": re.compile(
