@@ -17,9 +17,9 @@ from bot.domain.escalation import QuietHours, Rules, first_step, next_step, step
 from bot.domain.events import Event
 from bot.domain.lifecycle import Act
 from bot.domain.model import Incident, Severity, State
+from bot.ports import Job
 from bot.scheduler import Scheduler
 from bot.service import Owabi
-from bot.store import Job
 
 log = logging.getLogger(__name__)
 

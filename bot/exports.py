@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from bot.store import Store
+from bot.ports import Store
 
 TABLES = ("incidents", "events")
 

@@ -15,9 +15,9 @@ from bot.domain.lifecycle import Move, Refused, check, role_of
 from bot.domain.model import Incident, State
 from bot.domain.text import clean
 from bot.escalations import ESCALATE, REMIND
+from bot.ports import Store
 from bot.scheduler import Scheduler
 from bot.service import Owabi
-from bot.store import Store
 
 FOLLOW_UP_JOB = "follow_up_reminder"
 # The escalation job kinds that stop mattering once the incident is resolved.

@@ -1,20 +1,286 @@
-"""What the use cases need from the outside, as protocols: they depend on these, never on Slack.
+"""What the use cases need from the outside, as protocols: they depend on these, never on Slack
+or SQLite.
 
-The Slack edge implements them (`bot.slack.compose.Composer` and the two specialists it
-holds); `bot.runtime` is where one is chosen and handed in. A message is the Web API
-payload the outbox will send, so the use cases can queue it without knowing its shape.
+- **Messages**: the Slack edge implements them (`bot.slack.compose.Composer` and the two
+  specialists it holds). A message is the Web API payload the outbox will send, so the use
+  cases can queue it without knowing its shape.
+- **The store**: `bot.store.Store` implements it over one SQLite file; the records it hands
+  back and the errors it raises are defined here, so a use case never imports the store, and
+  tests/test_store_contract.py is the suite a second implementation must pass.
+
+`bot.runtime` is where each is chosen and handed in.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
 from datetime import tzinfo
+from pathlib import Path
 from typing import Any, Protocol
 
+from bot.domain.errors import OwabiError
 from bot.domain.guidance import Plan
-from bot.domain.metrics import Summary
-from bot.domain.model import Incident
+from bot.domain.metrics import Lesson, OpenCase, Summary, Tally
+from bot.domain.model import Incident, Report
 
 Message = dict[str, Any]
+
+
+# --- what the store hands back, and the errors it raises ---------------------------------
+
+
+class StoreUnavailable(OwabiError):
+    """The database cannot be opened or written."""
+
+
+class StoreBusy(StoreUnavailable):
+    """Another process holds the write lock for longer than this caller can wait."""
+
+
+class LeaseLost(OwabiError):
+    """Another worker holds the job now; whatever this worker did must be rolled back."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoggedEvent:
+    """One entry of the append-only event log."""
+
+    id: int
+    at: float
+    incident_id: int | None
+    kind: str
+    actor: str | None
+    data: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    """A timed rule's next step, claimed by one scheduler at a time."""
+
+    id: int
+    kind: str
+    key: str
+    incident_id: int | None
+    due_at: float
+    payload: dict[str, Any]
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """A queued Web API call, claimed by one sender at a time."""
+
+    id: int
+    key: str
+    incident_id: int | None
+    purpose: str
+    recipient: str
+    method: str
+    payload: dict[str, Any]
+    depends_on: int | None
+    attempts: int
+    created_at: float = 0.0
+    maybe_sent: bool = False  # an earlier attempt may have reached Slack: look before sending again
+
+
+# --- the store -------------------------------------------------------------------------------
+
+
+class Incidents(Protocol):
+    def create(
+        self, report: Report, *, chain: list[str], team: str | None, at: float, key: str, practice: bool = False
+    ) -> Incident: ...
+
+    def preview(
+        self, report: Report, *, chain: list[str], team: str | None, at: float, incident_id: int, practice: bool = False
+    ) -> Incident:
+        """The incident `create` would store, without storing it."""
+        ...
+
+    def get(self, incident_id: int) -> Incident | None: ...
+
+    def by_key(self, key: str) -> Incident | None: ...
+
+    def recent_same_text(self, reporter: str, text: str, since: float) -> Incident | None: ...
+
+    def by_reporter(self, reporter: str, *, limit: int = 10) -> list[Incident]: ...
+
+    def update(self, incident_id: int, *, at: float, **fields: Any) -> None: ...
+
+    def set_if(self, incident_id: int, *, when: Mapping[str, object], at: float, **fields: Any) -> bool:
+        """Set `fields` only while every column in `when` holds its value (None: still empty)."""
+        ...
+
+
+class EventLog(Protocol):
+    def append(
+        self, *, at: float, kind: str, incident_id: int | None = None, actor: str | None = None, **data: Any
+    ) -> int: ...
+
+    def for_incident(self, incident_id: int) -> list[LoggedEvent]: ...
+
+    def all(self, *, since: float | None = None) -> list[LoggedEvent]: ...
+
+    def count(self, kind: str | None = None) -> int: ...
+
+    def head(self) -> tuple[int, str]: ...
+
+    def verify(self) -> tuple[int, int | None]: ...
+
+
+class Outbox(Protocol):
+    def enqueue(
+        self,
+        *,
+        key: str,
+        method: str,
+        payload: dict[str, Any],
+        at: float,
+        incident_id: int | None = None,
+        purpose: str = "",
+        recipient: str = "",
+        not_before: float | None = None,
+        depends_on: int | None = None,
+    ) -> int | None: ...
+
+    def claim(self, *, worker: str, now: float, lease: float, limit: int = 10) -> list[Outgoing]: ...
+
+    def renew(self, outgoing_id: int, *, worker: str, until: float) -> bool: ...
+
+    def mark_sent(self, outgoing_id: int, *, worker: str, at: float, channel: str = "", ts: str = "") -> bool: ...
+
+    def mark_retry(
+        self, outgoing_id: int, *, worker: str, at: float, error: str, counts: bool = True, maybe_sent: bool = False
+    ) -> None: ...
+
+    def mark_failed(self, outgoing_id: int, *, worker: str, error: str) -> bool: ...
+
+    def cancel_held(self, *, incident_id: int, purpose: str, now: float) -> int: ...
+
+    def release_dead_claims(self, now: float) -> int: ...
+
+    def result(self, outgoing_id: int) -> tuple[str, str] | None: ...
+
+    def sent_for(self, incident_id: int, purpose: str) -> list[tuple[str, str, str]]: ...
+
+    def rows(self, **where: Any) -> list[dict[str, Any]]: ...
+
+    def next_due(self, now: float | None = None) -> float | None: ...
+
+
+class Jobs(Protocol):
+    def schedule(
+        self,
+        *,
+        kind: str,
+        due_at: float,
+        key: str,
+        incident_id: int | None = None,
+        payload: dict[str, Any] | None = None,
+    ) -> int | None: ...
+
+    def claim_due(self, *, worker: str, now: float, lease: float, limit: int = 50) -> list[Job]: ...
+
+    def release_dead_claims(self, now: float) -> int: ...
+
+    def done(self, job_id: int, *, worker: str) -> None: ...
+
+    def retry(self, job_id: int, *, worker: str, at: float, error: str) -> None: ...
+
+    def cancel(self, *, incident_id: int, kinds: tuple[str, ...]) -> int: ...
+
+    def advance(self, *, incident_id: int, kind: str, due_at: float) -> Job | None: ...
+
+    def next_due(self) -> float | None: ...
+
+    def rows(self, **where: Any) -> list[dict[str, Any]]: ...
+
+
+class ReadModel(Protocol):
+    """The figures the summary, the App Home and the exports read."""
+
+    def add_lesson(
+        self, *, incident_id: int, at: float, category: str, severity: str, lesson: str, what_changes: str, author: str
+    ) -> None: ...
+
+    def tally(
+        self,
+        start: float,
+        end: float,
+        *,
+        windows: Sequence[tuple[str, float, float]],
+        teams: list[str] | None = None,
+    ) -> Tally: ...
+
+    def open_count(self, *, teams: list[str] | None = None) -> int: ...
+
+    def oldest_open(self, *, teams: list[str] | None = None) -> OpenCase | None: ...
+
+    def escalations(self, start: float, end: float, *, teams: list[str] | None = None) -> int: ...
+
+    def felt_supported(self, start: float, end: float, *, teams: list[str] | None = None) -> tuple[int, int]: ...
+
+    def lessons(
+        self,
+        *,
+        start: float = 0.0,
+        end: float = float("inf"),
+        category: str | None = None,
+        limit: int = 20,
+        teams: list[str] | None = None,
+    ) -> list[Lesson]: ...
+
+    def open_for(
+        self, *, reporter: str | None = None, bosses: list[str] | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]: ...
+
+    def export(self, table: str, *, since: float = 0.0) -> Iterator[dict[str, Any]]: ...
+
+
+class Spool(Protocol):
+    """Reports kept on disk while the database takes no writes."""
+
+    def put(self, key: str, record: dict[str, Any], *, at: float) -> Path: ...
+
+    def pending(self) -> Iterator[tuple[Path, dict[str, Any]]]: ...
+
+    def count(self) -> int: ...
+
+    def done(self, path: Path) -> None: ...
+
+
+class Store(Protocol):
+    """Everything Owabi keeps. A transaction commits every write inside it or none; nested
+    transactions join the outer one; `wait` bounds the queue for the write lock (StoreBusy)."""
+
+    @property
+    def incidents(self) -> Incidents: ...
+
+    @property
+    def events(self) -> EventLog: ...
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def jobs(self) -> Jobs: ...
+
+    @property
+    def reports(self) -> ReadModel: ...
+
+    @property
+    def spool(self) -> Spool: ...
+
+    def transaction(self, *, wait: float | None = None) -> AbstractContextManager[object]: ...
+
+    def ping(self) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+# --- messages --------------------------------------------------------------------------------
 
 
 class EscalationMessages(Protocol):

@@ -16,8 +16,7 @@ import time
 from collections.abc import Callable
 
 from bot.domain.errors import OwabiError
-from bot.store import Job, Store
-from bot.store.jobs import LeaseLost
+from bot.ports import Job, LeaseLost, Store
 from bot.worker import PollingWorker, backoff
 
 log = logging.getLogger(__name__)

@@ -16,13 +16,11 @@ from typing import Any, NoReturn, Protocol
 
 from bot.config import Policy
 from bot.domain.errors import OwabiError, frames
-from bot.domain.events import Event
+from bot.domain.events import Event, payload_sha
 from bot.domain.lifecycle import Act, may
 from bot.domain.model import Contact, Incident, Report, Severity, Situation, Triage
 from bot.domain.text import clean
-from bot.ports import Messages
-from bot.store import Store, StoreBusy
-from bot.store.audit import payload_sha
+from bot.ports import Messages, Store, StoreBusy
 
 log = logging.getLogger(__name__)
 

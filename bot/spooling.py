@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from bot.ports import StoreBusy
 from bot.service import Owabi
-from bot.store import StoreBusy
 from bot.worker import PollingWorker
 
 

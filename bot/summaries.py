@@ -83,7 +83,7 @@ class Summaries:
         summary = self.build(period, now=now, teams=teams)
         at = self.s.clock()
         payload = self.compose.summary_post(summary, channel=channel, zone=self.s.policy.zone)
-        with self.s.store.conns.write():
+        with self.s.store.transaction():
             first = self.s.queue(
                 key=f"summary:{key}",
                 payload=payload,

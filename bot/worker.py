@@ -17,7 +17,8 @@ import time
 import uuid
 from collections.abc import Callable
 
-from bot.store.db import StoreBusy, in_background
+from bot.ports import StoreBusy
+from bot.store.db import in_background
 
 log = logging.getLogger(__name__)
 

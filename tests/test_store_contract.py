@@ -1,6 +1,7 @@
 """What every store must do for the use cases: one suite, run against each implementation.
 
-Today there is one implementation, SQLite. A second backend is a new entry in
+Today there is one implementation, SQLite. The tests see it only through the port
+(bot.ports.Store: mypy checks they call nothing else). A second backend is a new entry in
 `IMPLEMENTATIONS` and this suite green: compare-and-set lets exactly one caller win, a key
 queues a message or a job once, a lease keeps a message from a second sender until it runs
 out, a boss's DM goes before anything else, a transaction that fails leaves nothing, the
@@ -14,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from bot import store as sqlite_store
 from bot.domain.model import Report, Severity
-from bot.store import Store
+from bot.ports import LeaseLost, Store
 
 IMPLEMENTATIONS: dict[str, Callable[[Path], Store]] = {
-    "sqlite": lambda folder: Store.open(folder / "owabi.db"),
+    "sqlite": lambda folder: sqlite_store.Store.open(folder / "owabi.db"),
 }
 T0 = 1_750_000_000.0
 
@@ -139,7 +141,40 @@ def test_a_message_waits_for_its_time_and_says_when_that_is(store: Store) -> Non
     assert len(store.outbox.claim(worker="w1", now=T0 + 600, lease=30)) == 1
 
 
+def test_a_failed_send_is_tried_again_later_and_a_hopeless_one_never(store: Store) -> None:
+    queue(store, "dm:1")
+    queue(store, "dm:2")
+    first, second = store.outbox.claim(worker="w1", now=T0, lease=30)
+    assert store.outbox.renew(first.id, worker="w1", until=T0 + 90)
+    assert not store.outbox.renew(first.id, worker="w2", until=T0 + 90)  # only the holder renews
+    with store.transaction():
+        store.outbox.mark_retry(first.id, worker="w1", at=T0 + 60, error="ratelimited", counts=False)
+        assert store.outbox.mark_failed(second.id, worker="w1", error="channel_not_found")
+    assert store.outbox.claim(worker="w2", now=T0 + 59, lease=30) == []
+    (again,) = store.outbox.claim(worker="w2", now=T0 + 60, lease=30)
+    assert again.id == first.id and again.attempts == 0  # a rate limit does not count towards giving up
+    assert store.outbox.mark_sent(again.id, worker="w2", at=T0 + 61)
+    assert store.outbox.claim(worker="w3", now=T0 + 10_000, lease=30) == []  # the failed one never comes back
+
+
 # --- jobs and the spool -----------------------------------------------------------------------
+
+
+def test_a_job_runs_once_is_retried_when_it_fails_and_can_be_brought_forward(store: Store) -> None:
+    incident_id = create(store)
+    with store.transaction():
+        store.jobs.schedule(kind="escalate", due_at=T0 + 600, key="esc:1", incident_id=incident_id)
+    moved = store.jobs.advance(incident_id=incident_id, kind="escalate", due_at=T0 + 5)
+    assert moved is not None and moved.due_at == T0 + 5  # "Escalate now"
+    (job,) = store.jobs.claim_due(worker="w1", now=T0 + 5, lease=30)
+    store.jobs.retry(job.id, worker="w1", at=T0 + 65, error="Slack was down")
+    assert store.jobs.claim_due(worker="w1", now=T0 + 64, lease=30) == []
+    (again,) = store.jobs.claim_due(worker="w2", now=T0 + 65, lease=30)
+    assert again.attempts == 1
+    with pytest.raises(LeaseLost):
+        store.jobs.done(again.id, worker="w1")  # w2 holds it now
+    store.jobs.done(again.id, worker="w2")
+    assert store.jobs.claim_due(worker="w3", now=T0 + 10_000, lease=30) == []
 
 
 def test_a_job_is_scheduled_once_claimed_when_due_and_cancelled_by_incident(store: Store) -> None:
@@ -152,6 +187,35 @@ def test_a_job_is_scheduled_once_claimed_when_due_and_cancelled_by_incident(stor
     with store.transaction():
         assert store.jobs.cancel(incident_id=incident_id, kinds=("escalate",)) == 1
     assert store.jobs.claim_due(worker="w1", now=T0 + 60, lease=30) == []
+
+
+# --- what the summary and the App Home read -----------------------------------------------------
+
+
+def test_open_cases_and_lessons_read_back_for_the_team(store: Store) -> None:
+    first = create(store, key="k1")
+    create(store, key="k2", text="the wrong cake went to the Ito party")
+    with store.transaction():
+        store.incidents.update(first, at=T0 + 60, state="resolved", resolved_at=T0 + 60)
+        store.reports.add_lesson(
+            incident_id=first,
+            at=T0 + 60,
+            category="late_delivery",
+            severity="medium",
+            lesson="check the van list at 9",
+            what_changes="a second check at dispatch",
+            author="U0LEAD01",
+        )
+    assert store.reports.open_count(teams=["front"]) == 1
+    assert store.reports.open_count(teams=["kitchen"]) == 0
+    oldest = store.reports.oldest_open(teams=["front"])
+    assert oldest is not None and oldest.state == "reported"
+    (lesson,) = store.reports.lessons(start=T0, end=T0 + 3600, teams=["front"])
+    assert (lesson.category, lesson.lesson, lesson.what_changes) == (
+        "late_delivery",
+        "check the van list at 9",
+        "a second check at dispatch",
+    )
 
 
 def test_a_spooled_report_stays_until_it_is_done(store: Store) -> None:

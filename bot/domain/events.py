@@ -6,6 +6,7 @@ a summary. Values are the stored strings (a StrEnum compares equal to them).
 
 from __future__ import annotations
 
+import hashlib
 from enum import StrEnum
 
 
@@ -41,3 +42,8 @@ class Event(StrEnum):
     SUMMARY_QUEUED = "summary_queued"
     SUPPORTED_ASKED = "supported_asked"
     TAKEN = "taken"
+
+
+def payload_sha(payload_json: str) -> str:
+    """The digest an event keeps of the message it queued, so the audit can match the two."""
+    return hashlib.sha256(payload_json.encode("utf-8")).hexdigest()

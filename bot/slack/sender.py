@@ -32,9 +32,8 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.domain.errors import OwabiError
 from bot.health import ACTIONS, Health
+from bot.ports import Outgoing, Store
 from bot.slack.blocks_text import SHORTENED_NOTE, fit_blocks
-from bot.store import Store
-from bot.store.outbox import Outgoing
 from bot.worker import PollingWorker, backoff
 
 log = logging.getLogger(__name__)

@@ -9,15 +9,16 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from bot.store.db import Connections, StoreBusy, StoreUnavailable
-from bot.store.events import Event, EventLog
+from bot.ports import Job, LoggedEvent, Outgoing, StoreBusy, StoreUnavailable
+from bot.store.db import Connections
+from bot.store.events import EventLog
 from bot.store.incidents import Incidents
-from bot.store.jobs import Job, Jobs
-from bot.store.outbox import Outbox, Outgoing
+from bot.store.jobs import Jobs
+from bot.store.outbox import Outbox
 from bot.store.reports import Reports
 from bot.store.spool import Spool
 
-__all__ = ["Event", "Job", "Outgoing", "Spool", "Store", "StoreBusy", "StoreUnavailable"]
+__all__ = ["Job", "LoggedEvent", "Outgoing", "Spool", "Store", "StoreBusy", "StoreUnavailable"]
 
 
 class Store:

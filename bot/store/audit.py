@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.domain.events import Event
+from bot.domain.events import Event, payload_sha
 
 GENESIS = "0" * 64
 
@@ -49,10 +49,6 @@ def digest(
     if key is None:
         return hashlib.sha256(material).hexdigest()
     return hmac.new(key, material, hashlib.sha256).hexdigest()
-
-
-def payload_sha(payload_json: str) -> str:
-    return hashlib.sha256(payload_json.encode("utf-8")).hexdigest()
 
 
 @dataclass

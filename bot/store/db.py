@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlite_utils import Database
 
-from bot.domain.errors import OwabiError
+from bot.ports import StoreBusy
 from bot.store.migrations import migrations
 
 
@@ -37,14 +37,6 @@ def claimer_is_dead(claimed_by: str | None) -> bool:
     except OSError:
         return False
     return False
-
-
-class StoreUnavailable(OwabiError):
-    """The database cannot be opened or written."""
-
-
-class StoreBusy(StoreUnavailable):
-    """Another process holds the write lock for longer than this caller can wait."""
 
 
 _thread = threading.local()

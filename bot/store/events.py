@@ -8,25 +8,15 @@ Triggers refuse UPDATE and DELETE on the table.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
+from bot.ports import LoggedEvent
 from bot.store.audit import GENESIS, digest
 from bot.store.db import Connections
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    id: int
-    at: float
-    incident_id: int | None
-    kind: str
-    actor: str | None
-    data: dict[str, Any]
-
-
-def _row_to_event(row: dict[str, Any]) -> Event:
-    return Event(row["id"], row["at"], row["incident_id"], row["kind"], row["actor"], json.loads(row["data"]))
+def _row_to_event(row: dict[str, Any]) -> LoggedEvent:
+    return LoggedEvent(row["id"], row["at"], row["incident_id"], row["kind"], row["actor"], json.loads(row["data"]))
 
 
 class EventLog:
@@ -57,11 +47,11 @@ class EventLog:
             )
             return int(cur.lastrowid or 0)
 
-    def for_incident(self, incident_id: int) -> list[Event]:
+    def for_incident(self, incident_id: int) -> list[LoggedEvent]:
         rows = self._c.db.query("SELECT * FROM events WHERE incident_id = ? ORDER BY id", [incident_id])
         return [_row_to_event(r) for r in rows]
 
-    def all(self, *, since: float | None = None) -> list[Event]:
+    def all(self, *, since: float | None = None) -> list[LoggedEvent]:
         rows = self._c.db.query("SELECT * FROM events WHERE at >= ? ORDER BY id", [since or 0.0])
         return [_row_to_event(r) for r in rows]
 

@@ -10,26 +10,10 @@ run out. Keys are unique, so scheduling the same step twice is a no-op.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
-from bot.domain.errors import OwabiError
+from bot.ports import Job, LeaseLost
 from bot.store.db import Connections, claimer_is_dead
-
-
-class LeaseLost(OwabiError):
-    """Another worker holds the job now; whatever this worker did must be rolled back."""
-
-
-@dataclass(frozen=True)
-class Job:
-    id: int
-    kind: str
-    key: str
-    incident_id: int | None
-    due_at: float
-    payload: dict[str, Any]
-    attempts: int
 
 
 def _to_job(row: dict[str, Any]) -> Job:

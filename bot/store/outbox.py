@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from typing import Any
 
+from bot.ports import Outgoing
 from bot.store.db import Connections, claimer_is_dead
 
 RANKS = (0, 1)  # 0: a boss's DM (someone must hear of the incident), 1: everything else
@@ -20,21 +20,6 @@ RANKS = (0, 1)  # 0: a boss's DM (someone must hear of the incident), 1: everyth
 
 def rank_of(purpose: str) -> int:
     return 0 if purpose == "boss_dm" else 1
-
-
-@dataclass(frozen=True, slots=True)
-class Outgoing:
-    id: int
-    key: str
-    incident_id: int | None
-    purpose: str
-    recipient: str
-    method: str
-    payload: dict[str, Any]
-    depends_on: int | None
-    attempts: int
-    created_at: float = 0.0
-    maybe_sent: bool = False  # an earlier attempt may have reached Slack: look before sending again
 
 
 def _to_outgoing(row: dict[str, Any]) -> Outgoing:
