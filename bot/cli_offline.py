@@ -53,18 +53,10 @@ def cmd_verify(args: argparse.Namespace) -> int:
 def _offline_service() -> Any:
     """The same service the Slack app uses, without Slack: for verbs that only read."""
     from bot.config import Settings
-    from bot.runtime import load_checked_policy
-    from bot.service import Owabi
-    from bot.slack.compose import Composer
-    from bot.store import Store
+    from bot.runtime import build_offline
 
     settings = Settings()
-    policy, renderer = load_checked_policy(settings.policy_path())
-    return Owabi(
-        store=Store.open(existing_db(settings.owabi_db)),
-        policy=policy,
-        composer=Composer(renderer, ui_locale=policy.locale, policy=policy.guidance_facts(), zone=policy.zone),
-    )
+    return build_offline(settings, db=existing_db(settings.owabi_db))
 
 
 def cmd_summary(args: argparse.Namespace) -> int:

@@ -23,7 +23,7 @@ from bot.learning.reader import WarmingTriager
 from bot.lifecycle import Lifecycle
 from bot.scheduler import Scheduler
 from bot.service import Owabi
-from bot.slack.app import build_app
+from bot.slack.app import UseCases, build_app
 from bot.slack.compose import Composer
 from bot.slack.identity import BotIdentity
 from bot.slack.sender import Dispatcher
@@ -99,6 +99,13 @@ def load_checked_policy(path: Path, *, bundled_too: bool = True) -> tuple[Policy
     return policy, renderer
 
 
+def build_offline(settings: Settings, *, db: Path) -> Owabi:
+    """The service the Slack app uses, without Slack: for the CLI verbs that read the store."""
+    policy, renderer = load_checked_policy(settings.policy_path())
+    composer = Composer(renderer, ui_locale=policy.locale, policy=policy.guidance_facts(), zone=policy.zone)
+    return Owabi(store=Store.open(db), policy=policy, composer=composer)
+
+
 def build(settings: Settings, *, clock: Callable[[], float] = time.time, socket: bool = False) -> Runtime:
     """Socket Mode receives over the app-level token's WebSocket: no signed HTTP, no signing secret."""
     if settings.slack_bot_token is None:
@@ -133,9 +140,9 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time, socket:
     dispatcher = Dispatcher(store, client, service, clock=clock, threads=settings.owabi_senders, health=health)
     scheduler = Scheduler(store, clock=clock, threads=2, idle_poll=0.5)
     scheduler.after_run = dispatcher.wake
-    Escalations(service).install(scheduler)
-    Lifecycle(service).install(scheduler)
-    Summaries(service).install(scheduler)
+    cases = UseCases(service, Escalations(service), Lifecycle(service), Summaries(service))
+    for case in (cases.escalations, cases.lifecycle, cases.summaries):
+        case.install(scheduler)
     # A report queues messages now and jobs for minutes or hours later: it wakes a sender, and the
     # scheduler finds the new jobs on its next look (at most `idle_poll` away).
     service.wake = dispatcher.wake
@@ -145,7 +152,7 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time, socket:
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else secrets.token_hex(32)
     )
     app = build_app(
-        service=service, client=client, identity=identity, signing_secret=secret, workers=settings.owabi_workers
+        cases=cases, client=client, identity=identity, signing_secret=secret, workers=settings.owabi_workers
     )
     spool_drain = SpoolDrain(service, clock=clock)
     anchor_key = settings.audit_key()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import App, BoltResponse
@@ -12,16 +13,29 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 
 from bot.domain.errors import frames
+from bot.escalations import Escalations
+from bot.lifecycle import Lifecycle
 from bot.service import Owabi
 from bot.slack import boss_actions, commands, interactions, lifecycle_actions
 from bot.slack.compose import composer_of
 from bot.slack.identity import BotIdentity
+from bot.summaries import Summaries
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class UseCases:
+    """What the listeners call: built once, in bot.runtime, and handed to every listener."""
+
+    service: Owabi
+    escalations: Escalations
+    lifecycle: Lifecycle
+    summaries: Summaries
+
+
 def build_app(
-    *, service: Owabi, client: WebClient, identity: BotIdentity, signing_secret: str, workers: int = 16
+    *, cases: UseCases, client: WebClient, identity: BotIdentity, signing_secret: str, workers: int = 16
 ) -> App:
     """The real app, as served in production, the demo and the tests.
 
@@ -43,11 +57,12 @@ def build_app(
         raise_error_for_unhandled_request=False,
         url_verification_enabled=True,
     )
+    service = cases.service
     app.error(_polite_failure(service))
-    commands.register(app, service)
+    commands.register(app, service, cases.summaries)
     interactions.register(app, service)
-    boss_actions.register(app, service)
-    lifecycle_actions.register(app, service)
+    boss_actions.register(app, service, cases.escalations)
+    lifecycle_actions.register(app, service, cases.lifecycle, cases.summaries)
     return app
 
 

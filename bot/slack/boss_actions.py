@@ -22,8 +22,7 @@ from bot.slack.compose import composer_of
 log = logging.getLogger(__name__)
 
 
-def register(app: App, service: Owabi) -> None:
-    escalations = Escalations(service)
+def register(app: App, service: Owabi, escalations: Escalations) -> None:
     actions: dict[str, Callable[[int, str], Answer]] = {
         ids.ACK: lambda incident, user: escalations.acknowledge(incident, actor=user),
         ids.TAKE: lambda incident, user: escalations.acknowledge(incident, actor=user, take=True),

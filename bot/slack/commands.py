@@ -12,19 +12,20 @@ from slack_sdk import WebClient
 from bot.domain.text import from_slack
 from bot.service import EmptyReport, Owabi
 from bot.slack.compose import composer_of
+from bot.summaries import Summaries
 
 log = logging.getLogger(__name__)
 
 Sub = Callable[..., None]
 
 
-def register(app: App, service: Owabi) -> None:
+def register(app: App, service: Owabi, summaries: Summaries) -> None:
     subs: dict[str, Sub] = {
         "help": lambda ack, **_: ack(response_type="ephemeral", **composer_of(service).note("help")),
         "mine": lambda ack, user, **_: ack(response_type="ephemeral", **composer_of(service).mine(service.mine(user))),
         "report": lambda ack, rest, **kw: _report(service, ack, rest, **kw),
     }
-    subs.update(extra_subcommands(service))
+    subs.update(extra_subcommands(service, summaries))
 
     @app.command("/oops")
     def oops(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -58,12 +59,12 @@ def is_subcommand(word: str, rest: str) -> bool:
     return accepts is None or accepts(rest)
 
 
-def extra_subcommands(service: Owabi) -> dict[str, Sub]:
+def extra_subcommands(service: Owabi, summaries: Summaries) -> dict[str, Sub]:
     """Sub-commands added by other features (coach, practice, lessons, summary)."""
     from bot.slack.coaching import subcommands as coaching_subcommands
     from bot.slack.lifecycle_actions import subcommands as lifecycle_subcommands
 
-    return {**lifecycle_subcommands(service), **coaching_subcommands(service)}
+    return {**lifecycle_subcommands(service, summaries), **coaching_subcommands(service)}
 
 
 def _report(service: Owabi, ack: Ack, text: str, *, user: str, body: dict[str, Any], **_: Any) -> None:

@@ -40,12 +40,11 @@ PERIOD_WORDS = {
 }
 
 
-def register(app: App, service: Owabi) -> None:
-    life = Lifecycle(service)
+def register(app: App, service: Owabi, life: Lifecycle, summaries: Summaries) -> None:
     compose = composer_of(service).lifecycle
-    _register_moves(app, service, life, compose)
-    _register_resolve(app, service, life, compose)
-    _register_home(app, service, compose)
+    _register_moves(app, service, life, compose, summaries)
+    _register_resolve(app, service, life, compose, summaries)
+    _register_home(app, service, compose, summaries)
     _register_supported(app, service, life, compose)
 
 
@@ -76,6 +75,7 @@ def _register_supported(app: App, service: Owabi, life: Lifecycle, compose: Life
 def _answer(
     service: Owabi,
     compose: LifecycleComposer,
+    summaries: Summaries,
     respond: Respond,
     client: WebClient,
     body: dict[str, Any],
@@ -108,12 +108,14 @@ def _answer(
         )
     service.wake()
     try:
-        client.views_publish(user_id=user, view=home_view(service, compose, Summaries(service), user))
+        client.views_publish(user_id=user, view=home_view(service, compose, summaries, user))
     except SlackApiError as exc:  # the DM still says what happened; the Home refreshes when next opened
         log.warning("App Home not republished for %s: %s", user, exc.response.get("error"))
 
 
-def _register_moves(app: App, service: Owabi, life: Lifecycle, compose: LifecycleComposer) -> None:
+def _register_moves(
+    app: App, service: Owabi, life: Lifecycle, compose: LifecycleComposer, summaries: Summaries
+) -> None:
     def handler(move: Move) -> Callable[..., None]:
         def on_click(
             ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
@@ -127,9 +129,11 @@ def _register_moves(app: App, service: Owabi, life: Lifecycle, compose: Lifecycl
                 else:
                     updated = life.follow_up(incident_id, actor=user)
             except Refused as refusal:
-                _answer(service, compose, respond, client, body, incident, compose.refused(incident, refusal))
+                _answer(
+                    service, compose, summaries, respond, client, body, incident, compose.refused(incident, refusal)
+                )
                 return
-            _answer(service, compose, respond, client, body, updated, compose.done(updated))
+            _answer(service, compose, summaries, respond, client, body, updated, compose.done(updated))
 
         return on_click
 
@@ -137,7 +141,9 @@ def _register_moves(app: App, service: Owabi, life: Lifecycle, compose: Lifecycl
     app.action(ids.FOLLOWED_UP)(handler(Move.FOLLOW_UP))
 
 
-def _register_resolve(app: App, service: Owabi, life: Lifecycle, compose: LifecycleComposer) -> None:
+def _register_resolve(
+    app: App, service: Owabi, life: Lifecycle, compose: LifecycleComposer, summaries: Summaries
+) -> None:
     @app.action(ids.RESOLVE)
     def resolve_clicked(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient
@@ -147,7 +153,7 @@ def _register_resolve(app: App, service: Owabi, life: Lifecycle, compose: Lifecy
         try:
             life.allowed(incident, actor=body["user"]["id"], move=Move.RESOLVE)
         except Refused as refusal:
-            _answer(service, compose, respond, client, body, incident, compose.refused(incident, refusal))
+            _answer(service, compose, summaries, respond, client, body, incident, compose.refused(incident, refusal))
             return
         client.views_open(
             trigger_id=body["trigger_id"],
@@ -195,10 +201,9 @@ def _confirm(service: Owabi, compose: LifecycleComposer, incident: Incident, res
 # --- slash sub-commands --------------------------------------------------------------
 
 
-def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
+def subcommands(service: Owabi, summaries: Summaries) -> dict[str, Callable[..., None]]:
     """`/oops lessons [category]` and `/oops summary [today|week]`."""
     compose = composer_of(service).lifecycle
-    summaries = Summaries(service)
 
     def lessons(ack: Ack, rest: str, user: str, **_: Any) -> None:
         category = rest.strip().lower().replace(" ", "_") or None
@@ -238,8 +243,7 @@ def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
 # --- App Home ------------------------------------------------------------------------
 
 
-def _register_home(app: App, service: Owabi, compose: LifecycleComposer) -> None:
-    summaries = Summaries(service)
+def _register_home(app: App, service: Owabi, compose: LifecycleComposer, summaries: Summaries) -> None:
 
     @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
