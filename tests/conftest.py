@@ -60,6 +60,19 @@ POLICY = MINIMAL_POLICY.replace(
 )
 
 
+class FakeClock:
+    """Time that moves only when a test moves it: a timed rule is tested without waiting for it."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self.now = time.time() if start is None else start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @dataclass
 class Harness:
     """One running Owabi: its HTTP server, its database file and the Slack stand-in."""
@@ -115,6 +128,29 @@ class Harness:
 
     def wait_for(self, predicate: Callable[[], object], timeout: float = 5.0) -> object:
         return self.standin.wait_for(predicate, timeout)
+
+    def advance(self, seconds: float) -> None:
+        """Move this Owabi's fake clock on, and have its workers look at once for what fell due.
+
+        Time moves only once everything due has been sent: a real send takes milliseconds, a
+        window minutes, and a jump past a sender's lease mid-send would be a test artefact."""
+        assert isinstance(self.clock, FakeClock), "advance needs harness(clock=FakeClock())"
+        assert self.settled(), "something due was still being sent"
+        self.clock.advance(seconds)
+        self.runtime.scheduler.wake(self.runtime.scheduler.threads)
+        self.runtime.dispatcher.wake(self.runtime.dispatcher.threads)
+
+    def settled(self, timeout: float = 5.0) -> bool:
+        """Everything due by now is sent or given up on: what a test sees next is final."""
+        return bool(
+            self.wait_for(
+                lambda: (
+                    not [m for m in self.store.outbox.rows(status="pending") if m["next_attempt_at"] <= self.clock()]
+                    and not [j for j in self.store.jobs.rows(status="pending") if j["due_at"] <= self.clock()]
+                ),
+                timeout,
+            )
+        )
 
     def wait_event(self, kind: str, count: int = 1, timeout: float = 5.0) -> bool:
         deadline = time.monotonic() + timeout

@@ -1,5 +1,6 @@
 """Escalation as the chain lives it: real app over signed HTTP, the Slack stand-in, a real
-SQLite file, and windows of a couple of seconds."""
+SQLite file. Windows run on a fake clock that the test moves on; only the kill -9 test, a real
+process, waits for a real window."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ import pytest
 from bot.sandbox.slack_side import SlackSide
 from bot.sandbox.standin import StandIn
 from bot.slack import ids
-from tests.conftest import GM, LEAD, MANAGER, MINIMAL_POLICY, SECRET, STAFF, STRANGER, Harness
+from tests.conftest import GM, LEAD, MANAGER, MINIMAL_POLICY, SECRET, STAFF, STRANGER, FakeClock, Harness
 from tests.escalation_helpers import HIGH_TEXT, MEDIUM_TEXT, call_text, flow_policy, wait_until
 
 Make = Callable[..., Harness]
@@ -60,15 +61,20 @@ def test_boss_dm_has_the_three_buttons(harness: Make) -> None:
 
 
 def test_unacknowledged_report_escalates_to_the_next_level_with_history(harness: Make) -> None:
-    h = harness(flow_policy("1s"))
+    h = harness(flow_policy("60s"), clock=FakeClock())
     report(h)
+    h.advance(59)
+    assert h.settled() and not h.standin.dms_to(MANAGER)  # not a second before the window ends
+    h.advance(1)
     assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=5)
     dm = call_text(h.standin.dms_to(MANAGER)[0])
     assert "Nobody has acknowledged OOPS-0001" in dm and "<@U0LEAD01> at" in dm
+    h.advance(60)
     assert h.wait_for(lambda: h.standin.dms_to(GM), timeout=5)
     gm = call_text(h.standin.dms_to(GM)[0])
     assert "<@U0LEAD01> at" in gm and "<@U0MGR01> at" in gm
     # at the top: the GM again (repeat = 1), and the reporter is told it is still open
+    h.advance(60)
     assert h.wait_for(lambda: len(h.standin.dms_to(GM)) == 2, timeout=5)
     assert h.wait_for(lambda: any("not been acknowledged" in call_text(c) for c in h.standin.dms_to(STAFF)), timeout=5)
     escalated = [e for e in h.store.events.for_incident(1) if e.kind == "escalated"]
@@ -76,6 +82,7 @@ def test_unacknowledged_report_escalates_to_the_next_level_with_history(harness:
     assert all(e.data["late"] < 1.0 for e in escalated)
     # The chain is exhausted: no escalation is left to run, so nobody is pinged again.
     assert h.wait_for(lambda: not h.store.jobs.rows(kind="escalate", status="pending"))
+    assert h.settled()
     assert len(h.standin.dms_to(GM)) == 2 and len(h.standin.dms_to(MANAGER)) == 1
 
 
@@ -87,8 +94,9 @@ def test_high_severity_pings_two_levels_at_once(harness: Make) -> None:
 
 
 def test_acknowledge_stops_escalation_and_rewrites_every_dm(harness: Make) -> None:
-    h = harness(flow_policy("2s"))
+    h = harness(flow_policy("60s"), clock=FakeClock())
     report(h)
+    h.advance(60)
     assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=6)
     click(h, MANAGER)
     assert h.wait_for(lambda: len(updates(h)) == 2, timeout=5)
@@ -105,6 +113,8 @@ def test_acknowledge_stops_escalation_and_rewrites_every_dm(harness: Make) -> No
     assert incident is not None and incident.acknowledged_by == MANAGER and incident.state == "acknowledged"
     # The acknowledgement cancelled what was scheduled, so the GM is never pinged.
     assert not h.store.jobs.rows(kind="escalate", status="pending")
+    h.advance(60)  # when the GM's turn would have come
+    assert h.settled()
     assert not h.standin.dms_to(GM)
     assert h.store.events.count("acknowledged") == 1
 
@@ -142,7 +152,7 @@ def test_double_and_concurrent_clicks_record_one_acknowledgement(harness: Make) 
     assert h.store.events.count("already_acknowledged") == 11
     assert h.wait_for(lambda: len(updates(h)) == 1, timeout=5)
     assert wait_until(lambda: h.standin.dms_to(STAFF))
-    time.sleep(0.5)
+    assert h.settled()
     assert len(updates(h)) == 1
     assert sum("has your report" in call_text(c) for c in h.standin.dms_to(STAFF)) == 1
 
@@ -160,10 +170,10 @@ def test_take_makes_the_owner_and_escalate_now_moves_up(harness: Make) -> None:
 
 
 def test_restart_resumes_an_escalation_that_fell_due_while_down(harness: Make) -> None:
-    h = harness(flow_policy("2s"))
+    h = harness(flow_policy("60s"), clock=FakeClock())
     report(h)
     h.stop()
-    time.sleep(2.5)  # the window runs out while Owabi is down
+    h.clock.advance(90)  # type: ignore[attr-defined]  # the window runs out while Owabi is down
     started = time.monotonic()
     h.start()
     assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=5)
@@ -172,12 +182,16 @@ def test_restart_resumes_an_escalation_that_fell_due_while_down(harness: Make) -
 
 
 def test_two_processes_on_one_database_send_each_escalation_once(harness: Make) -> None:
-    first = harness(flow_policy("1s"))
-    second = harness(flow_policy("1s"))  # same tmp dir, so the same database file
+    clock = FakeClock()
+    first = harness(flow_policy("60s"), clock=clock)
+    second = harness(flow_policy("60s"), clock=clock)  # same tmp dir, so the same database file
     assert first.db_path == second.db_path
     report(first)
+    for _ in range(3):  # manager, GM, GM again: each window woken in both at once
+        first.advance(60)
+        second.advance(0)
+        assert first.settled() and second.settled()
     assert first.wait_for(lambda: len(first.standin.dms_to(GM)) == 2, timeout=8)
-    time.sleep(1.5)
     assert len(first.standin.dms_to(LEAD)) == 1
     assert len(first.standin.dms_to(MANAGER)) == 1
     assert len(first.standin.dms_to(GM)) == 2
@@ -190,7 +204,8 @@ def test_rate_limits_and_server_errors_delay_but_never_drop_or_double(harness: M
     h.standin.fault("chat.postMessage", status=500, error="internal_error", times=1)
     assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=10)
     assert h.wait_for(lambda: len(h.standin.dms_to(GM)) == 2, timeout=10)
-    time.sleep(1.5)
+    assert h.wait_for(lambda: not h.store.jobs.rows(kind="escalate", status="pending"), timeout=10)
+    assert h.settled()
     assert len(h.standin.dms_to(MANAGER)) == 1
     statuses = [r["status"] for r in h.store.outbox.rows(purpose="boss_dm")]
     assert statuses == ["sent"] * 4
@@ -199,23 +214,27 @@ def test_rate_limits_and_server_errors_delay_but_never_drop_or_double(harness: M
 def test_quiet_hours_hold_medium_but_not_high(harness: Make) -> None:
     tokyo = datetime.now(ZoneInfo("Asia/Tokyo"))
     span = f"{(tokyo - timedelta(hours=1)):%H:%M}-{(tokyo + timedelta(hours=1)):%H:%M}"
-    h = harness(flow_policy("1s", extra=f'quiet_hours = "{span}"'))
+    clock = FakeClock()
+    h = harness(flow_policy("60s", extra=f'quiet_hours = "{span}"'), clock=clock)
     assert h.slack.command(STAFF, MEDIUM_TEXT).status == 200
     assert h.slack.command("U0STAFF02", HIGH_TEXT).status == 200
     assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=4)  # high: lead + manager at once
-    time.sleep(1.5)
+    h.advance(120)  # past the medium's window: still quiet
+    assert h.settled()
     medium = [r for r in h.store.outbox.rows(incident_id=1, purpose="boss_dm")]
     assert [r["status"] for r in medium] == ["pending"]
-    assert medium[0]["next_attempt_at"] > time.time() + 3000
+    assert medium[0]["next_attempt_at"] > clock() + 3000
 
 
 def test_reminder_reaches_the_owner_while_the_incident_is_open(harness: Make) -> None:
     policy = flow_policy("60s").replace(
-        '[severity.medium]\nack_within = "60s"', '[severity.medium]\nack_within = "60s"\nremind_after = "1s"'
+        '[severity.medium]\nack_within = "60s"', '[severity.medium]\nack_within = "60s"\nremind_after = "10m"'
     )
-    h = harness(policy)
+    h = harness(policy, clock=FakeClock())
     report(h)
     click(h, MANAGER, ids.TAKE)
+    assert h.wait_for(lambda: (i := h.store.incidents.get(1)) is not None and i.owner == MANAGER)
+    h.advance(600)
     assert h.wait_for(lambda: any("Reminder: OOPS-0001" in call_text(c) for c in h.standin.dms_to(MANAGER)), timeout=5)
     assert h.store.events.count("reminder_queued") >= 1
 
