@@ -82,6 +82,10 @@ class HttpServer:
             channel_timeout=settings.owabi_channel_timeout,
             cleanup_interval=max(1, min(30, settings.owabi_channel_timeout // 2)),
             asyncore_use_poll=True,
+            # How long the loop sleeps between looks: with the default second, a stop waited
+            # up to a second for an idle keep-alive connection. A fifth of one costs a few idle
+            # wake-ups a second.
+            asyncore_loop_timeout=0.2,
         )
         self._thread: threading.Thread | None = None
 
