@@ -60,6 +60,18 @@ POLICY = MINIMAL_POLICY.replace(
 )
 
 
+def eventually(predicate: Callable[[], object], timeout: float = 5.0, interval: float = 0.01) -> bool:
+    """The one way a test waits for something outside the stand-in (a row, a thread, a process):
+    look until it holds or `timeout` seconds pass. What Slack is sent is waited for with
+    Harness.wait_for, which wakes on each call the stand-in answers."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() >= deadline:
+            return bool(predicate())
+        time.sleep(interval)
+    return True
+
+
 class FakeClock:
     """Time that moves only when a test moves it: a timed rule is tested without waiting for it."""
 
@@ -153,12 +165,7 @@ class Harness:
         )
 
     def wait_event(self, kind: str, count: int = 1, timeout: float = 5.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.store.events.count(kind) >= count:
-                return True
-            time.sleep(0.02)
-        return self.store.events.count(kind) >= count
+        return eventually(lambda: self.store.events.count(kind) >= count, timeout)
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 from bot.sandbox.slack_side import block_texts
@@ -47,12 +45,3 @@ def flow_policy(window: str = "2s", extra: str = "") -> str:
 def call_text(call: Call) -> str:
     args: dict[str, Any] = call.args
     return "\n".join([str(args.get("text", "")), *block_texts(args.get("blocks") or [])])
-
-
-def wait_until(predicate: Callable[[], object], timeout: float = 8.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return bool(predicate())

@@ -23,8 +23,8 @@ import pytest
 from bot.sandbox.slack_side import SlackSide
 from bot.sandbox.standin import StandIn
 from bot.slack import ids
-from tests.conftest import GM, LEAD, MANAGER, MINIMAL_POLICY, SECRET, STAFF, STRANGER, FakeClock, Harness
-from tests.escalation_helpers import HIGH_TEXT, MEDIUM_TEXT, call_text, flow_policy, wait_until
+from tests.conftest import GM, LEAD, MANAGER, MINIMAL_POLICY, SECRET, STAFF, STRANGER, FakeClock, Harness, eventually
+from tests.escalation_helpers import HIGH_TEXT, MEDIUM_TEXT, call_text, flow_policy
 
 Make = Callable[..., Harness]
 pytestmark = pytest.mark.slow
@@ -151,7 +151,7 @@ def test_double_and_concurrent_clicks_record_one_acknowledgement(harness: Make) 
     assert h.store.events.count("acknowledged") == 1
     assert h.store.events.count("already_acknowledged") == 11
     assert h.wait_for(lambda: len(updates(h)) == 1, timeout=5)
-    assert wait_until(lambda: h.standin.dms_to(STAFF))
+    assert eventually(lambda: h.standin.dms_to(STAFF))
     assert h.settled()
     assert len(updates(h)) == 1
     assert sum("has your report" in call_text(c) for c in h.standin.dms_to(STAFF)) == 1
@@ -163,7 +163,7 @@ def test_take_makes_the_owner_and_escalate_now_moves_up(harness: Make) -> None:
     click(h, LEAD, ids.ESCALATE)
     assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=4)
     click(h, MANAGER, ids.TAKE)
-    assert wait_until(lambda: (i := h.store.incidents.get(1)) is not None and i.owner == MANAGER)
+    assert eventually(lambda: (i := h.store.incidents.get(1)) is not None and i.owner == MANAGER)
     assert h.wait_for(lambda: any("is now the owner" in call_text(c) for c in h.standin.dms_to(STAFF)))
     kinds = [e.kind for e in h.store.events.for_incident(1)]
     assert {"escalate_requested", "escalated", "acknowledged", "taken"} <= set(kinds)
@@ -264,7 +264,7 @@ def test_kill_9_loses_no_pending_escalation(harness: Make, standin: StandIn, tmp
         stderr=subprocess.DEVNULL,
     )
     try:
-        assert wait_until(lambda: healthy(port, reading="model"), timeout=30)  # read by the model, not the lexicon
+        assert eventually(lambda: healthy(port, reading="model"), timeout=30)  # read by the model, not the lexicon
         side = SlackSide(f"http://127.0.0.1:{port}", SECRET, standin)
         assert side.command(STAFF, MEDIUM_TEXT).status == 200
         assert standin.wait_for(lambda: standin.dms_to(LEAD), 5)
@@ -272,10 +272,10 @@ def test_kill_9_loses_no_pending_escalation(harness: Make, standin: StandIn, tmp
         proc.send_signal(signal.SIGKILL)
         proc.wait(5)
     assert not standin.dms_to(MANAGER)
-    time.sleep(2.5)  # due while nothing runs
-    h = harness(flow_policy("2s"))  # the same database file, a fresh process's worth of Owabi
+    # The same database file, a fresh process's worth of Owabi, started once the window ran out.
+    h = harness(flow_policy("2s"), clock=FakeClock(time.time() + 2.5))
     assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=4)
-    time.sleep(0.5)
+    assert h.settled()
     assert len(h.standin.dms_to(MANAGER)) == 1 and len(h.standin.dms_to(LEAD)) == 1
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from bot.scheduler import Scheduler
 from bot.store import Job, Store
 from bot.store.db import WriterLock, in_background
+from tests.conftest import eventually
 
 
 def open_store(tmp_path: Path) -> Store:
@@ -62,9 +63,7 @@ def test_many_threads_and_two_schedulers_run_each_job_exactly_once(tmp_path: Pat
     for s in schedulers:
         s.register("count", handler)
         s.start()
-    deadline = time.monotonic() + 10
-    while len(seen) < 300 and time.monotonic() < deadline:
-        time.sleep(0.02)
+    eventually(lambda: len(seen) >= 300, timeout=10)
     for s in schedulers:
         s.stop()
     assert len(seen) == 300 and set(seen.values()) == {1}
@@ -135,18 +134,14 @@ def test_a_writer_a_person_waits_on_goes_before_background_writers(tmp_path: Pat
         threading.Thread(target=run).start()
 
     def queued(urgent: bool, n: int) -> None:
-        deadline = time.monotonic() + 5
-        while lock._waiting[urgent] < n and time.monotonic() < deadline:
-            time.sleep(0.001)
+        eventually(lambda: lock._waiting[urgent] >= n, interval=0.001)
 
     writer("delivery", urgent=False)
     queued(False, 1)
     writer("report", urgent=True)
     queued(True, 1)
     lock.release()
-    deadline = time.monotonic() + 5
-    while len(order) < 2 and time.monotonic() < deadline:
-        time.sleep(0.001)
+    eventually(lambda: len(order) >= 2, interval=0.001)
     assert order == ["report", "delivery"]
 
 

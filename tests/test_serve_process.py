@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.sandbox.slack_side import SlackSide
 from bot.sandbox.standin import StandIn
-from tests.conftest import LEAD, MINIMAL_POLICY, SECRET, STAFF
+from tests.conftest import LEAD, MINIMAL_POLICY, SECRET, STAFF, eventually
 
 
 def free_port() -> int:
@@ -24,16 +24,15 @@ def free_port() -> int:
 
 
 def wait_healthy(url: str, proc: subprocess.Popen[str], timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def healthy() -> bool:
         assert proc.poll() is None, proc.communicate()[1]
         try:
             with urllib.request.urlopen(url + "/healthz", timeout=1) as resp:
-                if resp.status == 200:
-                    return
+                return bool(resp.status == 200)
         except OSError:
-            time.sleep(0.1)
-    raise AssertionError("owabi serve never became healthy")
+            return False
+
+    assert eventually(healthy, timeout, interval=0.1), "owabi serve never became healthy"
 
 
 def test_serve_answers_signed_oops_and_stops_on_sigterm(standin: StandIn, tmp_path: Path) -> None:
