@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.domain.events import Event
-from bot.domain.lifecycle import Move, Refused, check, role_of
+from bot.domain.lifecycle import Act, Move, Refused, check, may, role_of
 from bot.domain.model import Incident, State
 from bot.domain.text import clean
 from bot.escalations import ESCALATE, REMIND
@@ -143,9 +143,9 @@ class Lifecycle:
         """The reporter's answer, once; anyone else's is refused. True if it was recorded now."""
         incident = self.s.get(incident_id)
         now = self.s.clock()
-        if actor != incident.reporter or answer not in ("yes", "no"):
+        if answer not in ("yes", "no") or not may(actor, incident, Act.FELT_SUPPORTED, admins=self.s.policy.admins):
             self.store.events.append(
-                at=now, kind=Event.REFUSED, incident_id=incident.id, actor=actor, action="felt_supported"
+                at=now, kind=Event.REFUSED, incident_id=incident.id, actor=actor, action=Act.FELT_SUPPORTED.value
             )
             return False
         with self.store.transaction():

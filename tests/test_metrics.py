@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain.lifecycle import Move, Refused, Role, check, next_moves
+from bot.domain.lifecycle import Act, Move, Refused, Role, check, may, next_moves
 from bot.domain.metrics import (
     Row,
     ScheduleError,
@@ -24,7 +24,7 @@ from bot.domain.metrics import (
     tally,
     timing,
 )
-from bot.domain.model import State
+from bot.domain.model import Contact, Incident, Severity, State
 
 NY, LONDON, TOKYO = ZoneInfo("America/New_York"), ZoneInfo("Europe/London"), ZoneInfo("Asia/Tokyo")
 
@@ -228,3 +228,25 @@ def test_blameless_removes_names_typed_as_at_mentions(text: str, expected: str) 
     from bot.domain.metrics import blameless
 
     assert blameless(text) == expected
+
+
+def test_only_the_reporter_says_whether_they_felt_supported_even_a_lead_reporting_their_own_slip() -> None:
+    lead_reported = Incident(
+        id=1,
+        ref="OOPS-0001",
+        created_at=0.0,
+        reporter="U0LEAD01",
+        text="I gave the wrong change",
+        category="billing_error",
+        severity=Severity.LOW,
+        locale="en",
+        contact=Contact.IN_PERSON,
+        customer="",
+        chain=("U0LEAD01", "U0MGR01"),
+        team="front",
+        state=State.RESOLVED,
+    )
+    assert may("U0LEAD01", lead_reported, Act.FELT_SUPPORTED, admins=["U0ADMIN01"])
+    assert not may("U0MGR01", lead_reported, Act.FELT_SUPPORTED, admins=["U0ADMIN01"])
+    assert not may("U0ADMIN01", lead_reported, Act.FELT_SUPPORTED, admins=["U0ADMIN01"])
+    assert may("U0MGR01", lead_reported, Act.ACKNOWLEDGE, admins=["U0ADMIN01"])

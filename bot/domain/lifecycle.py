@@ -36,6 +36,7 @@ class Act(StrEnum):
     APPROVE_MAKE_GOOD = "approve_make_good"
     EDIT = "edit"  # correct what the report says (category, severity, contact, language)
     ANSWER = "answer"  # answer the one-tap questions triage asked
+    FELT_SUPPORTED = "felt_supported"  # say whether the boss's response felt supportive
 
 
 # Acknowledging, taking, escalating and approving are the chain's (or an admin's); the reporter
@@ -47,6 +48,7 @@ _MAY: dict[Act, frozenset[Role]] = {
     Act.APPROVE_MAKE_GOOD: frozenset({Role.BOSS, Role.ADMIN}),
     Act.EDIT: frozenset({Role.REPORTER, Role.BOSS, Role.ADMIN}),
     Act.ANSWER: frozenset({Role.REPORTER, Role.BOSS, Role.ADMIN}),
+    Act.FELT_SUPPORTED: frozenset({Role.REPORTER}),
 }
 
 OPEN = (State.REPORTED, State.ACKNOWLEDGED, State.CONTACTED)
@@ -90,6 +92,10 @@ def role_of(user: str, incident: Incident, *, admins: list[str]) -> Role:
 
 
 def may(user: str, incident: Incident, act: Act, *, admins: list[str]) -> bool:
+    if act is Act.FELT_SUPPORTED:
+        # Whether they felt supported is the reporter's own answer, even when the reporter is
+        # also in the chain (a lead reporting their own slip): nobody may answer for them.
+        return user == incident.reporter
     return role_of(user, incident, admins=admins) in _MAY[act]
 
 
