@@ -164,7 +164,6 @@ def bare_server(port: int) -> int:
         channel_timeout=20,
         cleanup_interval=10,
         asyncore_use_poll=True,
-        asyncore_loop_timeout=0.2,
     )
 
     def on_term(signum: int, frame: object) -> None:

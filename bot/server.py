@@ -82,10 +82,6 @@ class HttpServer:
             channel_timeout=settings.owabi_channel_timeout,
             cleanup_interval=max(1, min(30, settings.owabi_channel_timeout // 2)),
             asyncore_use_poll=True,
-            # How long the loop sleeps between looks: with the default second, a stop waited
-            # up to a second for an idle keep-alive connection. A fifth of one costs a few idle
-            # wake-ups a second.
-            asyncore_loop_timeout=0.2,
         )
         self._thread: threading.Thread | None = None
 
@@ -118,7 +114,12 @@ class HttpServer:
             self._server.run()
 
     def stop(self) -> None:
-        self._server.close()
-        if self._thread is not None:
+        server: Any = self._server  # waitress's trigger runs a callable in the loop's thread
+        if self._thread is not None and self._thread.is_alive():
+            # Closed from inside the loop, which then finds nothing left to watch and returns at
+            # once; closed from here, the loop would sleep out its poll (a second) first.
+            with contextlib.suppress(OSError, ValueError):  # the loop is ending already
+                server.trigger.pull_trigger(server.close)
             self._thread.join(5)
+        server.close()  # a no-op if the loop closed it; the only close if it never ran
         self.runtime.stop()
