@@ -396,7 +396,9 @@ class Owabi:
         event: str | None = None,
         **data: Any,
     ) -> int | None:
-        """The one way a message is queued: once per key; with `event`, logged with the payload's hash.
+        """The one way a message is queued: once per key, and logged with the payload's hash, as
+        `event` or else as a message queued for its purpose, so the log shows every message the
+        outbox was given.
 
         Returns the outbox id, or None when that key was queued before (nothing is queued or logged)."""
         queued = self.store.outbox.enqueue(
@@ -410,7 +412,9 @@ class Owabi:
             not_before=not_before,
             depends_on=depends_on,
         )
-        if queued and event:
+        if event is None:
+            event, data = Event.MESSAGE_QUEUED, {"purpose": purpose, **data}
+        if queued:
             self.store.events.append(
                 at=at,
                 kind=event,

@@ -155,6 +155,9 @@ def test_double_and_concurrent_clicks_record_one_acknowledgement(harness: Make) 
     assert h.settled()
     assert len(updates(h)) == 1
     assert sum("has your report" in call_text(c) for c in h.standin.dms_to(STAFF)) == 1
+    # Every message the outbox was given is in the log, the answers to the clicks too.
+    queued = [e.data["purpose"] for e in h.store.events.for_incident(1) if e.kind == "message_queued"]
+    assert queued.count("click_answer") == 12 and "boss_dm_update" in queued and "reporter_ack" in queued
 
 
 def test_take_makes_the_owner_and_escalate_now_moves_up(harness: Make) -> None:

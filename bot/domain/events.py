@@ -28,6 +28,7 @@ class Event(StrEnum):
     HOME_ANSWER_QUEUED = "home_answer_queued"
     MAKE_GOOD_APPROVED = "make_good_approved"
     MESSAGE_FAILED = "message_failed"
+    MESSAGE_QUEUED = "message_queued"  # any other message, with its purpose
     MESSAGE_SENT = "message_sent"
     PRACTICE_STARTED = "practice_started"
     REFUSED = "refused"
