@@ -2,14 +2,15 @@
 
 Queued rather than sent from the handler, so an answer is never lost to a slow or failing
 response_url (the sender retries it, and a repeated key answers once). Private unless it
-replaces the message the button was in. A click on the App Home has no response_url; the
-caller then answers by DM (and republishes the Home).
+replaces the message the button was in. A click on the App Home has no response_url: the
+answer then comes as a DM, and the caller republishes the view the click was in.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot.domain.events import Event
 from bot.service import Owabi
 from bot.slack.compose import composer_of
 
@@ -30,20 +31,38 @@ def answer(
     purpose: str = "click_answer",
     replace: bool = False,
 ) -> bool:
-    """Queue `payload` to the click's response_url; False when there is none (an App Home click)."""
-    if not response_url:
-        return False
-    service.queue(
-        key=key,
-        method="response_url",
-        payload={"response_url": response_url, "response_type": "ephemeral", "replace_original": replace, **payload},
-        at=service.clock(),
-        incident_id=incident_id,
-        purpose=purpose,
-        recipient=user,
-    )
+    """Queue `payload` to the click's response_url. Without one (an App Home click) it goes as a
+    DM instead and False is returned, so the caller can republish the view the click was in."""
+    if not response_url and replace:
+        return False  # a replacement has nothing to replace in a DM
+    with service.store.transaction():  # the message and its log line, or neither
+        if response_url:
+            service.queue(
+                key=key,
+                method="response_url",
+                payload={
+                    "response_url": response_url,
+                    "response_type": "ephemeral",
+                    "replace_original": replace,
+                    **payload,
+                },
+                at=service.clock(),
+                incident_id=incident_id,
+                purpose=purpose,
+                recipient=user,
+            )
+        else:
+            service.queue(
+                key=f"home_answer:{key}",
+                payload={"channel": user, **payload},
+                at=service.clock(),
+                incident_id=incident_id,
+                purpose="home_answer",
+                recipient=user,
+                event=Event.HOME_ANSWER_QUEUED,
+            )
     service.wake()
-    return True
+    return bool(response_url)
 
 
 def refuse(service: Owabi, body: dict[str, Any], action: dict[str, Any], user: str, incident_id: int) -> None:

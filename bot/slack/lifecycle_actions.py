@@ -16,7 +16,6 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.domain.events import Event
 from bot.domain.lifecycle import Move, Refused
 from bot.domain.model import Incident
 from bot.lifecycle import Lifecycle, Resolution
@@ -95,18 +94,6 @@ def _answer(
         incident_id=incident.id,
     ):
         return
-    now = service.clock()
-    with service.store.transaction():
-        service.notify(
-            incident,
-            key=f"home_answer:{user}:{body.get('trigger_id') or now}",
-            purpose="home_answer",
-            recipient=user,
-            at=now,
-            event=Event.HOME_ANSWER_QUEUED,
-            payload={"channel": user, **payload},
-        )
-    service.wake()
     try:
         client.views_publish(user_id=user, view=home_view(service, compose, summaries, user))
     except SlackApiError as exc:  # the DM still says what happened; the Home refreshes when next opened
