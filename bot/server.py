@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterable
 from types import FrameType
 from typing import Any
 
+from waitress import wasyncore
 from waitress.server import create_server
 
 from bot.runtime import Runtime
@@ -114,12 +115,16 @@ class HttpServer:
             self._server.run()
 
     def stop(self) -> None:
-        server: Any = self._server  # waitress's trigger runs a callable in the loop's thread
-        if self._thread is not None and self._thread.is_alive():
-            # Closed from inside the loop, which then finds nothing left to watch and returns at
-            # once; closed from here, the loop would sleep out its poll (a second) first.
+        server: Any = self._server
+        if self._thread is not None and self._thread.is_alive() and not server.trigger._closed:
+            # Every channel is closed from inside the loop (waitress runs a callable given to its
+            # trigger in the loop's thread), so the loop finds nothing left to watch and returns
+            # at once; closed from here, it would first sleep out its poll (a second), and a
+            # keep-alive connection would keep it running.
             with contextlib.suppress(OSError, ValueError):  # the loop is ending already
-                server.trigger.pull_trigger(server.close)
+                server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
             self._thread.join(5)
-        server.close()  # a no-op if the loop closed it; the only close if it never ran
+        with contextlib.suppress(OSError, ValueError):
+            server.close()  # a no-op once the loop closed it; the only close if it never ran
+        server.task_dispatcher.shutdown()  # requests still being answered finish before the store closes
         self.runtime.stop()

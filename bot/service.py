@@ -401,30 +401,31 @@ class Owabi:
         outbox was given.
 
         Returns the outbox id, or None when that key was queued before (nothing is queued or logged)."""
-        queued = self.store.outbox.enqueue(
-            key=key,
-            method=method,
-            payload=payload,
-            at=at,
-            incident_id=incident_id,
-            purpose=purpose,
-            recipient=recipient,
-            not_before=not_before,
-            depends_on=depends_on,
-        )
         if event is None:
             event, data = Event.MESSAGE_QUEUED, {"purpose": purpose, **data}
-        if queued:
-            self.store.events.append(
+        with self.store.transaction():  # the message and its log line, or neither
+            queued = self.store.outbox.enqueue(
+                key=key,
+                method=method,
+                payload=payload,
                 at=at,
-                kind=event,
                 incident_id=incident_id,
-                actor=None,
+                purpose=purpose,
                 recipient=recipient,
-                outbox_id=queued,
-                payload_sha256=payload_sha(json.dumps(payload, ensure_ascii=False)),
-                **data,
+                not_before=not_before,
+                depends_on=depends_on,
             )
+            if queued:
+                self.store.events.append(
+                    at=at,
+                    kind=event,
+                    incident_id=incident_id,
+                    actor=None,
+                    recipient=recipient,
+                    outbox_id=queued,
+                    payload_sha256=payload_sha(json.dumps(payload, ensure_ascii=False)),
+                    **data,
+                )
         return queued
 
     # --- corrections ------------------------------------------------------------------

@@ -42,6 +42,10 @@ class Summaries:
         self._recent[key] = (now, summary)
         return summary
 
+    def forget(self) -> None:
+        """Drop the reused figures: a move just changed them, and the Home is shown again now."""
+        self._recent.clear()
+
     def build(self, period: str, *, now: float | None = None, teams: list[str] | None = None) -> Summary:
         """The figures for a period; `teams` limits them (None = every team)."""
         now = self.s.clock() if now is None else now

@@ -146,23 +146,38 @@ class Harness:
 
         Time moves only once everything due has been sent: a real send takes milliseconds, a
         window minutes, and a jump past a sender's lease mid-send would be a test artefact."""
-        assert isinstance(self.clock, FakeClock), "advance needs harness(clock=FakeClock())"
-        assert self.settled(), "something due was still being sent"
+        if not isinstance(self.clock, FakeClock):
+            raise TypeError("advance needs harness(clock=FakeClock())")
+        if not self.settled():
+            raise AssertionError("something due was still being sent")
         self.clock.advance(seconds)
+        self.wake()
+
+    def wake(self) -> None:
+        """Have this Owabi's scheduler and senders look for due work now, not at their next poll."""
         self.runtime.scheduler.wake(self.runtime.scheduler.threads)
         self.runtime.dispatcher.wake(self.runtime.dispatcher.threads)
 
     def settled(self, timeout: float = 5.0) -> bool:
-        """Everything due by now is sent or given up on: what a test sees next is final."""
-        return bool(
-            self.wait_for(
-                lambda: (
-                    not [m for m in self.store.outbox.rows(status="pending") if m["next_attempt_at"] <= self.clock()]
-                    and not [j for j in self.store.jobs.rows(status="pending") if j["due_at"] <= self.clock()]
-                ),
-                timeout,
-            )
-        )
+        """Every message and job due by now is done (sent or given up on), messages waiting on
+        one not yet sent aside. Work a listener is still doing after its ack is not in the store
+        yet: wait for what it writes first (its event), then for this."""
+
+        def done() -> bool:
+            now = self.clock()
+            rows = self.store.outbox.rows()
+            sent = {m["id"] for m in rows if m["status"] == "sent"}
+            waiting = [
+                m
+                for m in rows
+                if m["status"] == "pending"
+                and m["next_attempt_at"] <= now
+                and (m["depends_on"] is None or m["depends_on"] in sent)
+            ]
+            due_jobs = [j for j in self.store.jobs.rows(status="pending") if j["due_at"] <= now]
+            return not waiting and not due_jobs
+
+        return bool(self.wait_for(done, timeout))
 
     def wait_event(self, kind: str, count: int = 1, timeout: float = 5.0) -> bool:
         return eventually(lambda: self.store.events.count(kind) >= count, timeout)

@@ -63,7 +63,7 @@ def test_many_threads_and_two_schedulers_run_each_job_exactly_once(tmp_path: Pat
     for s in schedulers:
         s.register("count", handler)
         s.start()
-    eventually(lambda: len(seen) >= 300, timeout=10)
+    assert eventually(lambda: len(seen) >= 300, timeout=10)
     for s in schedulers:
         s.stop()
     assert len(seen) == 300 and set(seen.values()) == {1}
@@ -134,14 +134,14 @@ def test_a_writer_a_person_waits_on_goes_before_background_writers(tmp_path: Pat
         threading.Thread(target=run).start()
 
     def queued(urgent: bool, n: int) -> None:
-        eventually(lambda: lock._waiting[urgent] >= n, interval=0.001)
+        assert eventually(lambda: lock._waiting[urgent] >= n, interval=0.001)
 
     writer("delivery", urgent=False)
     queued(False, 1)
     writer("report", urgent=True)
     queued(True, 1)
     lock.release()
-    eventually(lambda: len(order) >= 2, interval=0.001)
+    assert eventually(lambda: len(order) >= 2, interval=0.001)
     assert order == ["report", "delivery"]
 
 
@@ -154,9 +154,9 @@ def test_a_writer_that_gives_up_does_not_keep_the_lock_from_the_next(tmp_path: P
     lock.release()
 
 
-def test_jobs_of_retired_kinds_are_dropped_when_the_store_is_upgraded(tmp_path: Path) -> None:
+def test_jobs_of_retired_kinds_are_cancelled_when_the_store_is_upgraded(tmp_path: Path) -> None:
     store = open_store(tmp_path)
-    for kind in ("ack_timeout", "reminder", "escalate"):
+    for kind in ("ack_timeout", "escalation", "reminder", "escalate"):
         store.jobs.schedule(kind=kind, due_at=1.0, key=f"{kind}:1", incident_id=1)
     # As a store written before the migration: it has not run yet.
     store.conns.db.execute("DELETE FROM _sqlite_migrations WHERE name = 'm_drop_retired_job_kinds'")

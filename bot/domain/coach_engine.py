@@ -794,7 +794,7 @@ class Coach:
             return Verdict("fix", locale, (self._finding("no_apology", "", locale, 1.0),), situation=situation)
         probs = self.model.sentence_problems(parts)
         elements = self.model.elements(draft)
-        doubtful = self.model.harm(draft) < self.tuning.gate
+        reads_harmless = self.model.harm(draft) < self.tuning.gate
         folded = [normalise(p) for p in parts]
         regret_at = next((k for k, s in enumerate(folded) if REGRET[locale].search(s)), None)
         present = {e for e, p in elements.items() if p >= self.tuning.element}
@@ -819,7 +819,7 @@ class Coach:
             for problem, score in p.items():
                 if problem in ("no_apology", "invented_facts", "excuse_first") or score < self._threshold(problem):
                     continue
-                if doubtful and score < self.tuning.sure:
+                if reads_harmless and score < self.tuning.sure:
                     continue
                 if problem == "wrong_register" and not CASUAL[locale].search(folded[k]):
                     continue
@@ -846,7 +846,7 @@ class Coach:
             excuse = p.get("excuse_first", 0.0)
             if (
                 excuse >= self._threshold("excuse_first")
-                and (excuse >= self.tuning.sure or not doubtful)
+                and (excuse >= self.tuning.sure or not reads_harmless)
                 and regret_at is not None
                 and k < regret_at
             ):

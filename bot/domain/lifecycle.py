@@ -48,8 +48,7 @@ _MAY: dict[Act, frozenset[Role]] = {
     Act.APPROVE_MAKE_GOOD: frozenset({Role.BOSS, Role.ADMIN}),
     Act.EDIT: frozenset({Role.REPORTER, Role.BOSS, Role.ADMIN}),
     Act.ANSWER: frozenset({Role.REPORTER, Role.BOSS, Role.ADMIN}),
-    Act.FELT_SUPPORTED: frozenset({Role.REPORTER}),
-}
+}  # Act.FELT_SUPPORTED goes by the person, not the role: see `may`
 
 OPEN = (State.REPORTED, State.ACKNOWLEDGED, State.CONTACTED)
 

@@ -94,6 +94,7 @@ def _answer(
         incident_id=incident.id,
     ):
         return
+    summaries.forget()  # the click changed what the Home counts
     try:
         client.views_publish(user_id=user, view=home_view(service, compose, summaries, user))
     except SlackApiError as exc:  # the DM still says what happened; the Home refreshes when next opened
