@@ -1,4 +1,4 @@
-"""Helpers for the escalation flow tests (kept out of conftest.py, which the lead owns)."""
+"""Helpers the escalation flow tests share: the policy they run under, what they report, and reading a call."""
 
 from __future__ import annotations
 
