@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -24,7 +25,8 @@ from bot.domain.metrics import (
     tally,
     timing,
 )
-from bot.domain.model import Contact, Incident, Severity, State
+from bot.domain.model import State
+from tests.test_escalation_messages import INCIDENT
 
 NY, LONDON, TOKYO = ZoneInfo("America/New_York"), ZoneInfo("Europe/London"), ZoneInfo("Asia/Tokyo")
 
@@ -231,21 +233,7 @@ def test_blameless_removes_names_typed_as_at_mentions(text: str, expected: str) 
 
 
 def test_only_the_reporter_says_whether_they_felt_supported_even_a_lead_reporting_their_own_slip() -> None:
-    lead_reported = Incident(
-        id=1,
-        ref="OOPS-0001",
-        created_at=0.0,
-        reporter="U0LEAD01",
-        text="I gave the wrong change",
-        category="billing_error",
-        severity=Severity.LOW,
-        locale="en",
-        contact=Contact.IN_PERSON,
-        customer="",
-        chain=("U0LEAD01", "U0MGR01"),
-        team="front",
-        state=State.RESOLVED,
-    )
+    lead_reported = replace(INCIDENT, reporter="U0LEAD01", state=State.RESOLVED)  # chain: lead, manager
     assert may("U0LEAD01", lead_reported, Act.FELT_SUPPORTED, admins=["U0ADMIN01"])
     assert not may("U0MGR01", lead_reported, Act.FELT_SUPPORTED, admins=["U0ADMIN01"])
     assert not may("U0ADMIN01", lead_reported, Act.FELT_SUPPORTED, admins=["U0ADMIN01"])

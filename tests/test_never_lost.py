@@ -105,6 +105,13 @@ def test_every_connection_commits_durably(owabi: Harness) -> None:
 # --- 4. another process holds the write lock ----------------------------------------------
 
 
+def assert_stored_and_lead_told(owabi: Harness) -> None:
+    """The spooled report reached the database, and with it the lead's DM."""
+    assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD), timeout=10)
+    incident = owabi.store.incidents.get(1)
+    assert incident is not None and incident.text == "the Tanaka order went out a day late"
+
+
 def test_report_under_a_long_write_lock_is_answered_then_stored(owabi: Harness) -> None:
     blocker = sqlite3.connect(owabi.db_path, isolation_level=None)
     blocker.execute("BEGIN IMMEDIATE")
@@ -116,9 +123,7 @@ def test_report_under_a_long_write_lock_is_answered_then_stored(owabi: Harness) 
     finally:
         blocker.execute("ROLLBACK")
         blocker.close()
-    assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD), timeout=10)
-    incident = owabi.store.incidents.get(1)
-    assert incident is not None and incident.text == "the Tanaka order went out a day late"
+    assert_stored_and_lead_told(owabi)
     assert owabi.wait_for(lambda: any("OOPS-0001" in t for t in dm_texts(owabi, STAFF)), timeout=5)
     assert owabi.store.spool.count() == 0
 
@@ -137,9 +142,7 @@ def test_a_report_that_fails_to_record_is_kept_and_stored_once_it_can_be(
     finally:
         outside.execute("DROP TRIGGER refuse")
         outside.close()
-    assert owabi.wait_for(lambda: owabi.standin.dms_to(LEAD), timeout=10)
-    incident = owabi.store.incidents.get(1)
-    assert incident is not None and incident.text == "the Tanaka order went out a day late"
+    assert_stored_and_lead_told(owabi)
     assert "could not be recorded (IntegrityError); spooled to be stored again" in caplog.text
     assert "Tanaka" not in caplog.text
 

@@ -105,11 +105,8 @@ class TriageModel:
             text_bias.append(model.intercept_)
             concept_bias.append(self.concept[task].intercept_)
             start += width
-        self._naive = {
-            task: model.feature_log_prob_.T.astype(np.float32)
-            for task, model in self.naive.items()
-            if list(model.classes_) == list(self.text[task].classes_)
-        }
+        # Fitted on the same answers as the regressions, so its classes come in the same order.
+        self._naive = {task: model.feature_log_prob_.T.astype(np.float32) for task, model in self.naive.items()}
         self._w_text = np.hstack(text_cols).astype(np.float32)
         self._w_concept = np.hstack(concept_cols).astype(np.float32)
         self._b = (np.concatenate(text_bias), np.concatenate(concept_bias))

@@ -35,32 +35,27 @@ def answer(
     DM instead and False is returned, so the caller can republish the view the click was in."""
     if not response_url and replace:
         return False  # a replacement has nothing to replace in a DM
-    with service.store.transaction():  # the message and its log line, or neither
-        if response_url:
-            service.queue(
-                key=key,
-                method="response_url",
-                payload={
-                    "response_url": response_url,
-                    "response_type": "ephemeral",
-                    "replace_original": replace,
-                    **payload,
-                },
-                at=service.clock(),
-                incident_id=incident_id,
-                purpose=purpose,
-                recipient=user,
-            )
-        else:
-            service.queue(
-                key=f"home_answer:{key}",
-                payload={"channel": user, **payload},
-                at=service.clock(),
-                incident_id=incident_id,
-                purpose="home_answer",
-                recipient=user,
-                event=Event.HOME_ANSWER_QUEUED,
-            )
+    if response_url:
+        where = {"response_url": response_url, "response_type": "ephemeral", "replace_original": replace}
+        service.queue(
+            key=key,
+            method="response_url",
+            payload={**where, **payload},
+            at=service.clock(),
+            incident_id=incident_id,
+            purpose=purpose,
+            recipient=user,
+        )
+    else:
+        service.queue(
+            key=f"home_answer:{key}",
+            payload={"channel": user, **payload},
+            at=service.clock(),
+            incident_id=incident_id,
+            purpose="home_answer",
+            recipient=user,
+            event=Event.HOME_ANSWER_QUEUED,
+        )
     service.wake()
     return bool(response_url)
 

@@ -50,7 +50,7 @@ class TemplateProblem(OwabiError):
 class _Locale:
     env: jinja2.Environment
     data: dict[str, dict[str, Any]] = field(default_factory=dict)
-    templates: dict[str, jinja2.Template] = field(default_factory=dict)
+    checked: set[str] = field(default_factory=set)  # templates whose translation was looked for
 
     @property
     def labels(self) -> dict[str, Any]:
@@ -158,16 +158,16 @@ class Renderer:
     # --- rendering ---------------------------------------------------------------------
 
     def _template(self, name: str, locale: str) -> jinja2.Template:
-        # Wording is read once per process, templates as well as tables: resolving a template
-        # again (a stat per directory, jinja's mtime check) was a tenth of a report's CPU.
+        # Wording is read once per process, templates as well as tables: jinja's own cache answers
+        # (auto_reload is off, so no mtime check), and the translation is looked for once; doing
+        # both on every render (a stat per directory) was a tenth of a report's CPU.
         loc = self._locale(locale)
-        template = loc.templates.get(name)
-        if template is None:
-            template = loc.env.get_template(name)
+        template = loc.env.get_template(name)
+        if name not in loc.checked:
+            loc.checked.add(name)
             source = Path(template.filename or "")
             if not any(source.is_relative_to(d) for d in self._own_dirs(locale)):
                 log.warning("template %s missing for locale %s; using %s", name, locale, source)
-            loc.templates[name] = template
         return template
 
     def render(self, name: str, locale: str, **ctx: Any) -> str:
