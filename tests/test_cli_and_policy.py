@@ -194,7 +194,7 @@ def test_coach_prints_json() -> None:
 def test_long_text_is_split_into_sections_without_loss(text: str) -> None:
     from bot.slack.blocks import sections
 
-    blocks = [b.to_dict() for b in sections(text, most=1000)]
+    blocks = sections(text, most=1000)
     texts = [b["text"]["text"] for b in blocks]
     assert all(len(t) <= 3000 for t in texts)
     assert "".join(texts).replace("\n", "") == (text.replace("\n", "") or " ")

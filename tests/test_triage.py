@@ -14,6 +14,7 @@ import sys
 import pytest
 
 from bot.domain.triage import Triager, extract
+from bot.domain.triage.lexicon import normalise
 from bot.learning.reader import LexiconModel, default_triager, load_lexicons
 from bot.sandbox.slack_side import block_texts
 from tests.conftest import GM, LEAD, MANAGER, STAFF, Harness
@@ -269,3 +270,23 @@ def test_japanese_typed_in_romaji_is_read_as_japanese(reader: Triager) -> None:
     )
     assert got.locale == "ja"
     assert reader.read("the nihongo class booking was moved, the tutor was annoyed").locale == "en"
+
+
+def test_one_report_is_read_as_scikit_learn_would_read_it(reader: Triager) -> None:
+    """The single-report fast path gives the vectorizers' own rows, for texts of both languages."""
+    from bot.learning import corpus
+    from bot.learning.triage_model import TriageModel
+
+    model = reader.model
+    assert isinstance(model, TriageModel)
+    items = corpus.load("reports")
+    texts = [normalise(i.text) for i in items[::97]] + ["", "?!", "zzzz qqqq"]
+    assert {i.locale for i in items[::97]} == {"en", "ja"}
+    for vectorizer, fast in zip((model.vectorizer, model.words), model._reading(), strict=True):
+        for text in texts:
+            expected = vectorizer.transform([text]).tocoo()
+            columns, values = fast.row(text)
+            got = dict(zip(columns.tolist(), values.tolist(), strict=True))
+            want = dict(zip(expected.col.tolist(), expected.data.tolist(), strict=True))
+            assert got.keys() == want.keys(), text
+            assert all(abs(got[c] - want[c]) < 1e-5 for c in want), text

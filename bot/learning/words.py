@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 from itertools import pairwise
 from typing import Any
 
@@ -43,11 +44,17 @@ def _stemmer() -> Any:
     return stemmer
 
 
+@lru_cache(maxsize=65536)
+def _stem(word: str) -> str:
+    """Stemming is the slowest part of reading English, and staff reuse the same few thousand words."""
+    return str(_stemmer().stemWord(word))
+
+
 def words(text: str) -> list[str]:
     """Content words of normalised text, unigrams then adjacent pairs."""
     if _JAPANESE.search(text):
         tokens = [str(w.feature.lemma or w.surface) for w in _tagger()(text) if w.feature.pos1 not in _SKIP_POS]
         tokens += [t for t in _LATIN.findall(text) if t not in tokens]
     else:
-        tokens = list(_stemmer().stemWords(_LATIN.findall(text)))
+        tokens = [_stem(w) for w in _LATIN.findall(text)]
     return tokens + [f"{a} {b}" for a, b in pairwise(tokens)]

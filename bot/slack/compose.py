@@ -12,7 +12,6 @@ from typing import Any, Protocol
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
-    Block,
     ButtonElement,
     DividerBlock,
     HeaderBlock,
@@ -32,7 +31,7 @@ from bot.domain.triage.engine import IMPORTANCE
 from bot.guidance_text import Guidance, PolicyFacts, ScriptContext, amount, plan_for
 from bot.ports import Messages
 from bot.slack import ids
-from bot.slack.blocks import FALLBACK_MAX, context, dump, mention, section, sections
+from bot.slack.blocks import FALLBACK_MAX, Piece, context, dump, mention, section, sections
 from bot.slack.escalation_compose import EscalationComposer
 from bot.slack.lifecycle_compose import LifecycleComposer
 from bot.wording import Renderer
@@ -121,7 +120,7 @@ class Composer:
         """What the guidance decides for this incident, without rendering its words."""
         return plan_for(self.script_context(incident))
 
-    def script_blocks(self, incident: Incident) -> list[Block]:
+    def script_blocks(self, incident: Incident) -> list[Piece]:
         """The 30-second card first; the details fold under a divider.
 
         A near miss reached nobody: no customer script, a thank-you and what to check. An abusive
@@ -130,7 +129,7 @@ class Composer:
         if not incident.customer_to_win_back:
             return [DividerBlock(), *sections(self.situation_card(incident))]
         g = self.guidance(incident)
-        blocks: list[Block] = [DividerBlock()]
+        blocks: list[Piece] = [DividerBlock()]
         for text in g.mrkdwn()[: len(g.card)]:
             blocks += sections(text)
         details = g.mrkdwn()[len(g.card) :]
@@ -155,7 +154,7 @@ class Composer:
             boss_mention=mention(boss) if boss else "",
             **common,
         )
-        blocks: list[Block] = []
+        blocks: list[Piece] = []
         if duplicate:
             blocks.append(section(self.r.render("messages/duplicate.j2", self.ui, **common)))
         blocks.append(section(head))
@@ -178,11 +177,11 @@ class Composer:
         text = self.r.render("messages/reporter_fallback.j2", self.ui, **common)
         return {"text": shorten(text, FALLBACK_MAX), "blocks": dump(blocks)}
 
-    def question_blocks(self, incident: Incident) -> list[Block]:
+    def question_blocks(self, incident: Incident) -> list[Piece]:
         """What triage was unsure about, each answerable in one tap (an answer updates the script)."""
         if not incident.questions:
             return []
-        blocks: list[Block] = [context(self._label("question.intro"))]
+        blocks: list[Piece] = [context(self._label("question.intro"))]
         for question in incident.questions:
             if question == "category":
                 choices = [(c, self._label(f"category.{c}")) for c in incident.alternatives][:3]
@@ -233,7 +232,7 @@ class Composer:
             # Not a customer to win back: a near miss to learn from, or a staffer to protect.
             template = "messages/boss_near_miss.j2" if incident.near_miss else "messages/boss_harassment.j2"
             could_be = self._label("severity." + incident.severity.value)
-            blocks: list[Block] = [
+            blocks: list[Piece] = [
                 HeaderBlock(
                     text=PlainTextObject(
                         text=shorten(f"{self._label('situation.' + incident.situation)} · {incident.ref}", 150)
@@ -405,7 +404,7 @@ class Composer:
         source_link: str = "",
     ) -> dict[str, Any]:
         """`text` and `source_link` prefill the form when it is opened from a message."""
-        blocks: list[Block] = [
+        blocks: list[Piece] = [
             # What kind of report, in one tap; "let Owabi read it" leaves it to triage.
             self._select(
                 "situation", "form_situation", ["auto", *(x.value for x in Situation)], "auto", "form.situation"
@@ -451,7 +450,7 @@ class Composer:
     def edit_form(
         self, incident: Incident, *, categories: list[str], locales: list[str], response_url: str = ""
     ) -> dict[str, Any]:
-        blocks: list[Block] = [
+        blocks: list[Piece] = [
             self._select("category", "category", categories, incident.category, "form.category"),
             self._select("severity", "severity", [s.value for s in Severity], incident.severity.value, "form.severity"),
             self._select("contact", "contact", [c.value for c in Contact], incident.contact.value, "form.contact"),

@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
-from slack_sdk.models.blocks import ActionsBlock, Block, ButtonElement, InteractiveElement
+from slack_sdk.models.blocks import ActionsBlock, ButtonElement, InteractiveElement
 
 from bot.domain.model import Incident
 from bot.domain.text import one_line, shorten
 from bot.slack import ids
-from bot.slack.blocks import FALLBACK_MAX, dump, mention, section
+from bot.slack.blocks import FALLBACK_MAX, Piece, dump, mention, section
 from bot.slack.lifecycle_compose import LifecycleComposer
 from bot.wording import Renderer
 
@@ -59,7 +59,7 @@ class EscalationComposer:
         payload = self.c.boss_dm(incident, boss=boss)
         rows = [{"who": mention(u), "at": self.clock(at)} for u, at in history]
         head = self._render("esc_dm", history=rows, round=round_, **self.c._common(incident))
-        payload["blocks"].insert(1, {**section(head).to_dict(), "block_id": f"{ESCALATION_HEAD}{incident.id}"})
+        payload["blocks"].insert(1, {**section(head), "block_id": f"{ESCALATION_HEAD}{incident.id}"})
         text = self._render("esc_fallback", **self._common(incident))
         return {**payload, "text": shorten(text, FALLBACK_MAX)}
 
@@ -76,7 +76,7 @@ class EscalationComposer:
         note = self._render(
             "esc_acked", by=mention(by), at=self.clock(at), owner=mention(incident.owner) if incident.owner else ""
         )
-        extra: list[Block] = [section(note)]
+        extra: list[Piece] = [section(note)]
         # Once someone has it, the DM becomes where the boss finishes the job.
         take = self.c.boss_buttons(incident, only=(ids.TAKE,)).elements if incident.owner is None else []
         buttons: list[InteractiveElement] = [b for b in take if isinstance(b, InteractiveElement)]
@@ -101,7 +101,7 @@ class EscalationComposer:
 
     def reminder(self, incident: Incident, *, user: str) -> dict[str, Any]:
         text = self._render("esc_reminder", state=incident.state.value, **self._common(incident))
-        blocks: list[Block] = [section(text)]
+        blocks: list[Piece] = [section(text)]
         if incident.acknowledged_at is None:
             blocks.append(self.c.boss_buttons(incident))
         return {"channel": user, "text": shorten(text, FALLBACK_MAX), "blocks": dump(blocks)}

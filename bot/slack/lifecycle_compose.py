@@ -12,7 +12,6 @@ from typing import Any, Protocol
 
 from slack_sdk.models.blocks import (
     ActionsBlock,
-    Block,
     ButtonElement,
     DividerBlock,
     InputBlock,
@@ -26,7 +25,7 @@ from bot.domain.metrics import STAGES, SUPPORTED_MIN, Lesson, Summary, blameless
 from bot.domain.model import Incident, State
 from bot.domain.text import escape_mrkdwn, one_line, shorten
 from bot.slack import ids
-from bot.slack.blocks import FALLBACK_MAX, context, dump, section, sections
+from bot.slack.blocks import FALLBACK_MAX, Piece, context, dump, section, sections
 from bot.slack.chart import METHOD as CHART_METHOD
 from bot.slack.chart import SEVERITIES as CHART_SEVERITIES
 from bot.wording import Renderer
@@ -105,7 +104,7 @@ class LifecycleComposer:
         )
 
     def resolve_form(self, incident: Incident, *, response_url: str = "") -> dict[str, Any]:
-        blocks: list[Block] = [section(f"*{incident.ref}* — {escape_mrkdwn(one_line(incident.text, 200))}")]
+        blocks: list[Piece] = [section(f"*{incident.ref}* — {escape_mrkdwn(one_line(incident.text, 200))}")]
         for name, required in RESOLVE_INPUTS:
             hint = self._label(f"lifecycle.{name}_hint") if name in ("what_happened", "lesson") else None
             blocks.append(
@@ -156,7 +155,7 @@ class LifecycleComposer:
             ago=ago,
             when=self.r.when(self.ui, self.base.plan(incident).next_contact.within),
         )
-        blocks: list[Block] = [
+        blocks: list[Piece] = [
             section(head),
             section("> " + self.customer_follow_up(incident).replace("\n", "\n> ")),
             ActionsBlock(
@@ -276,7 +275,7 @@ class LifecycleComposer:
 
     # --- App Home ---------------------------------------------------------------------
 
-    def home_row(self, row: dict[str, Any], *, now: float, next_move: Move | None) -> Block:
+    def home_row(self, row: dict[str, Any], *, now: float, next_move: Move | None) -> Piece:
         return section(
             self.r.render(
                 "messages/home_row.j2",
@@ -301,7 +300,7 @@ class LifecycleComposer:
         zone: tzinfo,
     ) -> dict[str, Any]:
         """Staff see their own open incidents with the next button; bosses also see their teams'."""
-        blocks: list[Block] = []
+        blocks: list[Piece] = []
         for name, rows in (("mine", mine), ("team", team)):
             if rows is None:
                 continue
