@@ -39,6 +39,12 @@ def build_app(
 ) -> App:
     """The real app, as served in production, the demo and the tests.
 
+    Each listener runs in the request's own thread and its answer is the HTTP response
+    (`process_before_response`): otherwise Bolt hands the listener to a pool and polls for its
+    ack every 10 ms, and under a burst those polls and handoffs cost a fifth of the server's CPU
+    and a third of the ack time (bench/slack_latency.py). Listeners therefore do their slow
+    work after answering by queueing it (the outbox), or, for the App Home, as a lazy listener.
+
     Requests are authorized from settings (`BotIdentity`), never by calling Slack, so a report
     is stored and answered while Slack's Web API is down. Signatures are checked by the HTTP
     edge (`bot.slack.edge`) before Bolt sees a request; Socket Mode needs none.
@@ -55,6 +61,7 @@ def build_app(
         request_verification_enabled=False,
         listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="owabi-listener"),
         raise_error_for_unhandled_request=False,
+        process_before_response=True,
         url_verification_enabled=True,
     )
     service = cases.service

@@ -233,11 +233,14 @@ def subcommands(service: Owabi, summaries: Summaries) -> dict[str, Callable[...,
 
 def _register_home(app: App, service: Owabi, compose: LifecycleComposer, summaries: Summaries) -> None:
 
-    @app.event("app_home_opened")
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
         client.views_publish(user_id=event["user"], view=home_view(service, compose, summaries, event["user"]))
+
+    # The event is answered at once and the Home published after: a slow views.publish must not
+    # hold the answer past Slack's three seconds, or Slack sends the event again.
+    app.event("app_home_opened")(ack=lambda ack: ack(), lazy=[home_opened])
 
 
 def home_view(service: Owabi, compose: LifecycleComposer, summaries: Summaries, user: str) -> dict[str, Any]:
