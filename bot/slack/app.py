@@ -41,9 +41,11 @@ def build_app(
 
     Each listener runs in the request's own thread and its answer is the HTTP response
     (`process_before_response`): otherwise Bolt hands the listener to a pool and polls for its
-    ack every 10 ms, and under a burst those polls and handoffs cost a fifth of the server's CPU
-    and a third of the ack time (bench/slack_latency.py). Listeners therefore do their slow
-    work after answering by queueing it (the outbox), or, for the App Home, as a lazy listener.
+    ack every 10 ms, and under a burst those polls and handoffs cost about a fifth of the
+    server's CPU (bench/slack_latency.py). So a listener returns quickly: messages go to the
+    outbox, the App Home is published by a lazy listener after the answer, and the Web API calls
+    still made inline are one round trip or two (opening a modal, which must beat the trigger's
+    own three seconds anyway; republishing the Home after a click on it).
 
     Requests are authorized from settings (`BotIdentity`), never by calling Slack, so a report
     is stored and answered while Slack's Web API is down. Signatures are checked by the HTTP
