@@ -348,3 +348,13 @@ def test_messages_composed_before_the_write_are_those_of_the_stored_incident(
         **service.compose.reporter(incident),
     }
     assert all(str(PREVIEW_ID) not in r["payload"] for r in queued)
+
+
+def test_delivery_keeps_its_connections_to_slack_alive(owabi: Harness) -> None:
+    """A burst of DMs reuses a few connections instead of a handshake per message."""
+    before = owabi.standin.connections
+    for n in range(12):
+        owabi.slack.command(f"U0BURST{n:02d}", f"customer {n} got the wrong size shoes")
+    assert owabi.wait_for(lambda: len(owabi.standin.calls("chat.postMessage")) >= 24, timeout=15)
+    opened = owabi.standin.connections - before
+    assert 0 < opened <= 8, opened  # one per call would be 24 or more

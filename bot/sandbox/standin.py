@@ -100,6 +100,11 @@ class StandIn:
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
 
+    @property
+    def connections(self) -> int:
+        """How many connections clients have opened to this stand-in so far."""
+        return self._httpd.connections
+
     # --- lifecycle --------------------------------------------------------------------
 
     @property
@@ -465,7 +470,9 @@ class StandIn:
                 raw = self.rfile.read(length) if length else b""
                 path = urlparse(self.path).path
                 args = _parse(raw, self.headers.get("Content-Type", ""))
-                if path.startswith("/api/"):
+                if path.startswith("/api/") and not _authed(self.headers.get("Authorization", ""), args):
+                    self._reply(200, {"ok": False, "error": "not_authed"})  # as Slack answers a call with no token
+                elif path.startswith("/api/"):
                     status, headers, body = standin._answer(path[len("/api/") :], args)
                     self._reply(status, body, headers)
                 elif path.startswith("/hooks/"):
@@ -484,8 +491,19 @@ class StandIn:
 
 
 class _QuietServer(ThreadingHTTPServer):
+    connections = 0  # accepted so far: a client that keeps its connections alive opens few
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        self.connections += 1
+        super().process_request(request, client_address)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up (a killed app, a timed-out call) is normal here, not an error."""
+
+
+def _authed(authorization: str, args: dict[str, Any]) -> bool:
+    token = authorization.removeprefix("Bearer ").strip() if authorization.startswith("Bearer ") else args.get("token")
+    return isinstance(token, str) and token.startswith(("xoxb-", "xoxp-", "xapp-"))
 
 
 def _dm(user: str) -> str:

@@ -34,6 +34,7 @@ from bot.domain.errors import OwabiError
 from bot.health import ACTIONS, Health
 from bot.ports import Outgoing, Store
 from bot.slack.blocks_text import SHORTENED_NOTE, fit_blocks
+from bot.slack.transport import PooledWebApi, WebApi
 from bot.worker import PollingWorker, backoff
 
 log = logging.getLogger(__name__)
@@ -108,10 +109,12 @@ class Dispatcher(PollingWorker):
         idle_poll: float = 1.0,
         threads: int = 1,
         health: Health | None = None,
+        api: WebApi | None = None,
     ) -> None:
         super().__init__(clock=clock, idle_poll=idle_poll, threads=threads)
         self.store = store
         self.client = client
+        self.api = api or PooledWebApi(client, connections=threads)
         self.hooks = hooks
         self.lease = lease
         self.batch = batch
@@ -122,6 +125,10 @@ class Dispatcher(PollingWorker):
         if released:
             log.info("released %d message(s) claimed by a process that is gone", released)
         super().start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        super().stop(timeout)
+        self.api.close()
 
     def next_due(self) -> float | None:
         return self.store.outbox.next_due(self.clock())
@@ -277,7 +284,7 @@ class Dispatcher(PollingWorker):
                 from bot.slack.chart import upload
 
                 return upload(self.client, payload)
-            result = self.client.api_call(item.method, json=payload)
+            result = self.api.call(item.method, payload)
             return str(result.get("channel") or ""), str(result.get("ts") or "")
         except SlackApiError as exc:
             raise self._classify(exc, item, maybe_sent=False) from exc
