@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -167,3 +168,31 @@ def test_a_message_stays_within_slacks_text_limit_after_escaping(owabi: Harness)
     blocks = reply.json()["blocks"]
     assert len(blocks_to_text(blocks)) <= MESSAGE_TEXT_MAX
     assert "shortened to fit Slack" in json.dumps(blocks)
+
+
+@pytest.mark.parametrize(
+    ("blocks", "error"),
+    [
+        ([{"type": "section", "text": {"type": "mrkdwn", "text": "x" * 3001}}], "invalid_blocks"),
+        (
+            [{"type": "actions", "elements": [{"type": "button", "text": {"type": "plain_text", "text": "y" * 76}}]}],
+            "invalid_blocks",
+        ),
+        ([{"type": "sectoin", "text": {"type": "mrkdwn", "text": "typo"}}], "invalid_blocks"),
+        ([{"type": "divider"}] * 51, "invalid_blocks"),
+        ([{"type": "section", "text": {"type": "mrkdwn", "text": "fine"}}], None),
+    ],
+)
+def test_the_stand_in_refuses_blocks_slack_would_refuse(
+    standin: StandIn, blocks: list[dict[str, Any]], error: str | None
+) -> None:
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(token="xoxb-test", base_url=standin.api_url)
+    try:
+        client.chat_postMessage(channel=STAFF, text="fallback", blocks=blocks)
+        got = None
+    except SlackApiError as exc:
+        got = exc.response["error"]
+    assert got == error

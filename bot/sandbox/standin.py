@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+
 
 @dataclass(frozen=True, slots=True)
 class Call:
@@ -277,6 +280,9 @@ class StandIn:
         handler = getattr(self, "_api_" + method.replace(".", "_"), None)
         if handler is None:
             return {"ok": False, "error": "unknown_method"}
+        refused = _blocks_refused(method, args)
+        if refused:
+            return {"ok": False, "error": refused}
         result: dict[str, Any] = handler(args)
         example = self._examples.get(method)
         return _under(example, result) if example and result.get("ok") else result
@@ -499,6 +505,40 @@ class _QuietServer(ThreadingHTTPServer):
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hung up (a killed app, a timed-out call) is normal here, not an error."""
+
+
+_MESSAGE_METHODS = ("chat.postMessage", "chat.update", "chat.postEphemeral")
+_VIEW_METHODS = ("views.open", "views.publish", "views.update", "views.push")
+
+
+def _blocks_refused(method: str, args: dict[str, Any]) -> str:
+    """Slack's error for blocks it would refuse, else "": at most 50 in a message and 100 in a view,
+    each one a known block whose fields and lengths pass Block Kit's checks (slack_sdk's models)."""
+    if method in _MESSAGE_METHODS:
+        blocks, most, error = args.get("blocks"), 50, "invalid_blocks"
+    elif method in _VIEW_METHODS:
+        view = args.get("view")
+        if isinstance(view, str):
+            try:
+                view = json.loads(view)
+            except json.JSONDecodeError:
+                return "invalid_arguments"
+        blocks, most, error = (view or {}).get("blocks") if isinstance(view, dict) else None, 100, "invalid_arguments"
+    else:
+        return ""
+    if blocks is None:
+        return ""
+    if not isinstance(blocks, list) or len(blocks) > most or not all(isinstance(b, dict) for b in blocks):
+        return error
+    for raw in blocks:
+        block = Block.parse(raw)
+        try:
+            if block is None or block.type != raw.get("type"):
+                return error
+            block.to_dict()  # validates the block and everything in it
+        except SlackObjectFormationError:
+            return error
+    return ""
 
 
 def _authed(authorization: str, args: dict[str, Any]) -> bool:
