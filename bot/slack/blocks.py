@@ -14,11 +14,13 @@ from bot.slack.blocks_text import SHORTENED_NOTE, fit_blocks
 
 FALLBACK_MAX = 300
 
-# A block as Slack's JSON or as the SDK's model object. The blocks built most (every line of a
-# script, every note) are plain JSON: the model objects validate themselves on each `to_dict`,
-# which was a fifth of composing a report. Buttons and inputs stay model objects, where the
-# checks earn their cost; the stand-in checks every block as strictly as Slack does.
+# A block as Slack's JSON or as the SDK's model object. Messages are built as plain JSON: the
+# model objects validate themselves on every `to_dict`, which was a third of composing a report.
+# The forms (inputs, selects) stay model objects; the stand-in checks every block sent with the
+# SDK's models, as strictly as Slack would.
 Piece = Block | dict[str, Any]
+BUTTON_TEXT_MAX = 75
+HEADER_TEXT_MAX = 150
 
 
 def mention(user: str) -> str:
@@ -31,6 +33,31 @@ def _mrkdwn(text: str) -> dict[str, Any]:
 
 def section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": _mrkdwn(shorten(text, SECTION_TEXT_MAX))}
+
+
+def header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": {"type": "plain_text", "text": shorten(text, HEADER_TEXT_MAX)}}
+
+
+def divider() -> dict[str, Any]:
+    return {"type": "divider"}
+
+
+def button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    """A button, its label cut to what Slack takes; `style` "primary" or "danger"."""
+    made: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": shorten(text, BUTTON_TEXT_MAX), "emoji": True},
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        made["style"] = style
+    return made
+
+
+def actions(block_id: str, elements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "actions", "block_id": block_id, "elements": elements}
 
 
 def _chunks(text: str, limit: int) -> list[str]:

@@ -11,14 +11,9 @@ from datetime import UTC, tzinfo
 from typing import Any, Protocol
 
 from slack_sdk.models.blocks import (
-    ActionsBlock,
-    ButtonElement,
-    DividerBlock,
-    HeaderBlock,
     InputBlock,
     Option,
     PlainTextInputElement,
-    PlainTextObject,
     StaticSelectElement,
 )
 from slack_sdk.models.blocks.block_elements import FileInputElement
@@ -31,7 +26,19 @@ from bot.domain.triage.engine import IMPORTANCE
 from bot.guidance_text import Guidance, PolicyFacts, ScriptContext, amount, plan_for
 from bot.ports import Messages
 from bot.slack import ids
-from bot.slack.blocks import FALLBACK_MAX, Piece, context, dump, mention, section, sections
+from bot.slack.blocks import (
+    FALLBACK_MAX,
+    Piece,
+    actions,
+    button,
+    context,
+    divider,
+    dump,
+    header,
+    mention,
+    section,
+    sections,
+)
 from bot.slack.escalation_compose import EscalationComposer
 from bot.slack.lifecycle_compose import LifecycleComposer
 from bot.wording import Renderer
@@ -127,14 +134,14 @@ class Composer:
         customer is not answered with an apology: the staffer gets a card that protects them.
         """
         if not incident.customer_to_win_back:
-            return [DividerBlock(), *sections(self.situation_card(incident))]
+            return [divider(), *sections(self.situation_card(incident))]
         g = self.guidance(incident)
-        blocks: list[Piece] = [DividerBlock()]
+        blocks: list[Piece] = [divider()]
         for text in g.mrkdwn()[: len(g.card)]:
             blocks += sections(text)
         details = g.mrkdwn()[len(g.card) :]
         if details:
-            blocks.append(DividerBlock())
+            blocks.append(divider())
             blocks.append(context(f"*{g.details_title}*"))
             blocks += sections("\n\n".join(details))
         return blocks
@@ -166,10 +173,10 @@ class Composer:
         blocks += self.question_blocks(incident)  # under the script: the script waits for nobody
         blocks.append(context(self.r.render("messages/reporter_context.j2", self.ui, **common)))
         blocks.append(
-            ActionsBlock(
-                block_id=f"reporter:{incident.id}",
-                elements=[
-                    ButtonElement(text=self._label("button.correct"), action_id=ids.CORRECT, value=str(incident.id)),
+            actions(
+                f"reporter:{incident.id}",
+                [
+                    button(self._label("button.correct"), ids.CORRECT, str(incident.id)),
                     *self._lifecycle_buttons(incident),
                 ],
             )
@@ -191,21 +198,17 @@ class Composer:
                 continue
             blocks.append(section(f"*{self._label('question.' + question)}*"))
             blocks.append(
-                ActionsBlock(
-                    block_id=f"ask:{incident.id}:{question}",
-                    elements=[
-                        ButtonElement(
-                            text=shorten(label, 75),
-                            action_id=f"{ids.ANSWER}:{question}:{value}",
-                            value=f"{incident.id}|{question}|{value}",
-                        )
+                actions(
+                    f"ask:{incident.id}:{question}",
+                    [
+                        button(label, f"{ids.ANSWER}:{question}:{value}", f"{incident.id}|{question}|{value}")
                         for value, label in choices
                     ],
                 )
             )
         return blocks
 
-    def _lifecycle_buttons(self, incident: Incident) -> list[ButtonElement]:
+    def _lifecycle_buttons(self, incident: Incident) -> list[dict[str, Any]]:
         """ "Customer contacted" / "Resolved" / "Follow-up done", as the state allows."""
         return self.lifecycle.buttons(incident)
 
@@ -233,21 +236,13 @@ class Composer:
             template = "messages/boss_near_miss.j2" if incident.near_miss else "messages/boss_harassment.j2"
             could_be = self._label("severity." + incident.severity.value)
             blocks: list[Piece] = [
-                HeaderBlock(
-                    text=PlainTextObject(
-                        text=shorten(f"{self._label('situation.' + incident.situation)} · {incident.ref}", 150)
-                    )
-                ),
+                header(f"{self._label('situation.' + incident.situation)} · {incident.ref}"),
                 section(self.r.render(template, self.ui, reporter_mention=reporter, could_be=could_be, **common)),
                 self.boss_buttons(incident),
             ]
         else:
             blocks = [
-                HeaderBlock(
-                    text=PlainTextObject(
-                        text=shorten(f"{self._label('severity.' + incident.severity.value)} · {incident.ref}", 150)
-                    )
-                ),
+                header(f"{self._label('severity.' + incident.severity.value)} · {incident.ref}"),
                 section(self.r.render("messages/boss_dm.j2", self.ui, reporter_mention=reporter, **common)),
                 section(self.r.render("messages/boss_todo.j2", self.ui, **self.boss_todo(incident), **common)),
                 context(
@@ -291,29 +286,24 @@ class Composer:
 
     def boss_buttons(
         self, incident: Incident, *, only: tuple[str, ...] = (ids.ACK, ids.TAKE, ids.ESCALATE, ids.APPROVE)
-    ) -> ActionsBlock:
+    ) -> dict[str, Any]:
         """Acknowledge / I'll take it / Escalate now (and approve a make-good), on every boss DM."""
         labels = {ids.ACK: "button.acknowledge", ids.TAKE: "button.take", ids.ESCALATE: "button.escalate"}
         buttons = [
-            ButtonElement(
-                text=shorten(self._label(labels[a]), 75),
-                action_id=a,
-                value=str(incident.id),
-                style="primary" if a == ids.ACK else None,
-            )
+            button(self._label(labels[a]), a, str(incident.id), style="primary" if a == ids.ACK else None)
             for a in only
             if a in labels
         ]
         approve = self.approve_button(incident) if ids.APPROVE in only else None
-        return ActionsBlock(block_id=f"boss:{incident.id}", elements=[*buttons, *([approve] if approve else [])])
+        return actions(f"boss:{incident.id}", [*buttons, *([approve] if approve else [])])
 
-    def approve_button(self, incident: Incident) -> ButtonElement | None:
+    def approve_button(self, incident: Incident) -> dict[str, Any] | None:
         """ "Approve up to ¥10,000": only when the policy sets what a boss may approve."""
         a = self.policy.authority
         if a.boss is None or not incident.customer_to_win_back or not self.plan(incident).approvable:
             return None
         text = self._label("button.approve").replace("{amount}", amount(a, a.boss, self.ui))
-        return ButtonElement(text=shorten(text, 75), action_id=ids.APPROVE, value=str(incident.id))
+        return button(text, ids.APPROVE, str(incident.id))
 
     def supported_ask(self, incident: Incident) -> dict[str, Any]:
         text = self.r.render("messages/supported_ask.j2", self.ui, ref=incident.ref)
@@ -325,19 +315,11 @@ class Composer:
             "blocks": dump(
                 [
                     section(text),
-                    ActionsBlock(
-                        block_id=f"supported:{incident.id}",
-                        elements=[
-                            ButtonElement(
-                                text=self._label("button.supported_yes"),
-                                action_id=f"{ids.SUPPORTED}:yes",
-                                value=str(incident.id),
-                            ),
-                            ButtonElement(
-                                text=self._label("button.supported_no"),
-                                action_id=f"{ids.SUPPORTED}:no",
-                                value=str(incident.id),
-                            ),
+                    actions(
+                        f"supported:{incident.id}",
+                        [
+                            button(self._label("button.supported_yes"), f"{ids.SUPPORTED}:yes", str(incident.id)),
+                            button(self._label("button.supported_no"), f"{ids.SUPPORTED}:no", str(incident.id)),
                         ],
                     ),
                 ]

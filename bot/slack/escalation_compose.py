@@ -10,12 +10,10 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
-from slack_sdk.models.blocks import ActionsBlock, ButtonElement, InteractiveElement
-
 from bot.domain.model import Incident
 from bot.domain.text import one_line, shorten
 from bot.slack import ids
-from bot.slack.blocks import FALLBACK_MAX, Piece, dump, mention, section
+from bot.slack.blocks import FALLBACK_MAX, Piece, actions, dump, mention, section
 from bot.slack.lifecycle_compose import LifecycleComposer
 from bot.wording import Renderer
 
@@ -33,9 +31,9 @@ class _Base(Protocol):
 
     def boss_dm(self, incident: Incident, *, boss: str) -> dict[str, Any]: ...
 
-    def boss_buttons(self, incident: Incident, *, only: tuple[str, ...] = ...) -> ActionsBlock: ...
+    def boss_buttons(self, incident: Incident, *, only: tuple[str, ...] = ...) -> dict[str, Any]: ...
 
-    def approve_button(self, incident: Incident) -> ButtonElement | None: ...
+    def approve_button(self, incident: Incident) -> dict[str, Any] | None: ...
 
 
 class EscalationComposer:
@@ -78,14 +76,13 @@ class EscalationComposer:
         )
         extra: list[Piece] = [section(note)]
         # Once someone has it, the DM becomes where the boss finishes the job.
-        take = self.c.boss_buttons(incident, only=(ids.TAKE,)).elements if incident.owner is None else []
-        buttons: list[InteractiveElement] = [b for b in take if isinstance(b, InteractiveElement)]
-        buttons += self.c.lifecycle.buttons(incident)
+        take = self.c.boss_buttons(incident, only=(ids.TAKE,))["elements"] if incident.owner is None else []
+        buttons: list[dict[str, Any]] = [*take, *self.c.lifecycle.buttons(incident)]
         approve = self.c.approve_button(incident)
         if approve is not None:
             buttons.append(approve)
         if buttons:
-            extra.append(ActionsBlock(block_id=f"boss:{incident.id}", elements=buttons))
+            extra.append(actions(f"boss:{incident.id}", buttons))
         text = f"{original.get('text', '')}\n{note}"
         return {"text": shorten(text, FALLBACK_MAX), "blocks": [*blocks, *dump(extra)]}
 

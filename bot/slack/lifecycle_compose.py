@@ -10,13 +10,7 @@ import json
 from datetime import datetime, tzinfo
 from typing import Any, Protocol
 
-from slack_sdk.models.blocks import (
-    ActionsBlock,
-    ButtonElement,
-    DividerBlock,
-    InputBlock,
-    PlainTextInputElement,
-)
+from slack_sdk.models.blocks import InputBlock, PlainTextInputElement
 from slack_sdk.models.views import View
 
 from bot.domain.guidance import Plan
@@ -25,7 +19,7 @@ from bot.domain.metrics import STAGES, SUPPORTED_MIN, Lesson, Summary, blameless
 from bot.domain.model import Incident, State
 from bot.domain.text import escape_mrkdwn, one_line, shorten
 from bot.slack import ids
-from bot.slack.blocks import FALLBACK_MAX, Piece, context, dump, section, sections
+from bot.slack.blocks import FALLBACK_MAX, Piece, actions, button, context, divider, dump, section, sections
 from bot.slack.chart import METHOD as CHART_METHOD
 from bot.slack.chart import SEVERITIES as CHART_SEVERITIES
 from bot.wording import Renderer
@@ -78,18 +72,11 @@ class LifecycleComposer:
     def move_label(self, move: Move) -> str:
         return self._label("lifecycle." + MOVE_LABEL[move])
 
-    def buttons(self, incident: Incident) -> list[ButtonElement]:
+    def buttons(self, incident: Incident) -> list[dict[str, Any]]:
         """Every move someone could make from this state: the message outlives the state it
         was sent in (a boss may acknowledge later), and a refusal explains itself."""
         moves = [m for m in Move if m in next_moves(incident.state, Role.BOSS)]
-        return [
-            ButtonElement(
-                text=shorten(self.move_label(m), 75),
-                action_id=MOVE_ACTION[m],
-                value=str(incident.id),
-            )
-            for m in moves
-        ]
+        return [button(self.move_label(m), MOVE_ACTION[m], str(incident.id)) for m in moves]
 
     def done(self, incident: Incident) -> dict[str, Any]:
         return self._note("lifecycle_done", ref=incident.ref, state=self._label("state." + incident.state.value))
@@ -158,16 +145,9 @@ class LifecycleComposer:
         blocks: list[Piece] = [
             section(head),
             section("> " + self.customer_follow_up(incident).replace("\n", "\n> ")),
-            ActionsBlock(
-                block_id=f"follow_up:{incident.id}",
-                elements=[
-                    ButtonElement(
-                        text=shorten(self.move_label(Move.FOLLOW_UP), 75),
-                        action_id=ids.FOLLOWED_UP,
-                        value=str(incident.id),
-                        style="primary",
-                    )
-                ],
+            actions(
+                f"follow_up:{incident.id}",
+                [button(self.move_label(Move.FOLLOW_UP), ids.FOLLOWED_UP, str(incident.id), style="primary")],
             ),
         ]
         return {
@@ -310,16 +290,9 @@ class LifecycleComposer:
                 blocks.append(self.home_row(row, now=now, next_move=moves[0] if moves else None))
                 blocks += (
                     [
-                        ActionsBlock(
-                            block_id=f"home:{name}:{row['id']}",
-                            elements=[
-                                ButtonElement(
-                                    text=shorten(self.move_label(m), 75),
-                                    action_id=MOVE_ACTION[m],
-                                    value=str(row["id"]),
-                                )
-                                for m in moves
-                            ],
+                        actions(
+                            f"home:{name}:{row['id']}",
+                            [button(self.move_label(m), MOVE_ACTION[m], str(row["id"])) for m in moves],
                         )
                     ]
                     if moves and name == "mine"
@@ -327,6 +300,6 @@ class LifecycleComposer:
                 )
             if not rows:
                 blocks.append(context(self.r.render("messages/home_empty.j2", self.ui)))
-            blocks.append(DividerBlock())
+            blocks.append(divider())
         blocks.extend(sections(self.summary_text(summary, zone=zone), most=10))
         return {"type": "home", "blocks": dump(blocks[:HOME_MAX_BLOCKS])}
