@@ -17,8 +17,9 @@ Measured:
 - report → DM: when the stand-in answered the first `chat.postMessage` to the team lead that
   carries the report's tag, minus the report's send time. Its floor is one API round trip (the
   latency): a DM is posted once Slack has answered. Missing DMs are waited for up to `--timeout`;
-- server CPU per report: utime+stime of the server process (/proc/<pid>/stat) from just before
-  the load until the outbox has gone quiet, divided by the reports; the same for the bare app;
+- server CPU per report: utime+stime of the server process and its delivery process
+  (/proc/<pid>/stat) from just before the load until the outbox has gone quiet, divided by the
+  reports; the same for the bare app;
 - start-up: from spawning each server until GET /healthz answers 200 (for Owabi that includes
   `auth.test` against the slow stand-in), and until it says the learnt triage model reads
   reports. The load starts only then: it measures the steady state, not the model's loading
@@ -98,10 +99,14 @@ def free_port() -> int:
 
 
 def cpu_seconds(pid: int) -> float:
-    """utime+stime of every thread of the process so far."""
+    """utime+stime of every thread of the process and of its child processes (Owabi's delivery
+    process: `owabi serve` starts `owabi deliver` beside itself) so far."""
     raw = Path(f"/proc/{pid}/stat").read_text()
     fields = raw.rsplit(")", 1)[1].split()  # the command name may hold spaces; it ends at the last ")"
-    return (int(fields[11]) + int(fields[12])) / CLOCK_TICK
+    own = (int(fields[11]) + int(fields[12])) / CLOCK_TICK
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    kids = [int(c) for c in children.read_text().split()] if children.exists() else []
+    return own + sum(cpu_seconds(kid) for kid in kids if Path(f"/proc/{kid}/stat").exists())
 
 
 # --- the floor: Bolt acking /oops and nothing else, on Owabi's waitress settings -------------

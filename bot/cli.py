@@ -45,6 +45,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_deliver(args: argparse.Namespace) -> int:
+    """What `owabi serve` runs beside itself (bot.delivery); reads wakes on stdin until it closes."""
+    from bot.delivery import ReportingHealth, run_child
+    from bot.runtime import build
+
+    return run_child(build(_settings(), health=ReportingHealth(sys.stdout), reads_reports=False), sys.stdin.buffer)
+
+
 def _serve_socket(runtime: Any) -> int:
     """Socket Mode until SIGTERM or Ctrl-C, then a clean stop: the socket closes, workers finish."""
     import signal
@@ -250,6 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--threads", type=int, default=16, help="HTTP worker threads (default 16)")
     p.add_argument("--socket", action="store_true", help="use Socket Mode (needs SLACK_APP_TOKEN)")
+
+    verb("deliver", cmd_deliver, "Deliver queued messages and run timed jobs only (owabi serve starts this itself).")
 
     p = verb("demo", cmd_demo, "Play a whole incident through the real app against a local stand-in for Slack.")
     p.add_argument("--db", type=Path, default=None, help="keep the demo database at this path")

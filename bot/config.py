@@ -10,7 +10,7 @@ import re
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -75,6 +75,9 @@ class Settings(BaseSettings):
     # Messages in flight to Slack at once: each waits a whole API round trip (0.1–0.3 s), so a
     # burst of reports needs many; Slack's per-channel limit is honoured through Retry-After.
     owabi_senders: int = Field(default=48, ge=1, le=128)
+    # `owabi serve` delivers and runs timed jobs in a second process ("process"), so they never
+    # compete with requests for one interpreter; "thread" keeps everything in one process.
+    owabi_delivery: Literal["process", "thread"] = "process"
     owabi_connection_limit: int = Field(default=1000, ge=10, le=10_000)
     owabi_allow_example_policy: bool = False  # serve with the bundled example policy (demos only)
     owabi_channel_timeout: int = Field(default=20, ge=2, le=600)

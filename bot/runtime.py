@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from bot import resources
 from bot.anchoring import AnchorWriter
 from bot.config import Policy, PolicyError, Settings, load_policy
+from bot.delivery import DeliveryProcess, child_argv
 from bot.domain.errors import OwabiError
 from bot.escalations import Escalations
 from bot.health import Health
@@ -55,14 +56,30 @@ class Runtime:
     signing_secret: str
     spool_drain: SpoolDrain
     anchor: AnchorWriter | None = None
+    delivery: DeliveryProcess | None = None
 
-    def start_workers(self) -> None:
+    def start_workers(self, *, delivery_process: bool = False) -> None:
+        """Every background worker; delivery and timed jobs in a child process (bot.delivery) when
+        `delivery_process`, so they never compete with the requests for this one's interpreter."""
         self.spool_drain.start()  # reports spooled before a crash are stored first
-        self.dispatcher.start()
-        self.scheduler.start()
+        if delivery_process:
+            self.delivery = DeliveryProcess(child_argv(), self.health, take_over=self._deliver_here)
+            self.service.wake = self.delivery.wake
+        else:
+            self.start_delivery()
         if self.anchor is not None:
             self.anchor.start()
         threading.Thread(target=self._learn_identity, name="owabi-identity", daemon=True).start()
+
+    def start_delivery(self) -> None:
+        self.dispatcher.start()
+        self.scheduler.start()
+
+    def _deliver_here(self) -> None:
+        """The delivery process died: this process delivers (and runs the jobs) from now on."""
+        self.service.wake = self.dispatcher.wake
+        self.start_delivery()
+        self.dispatcher.wake(self.settings.owabi_senders)
 
     def _learn_identity(self) -> None:
         """auth.test in the background, retried gently; requests never wait for it."""
@@ -78,6 +95,8 @@ class Runtime:
 
     def stop(self) -> None:
         self.spool_drain.stop()
+        if self.delivery is not None:
+            self.delivery.stop()
         self.scheduler.stop()
         self.dispatcher.stop()
         if self.anchor is not None:  # last: it anchors every event the workers wrote
@@ -106,8 +125,18 @@ def build_offline(settings: Settings, *, db: Path) -> Owabi:
     return Owabi(store=Store.open(db), policy=policy, composer=composer)
 
 
-def build(settings: Settings, *, clock: Callable[[], float] = time.time, socket: bool = False) -> Runtime:
-    """Socket Mode receives over the app-level token's WebSocket: no signed HTTP, no signing secret."""
+def build(
+    settings: Settings,
+    *,
+    clock: Callable[[], float] = time.time,
+    socket: bool = False,
+    health: Health | None = None,
+    reads_reports: bool = True,
+) -> Runtime:
+    """Socket Mode receives over the app-level token's WebSocket: no signed HTTP, no signing secret.
+
+    The delivery process (`owabi deliver`) passes the health it reports through and
+    `reads_reports=False`: it never triages, so it does not load the model."""
     if settings.slack_bot_token is None:
         raise NotConfigured("SLACK_BOT_TOKEN is not set (the bot token, xoxb-…)")
     if socket and settings.slack_app_token is None:
@@ -135,8 +164,10 @@ def build(settings: Settings, *, clock: Callable[[], float] = time.time, socket:
         retry_handlers=[],
     )
     composer = Composer(renderer, ui_locale=policy.locale, policy=policy.guidance_facts(), zone=policy.zone)
-    service = Owabi(store=store, policy=policy, composer=composer, clock=clock, triager=WarmingTriager())
-    health = Health()
+    service = Owabi(
+        store=store, policy=policy, composer=composer, clock=clock, triager=WarmingTriager() if reads_reports else None
+    )
+    health = health or Health()
     dispatcher = Dispatcher(store, client, service, clock=clock, threads=settings.owabi_senders, health=health)
     scheduler = Scheduler(store, clock=clock, threads=2, idle_poll=0.5)
     scheduler.after_run = dispatcher.wake

@@ -96,7 +96,7 @@ class HttpServer:
             raise SystemExit(0)
 
         signal.signal(signal.SIGTERM, on_term)
-        self.runtime.start_workers()
+        self.runtime.start_workers(delivery_process=self.runtime.settings.owabi_delivery == "process")
         log.info("Owabi listening on %s/slack/events", self.url)
         try:
             self._server.run()  # returns after SystemExit/KeyboardInterrupt, having closed

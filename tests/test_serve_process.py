@@ -74,3 +74,79 @@ def test_serve_answers_signed_oops_and_stops_on_sigterm(standin: StandIn, tmp_pa
         _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+
+
+def _children(pid: int) -> list[int]:
+    return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_delivery_runs_beside_serve_and_serve_takes_over_if_it_dies(standin: StandIn, tmp_path: Path) -> None:
+    """The boss DM comes from the delivery process; killed, its work falls to serve; SIGTERM ends both."""
+    policy = tmp_path / "policy.toml"
+    policy.write_text(MINIMAL_POLICY)
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-serve",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "OWABI_DB": str(tmp_path / "prod.db"),
+        "OWABI_POLICY": str(policy),
+    }
+    env.pop("OWABI_DELIVERY", None)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_healthy(url, proc)
+        (child,) = _children(proc.pid)
+        slack = SlackSide(url, SECRET, standin)
+        slack.command(STAFF, "the Tanaka order went out a day late")
+        assert standin.wait_for(lambda: len(standin.dms_to(LEAD)) == 1, timeout=10)
+
+        os.kill(child, signal.SIGKILL)
+        assert eventually(lambda: not _children(proc.pid), 10, interval=0.05)
+        slack.command(STAFF, "the Sato order went out a day late too")
+        assert standin.wait_for(lambda: len(standin.dms_to(LEAD)) == 2, timeout=10)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "the delivery process stopped unexpectedly" in err and "Traceback" not in err
+
+
+def test_sigterm_stops_the_delivery_process_too(standin: StandIn, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(MINIMAL_POLICY)
+    port = free_port()
+    env = {
+        **os.environ,
+        "SLACK_BOT_TOKEN": "xoxb-serve",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": standin.api_url,
+        "OWABI_DB": str(tmp_path / "prod.db"),
+        "OWABI_POLICY": str(policy),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=tmp_path,
+    )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", proc)
+        (child,) = _children(proc.pid)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+    assert "stopped unexpectedly" not in err and "Traceback" not in err

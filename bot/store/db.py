@@ -151,18 +151,8 @@ class Connections:
         if not self._writer.acquire(urgent=urgent, timeout=wait):
             raise StoreBusy("another writer in this process holds the lock")
         try:
-            if deadline is not None:  # one budget for both waits: this process's threads, then others
-                left = max(0.0, deadline - time.monotonic())
-                db.conn.execute(f"PRAGMA busy_timeout = {int(left * 1000)}")
-            try:
-                db.conn.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if "locked" in str(exc) or "busy" in str(exc):
-                    raise StoreBusy("another process holds the database's write lock") from exc
-                raise
-            finally:
-                if wait is not None:
-                    db.conn.execute(f"PRAGMA busy_timeout = {self._busy}")
+            # One budget for both waits: this process's threads, then other processes.
+            self._begin(db.conn, deadline if deadline is not None else time.monotonic() + self._busy / 1000)
             try:
                 yield db
             except BaseException:
@@ -176,6 +166,28 @@ class Connections:
                 raise
         finally:
             self._writer.release()
+
+    def _begin(self, conn: sqlite3.Connection, deadline: float) -> None:
+        """BEGIN IMMEDIATE, waiting for another process's write lock until `deadline`.
+
+        SQLite's own busy handler sleeps in growing steps, up to 100 ms, while another process
+        (`owabi deliver` beside `owabi serve`) holds the lock; asking again every millisecond
+        takes the lock within a millisecond of its release.
+        """
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            while True:
+                try:
+                    conn.execute("BEGIN IMMEDIATE")
+                    return
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise StoreBusy("another process holds the database's write lock") from exc
+                    time.sleep(0.001)
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {self._busy}")
 
     def migrate(self) -> None:
         migrations.apply(self.db)
