@@ -5,11 +5,7 @@ real one-second windows, as Retry-After is real seconds."""
 from __future__ import annotations
 
 import json
-import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import urllib.request
@@ -25,6 +21,7 @@ from bot.sandbox.standin import StandIn
 from bot.slack import ids
 from tests.conftest import GM, LEAD, MANAGER, MINIMAL_POLICY, SECRET, STAFF, STRANGER, FakeClock, Harness, eventually
 from tests.escalation_helpers import HIGH_TEXT, MEDIUM_TEXT, call_text, flow_policy
+from tests.test_serve_process import start_serve
 
 Make = Callable[..., Harness]
 pytestmark = pytest.mark.slow
@@ -253,21 +250,7 @@ def test_the_minimum_policy_still_works(harness: Make) -> None:
 def test_kill_9_loses_no_pending_escalation(harness: Make, standin: StandIn, tmp_path: Path) -> None:
     policy = tmp_path / "killed.toml"
     policy.write_text(flow_policy("2s"), encoding="utf-8")
-    port = free_port()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": "xoxb-test",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": standin.api_url,
-        "OWABI_DB": str(tmp_path / "owabi.db"),
-        "OWABI_POLICY": str(policy),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc, port = start_serve(standin, policy, tmp_path / "owabi.db", cwd=tmp_path, quiet=True)
     try:
         assert eventually(lambda: healthy(port, reading="model"), timeout=30)  # read by the model, not the lexicon
         side = SlackSide(f"http://127.0.0.1:{port}", SECRET, standin)
@@ -282,12 +265,6 @@ def test_kill_9_loses_no_pending_escalation(harness: Make, standin: StandIn, tmp
     assert h.wait_for(lambda: h.standin.dms_to(MANAGER), timeout=4)
     assert h.settled()
     assert len(h.standin.dms_to(MANAGER)) == 1 and len(h.standin.dms_to(LEAD)) == 1
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def healthy(port: int, *, reading: str = "") -> bool:

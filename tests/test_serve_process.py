@@ -35,10 +35,10 @@ def wait_healthy(url: str, proc: subprocess.Popen[str], timeout: float = 20) -> 
     assert eventually(healthy, timeout, interval=0.1), "owabi serve never became healthy"
 
 
-def test_serve_answers_signed_oops_and_stops_on_sigterm(standin: StandIn, tmp_path: Path) -> None:
-    policy = tmp_path / "policy.toml"
-    policy.write_text(MINIMAL_POLICY)
-    db = tmp_path / "prod.db"
+def start_serve(
+    standin: StandIn, policy: Path, db: Path, *, cwd: Path, quiet: bool = False
+) -> tuple[subprocess.Popen[str], int]:
+    """`owabi serve` as deployed, on a free port, configured only by the environment."""
     port = free_port()
     env = {
         **os.environ,
@@ -48,14 +48,24 @@ def test_serve_answers_signed_oops_and_stops_on_sigterm(standin: StandIn, tmp_pa
         "OWABI_DB": str(db),
         "OWABI_POLICY": str(policy),
     }
+    env.pop("OWABI_DELIVERY", None)
+    out = subprocess.DEVNULL if quiet else subprocess.PIPE
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot", "serve", "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        stdout=out,
+        stderr=out,
         text=True,
-        cwd=tmp_path,
+        cwd=cwd,
     )
+    return proc, port
+
+
+def test_serve_answers_signed_oops_and_stops_on_sigterm(standin: StandIn, tmp_path: Path) -> None:
+    policy = tmp_path / "policy.toml"
+    policy.write_text(MINIMAL_POLICY)
+    db = tmp_path / "prod.db"
+    proc, port = start_serve(standin, policy, db, cwd=tmp_path)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, proc)
@@ -84,24 +94,7 @@ def test_delivery_runs_beside_serve_and_serve_takes_over_if_it_dies(standin: Sta
     """The boss DM comes from the delivery process; killed, its work falls to serve; SIGTERM ends both."""
     policy = tmp_path / "policy.toml"
     policy.write_text(MINIMAL_POLICY)
-    port = free_port()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": "xoxb-serve",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": standin.api_url,
-        "OWABI_DB": str(tmp_path / "prod.db"),
-        "OWABI_POLICY": str(policy),
-    }
-    env.pop("OWABI_DELIVERY", None)
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
+    proc, port = start_serve(standin, policy, tmp_path / "prod.db", cwd=tmp_path)
     try:
         url = f"http://127.0.0.1:{port}"
         wait_healthy(url, proc)
@@ -124,23 +117,7 @@ def test_delivery_runs_beside_serve_and_serve_takes_over_if_it_dies(standin: Sta
 def test_sigterm_stops_the_delivery_process_too(standin: StandIn, tmp_path: Path) -> None:
     policy = tmp_path / "policy.toml"
     policy.write_text(MINIMAL_POLICY)
-    port = free_port()
-    env = {
-        **os.environ,
-        "SLACK_BOT_TOKEN": "xoxb-serve",
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": standin.api_url,
-        "OWABI_DB": str(tmp_path / "prod.db"),
-        "OWABI_POLICY": str(policy),
-    }
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=tmp_path,
-    )
+    proc, port = start_serve(standin, policy, tmp_path / "prod.db", cwd=tmp_path)
     try:
         wait_healthy(f"http://127.0.0.1:{port}", proc)
         (child,) = _children(proc.pid)
