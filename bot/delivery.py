@@ -72,7 +72,7 @@ def run_child(runtime: Runtime, wakes: IO[bytes]) -> int:
     log.info("delivery process started: it sends the queued messages and runs the timed jobs")
     try:
         while True:
-            chunk = wakes.read1(4096) if hasattr(wakes, "read1") else wakes.read(1)
+            chunk = wakes.read1(4096) if hasattr(wakes, "read1") else wakes.read(1)  # whatever has arrived
             if not chunk:
                 break
             runtime.dispatcher.wake(len(chunk))
@@ -92,13 +92,11 @@ class DeliveryProcess:
         self._stopping = threading.Event()
         self._pending = 0
         self._cond = threading.Condition()
-        self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=False)
+        # A session of its own: a supervisor's SIGTERM (or a terminal's Ctrl-C) to serve's whole
+        # process group reaches serve only, which then stops the child after its sends in flight.
+        self._proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, start_new_session=True)
         threading.Thread(target=self._forward, name="owabi-wake", daemon=True).start()
         threading.Thread(target=self._listen, name="owabi-delivery", daemon=True).start()
-
-    @property
-    def pid(self) -> int:
-        return self._proc.pid
 
     def wake(self, n: int = 1) -> None:
         """Never blocks a request: the wake is counted here and written by a thread of its own."""

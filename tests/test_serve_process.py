@@ -36,7 +36,7 @@ def wait_healthy(url: str, proc: subprocess.Popen[str], timeout: float = 20) -> 
 
 
 def start_serve(
-    standin: StandIn, policy: Path, db: Path, *, cwd: Path, quiet: bool = False
+    standin: StandIn, policy: Path, db: Path, *, cwd: Path, quiet: bool = False, session: bool = False
 ) -> tuple[subprocess.Popen[str], int]:
     """`owabi serve` as deployed, on a free port, configured only by the environment."""
     port = free_port()
@@ -57,6 +57,7 @@ def start_serve(
         stderr=out,
         text=True,
         cwd=cwd,
+        start_new_session=session,
     )
     return proc, port
 
@@ -126,4 +127,20 @@ def test_sigterm_stops_the_delivery_process_too(standin: StandIn, tmp_path: Path
         _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+    assert "stopped unexpectedly" not in err and "Traceback" not in err
+
+
+def test_a_sigterm_to_the_whole_group_still_stops_cleanly(standin: StandIn, tmp_path: Path) -> None:
+    """A supervisor that signals every process: the delivery process waits for serve to stop it."""
+    policy = tmp_path / "policy.toml"
+    policy.write_text(MINIMAL_POLICY)
+    proc, port = start_serve(standin, policy, tmp_path / "prod.db", cwd=tmp_path, session=True)
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", proc)
+        (child,) = _children(proc.pid)
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)  # as a supervisor stopping the service's process group
+        _, err = proc.communicate(timeout=30)
+    assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
+    assert proc.returncode == 0, err
     assert "stopped unexpectedly" not in err and "Traceback" not in err
