@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from bot.config import Settings
 from bot.learning.reader import default_triager
 from bot.runtime import Runtime, build
-from bot.sandbox.slack_side import SlackSide
+from bot.sandbox.slack_side import SlackSide, message_text
 from bot.sandbox.standin import StandIn
 from bot.server import HttpServer
 from bot.store import Store
@@ -58,6 +58,11 @@ chain = ["U0MGR01", "U0GM01"]
 POLICY = MINIMAL_POLICY.replace(
     'summary_channel = "C0TEAMCHAN"\n', 'summary_channel = "C0TEAMCHAN"\nadmins = ["U0ADMIN01"]\n'
 )
+
+
+def dm_texts(h: Harness, user: str) -> list[str]:
+    """What `user` read in each DM Owabi sent them, oldest first."""
+    return [message_text(c.args) for c in h.standin.dms_to(user)]
 
 
 def eventually(predicate: Callable[[], object], timeout: float = 5.0, interval: float = 0.01) -> bool:

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from bot.sandbox.slack_side import block_texts
+from bot.sandbox.slack_side import message_text
 from bot.sandbox.standin import Call
 
 FLOW_POLICY = """\
@@ -43,5 +41,4 @@ def flow_policy(window: str = "2s", extra: str = "") -> str:
 
 
 def call_text(call: Call) -> str:
-    args: dict[str, Any] = call.args
-    return "\n".join([str(args.get("text", "")), *block_texts(args.get("blocks") or [])])
+    return message_text(call.args)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.sandbox.slack_side import Reply, block_texts
+from bot.sandbox.slack_side import Reply, message_text
 from bot.slack import ids
 from tests.conftest import POLICY, Harness
 
@@ -14,11 +14,7 @@ FAST_FOLLOW_UP_POLICY = POLICY.replace('admins = ["U0ADMIN01"]', 'admins = ["U0A
 
 def hook_texts(h: Harness, hook: str) -> list[str]:
     """What the person saw privately through one response_url (e.g. 'act-3')."""
-    return [
-        "\n".join([str(c.args.get("text", "")), *block_texts(c.args.get("blocks") or [])])
-        for c in h.standin.calls("response_url")
-        if c.args.get("_hook") == hook
-    ]
+    return [message_text(c.args) for c in h.standin.calls("response_url") if c.args.get("_hook") == hook]
 
 
 def last_hook(h: Harness) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from bot.sandbox.slack_side import block_texts
+from bot.sandbox.slack_side import message_text
 from bot.store.audit import Anchor, digest, verify_file
 from tests.conftest import ADMIN, GM, LEAD, MANAGER, POLICY, STAFF, STRANGER, Harness
 from tests.lifecycle_helpers import channel_posts, resolve
@@ -30,7 +30,7 @@ COOK, CHEF = "U0COOK01", "U0CHEF01"
 
 
 def reply_text(body: dict[str, object]) -> str:
-    return "\n".join([str(body.get("text", "")), *block_texts(body.get("blocks") or [])])  # type: ignore[arg-type]
+    return message_text(body)
 
 
 # --- 11. team boundaries --------------------------------------------------------------------

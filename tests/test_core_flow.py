@@ -10,16 +10,8 @@ from collections.abc import Callable
 
 import pytest
 
-from bot.sandbox.slack_side import block_texts
 from bot.service import PREVIEW_ID
-from tests.conftest import GM, LEAD, MANAGER, STAFF, STRANGER, Harness
-
-
-def dm_texts(h: Harness, user: str) -> list[str]:
-    return [
-        "\n".join([str(c.args.get("text", "")), *block_texts(c.args.get("blocks") or [])])
-        for c in h.standin.dms_to(user)
-    ]
+from tests.conftest import GM, LEAD, MANAGER, STAFF, STRANGER, Harness, dm_texts
 
 
 def all_outgoing_text(h: Harness) -> str:

@@ -15,15 +15,8 @@ from urllib.parse import urlencode
 
 import pytest
 
-from bot.sandbox.slack_side import TEAM, block_texts
-from tests.conftest import ADMIN, LEAD, MANAGER, STAFF, Harness
-
-
-def dm_texts(h: Harness, user: str) -> list[str]:
-    return [
-        "\n".join([str(c.args.get("text", "")), *block_texts(c.args.get("blocks") or [])])
-        for c in h.standin.dms_to(user)
-    ]
+from bot.sandbox.slack_side import TEAM
+from tests.conftest import ADMIN, LEAD, MANAGER, STAFF, Harness, dm_texts
 
 
 def slash_fields(h: Harness, text: str, **overrides: str) -> dict[str, str]:

@@ -16,8 +16,7 @@ import pytest
 from bot.domain.triage import Triager, extract
 from bot.domain.triage.lexicon import normalise
 from bot.learning.reader import LexiconModel, default_triager, load_lexicons
-from bot.sandbox.slack_side import block_texts
-from tests.conftest import GM, LEAD, MANAGER, STAFF, Harness
+from tests.conftest import GM, LEAD, MANAGER, STAFF, Harness, dm_texts
 
 
 @pytest.fixture(scope="module")
@@ -136,10 +135,7 @@ def test_owabi_triage_prints_facets_situation_and_signals() -> None:
 
 
 def dm_text(h: Harness, user: str) -> str:
-    return "\n".join(
-        str(c.args.get("text", "")) + "\n" + "\n".join(block_texts(c.args.get("blocks") or []))
-        for c in h.standin.dms_to(user)
-    )
+    return "\n".join(dm_texts(h, user))
 
 
 def test_the_boss_dm_says_why_it_is_serious(owabi: Harness) -> None:

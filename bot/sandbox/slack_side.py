@@ -35,9 +35,17 @@ class Reply:
     @property
     def text(self) -> str:
         """Everything a person would read in the reply: fallback text plus block texts."""
-        data = self.json()
-        blocks = data.get("blocks") or data.get("view", {}).get("blocks") or []
-        return "\n".join([str(data.get("text", "")), *block_texts(blocks)])
+        return message_text(self.json())
+
+
+def message_text(message: dict[str, Any]) -> str:
+    """Everything a person would read in a message or a view (a reply, a call's arguments, a
+    posted payload): its fallback text, then the text of its blocks, in order."""
+    view = message.get("view") or {}
+    if isinstance(view, str):
+        view = json.loads(view)
+    blocks = message.get("blocks") or (view.get("blocks") if isinstance(view, dict) else None) or []
+    return "\n".join([str(message.get("text", "")), *block_texts(blocks)])
 
 
 def block_texts(blocks: list[dict[str, Any]]) -> list[str]:
