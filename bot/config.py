@@ -32,6 +32,7 @@ from bot.domain.errors import OwabiError
 from bot.domain.guidance import NEXT_CONTACT, Authority
 from bot.domain.metrics import ScheduleError, Spec, parse_spec
 from bot.domain.model import Category, Severity
+from bot.domain.visibility import Org
 from bot.guidance_text import PolicyFacts
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
@@ -325,32 +326,19 @@ class Policy(_Strict):
         """What the reporter's guidance needs from the policy."""
         return PolicyFacts(self.authority, {s: self.follow_up_within(s) for s in Severity}, self.emergency_number or "")
 
-    def visible_teams(self, user: str) -> list[str] | None:
-        """Whose incidents, lessons and figures `user` may see: None = all (admins).
+    @property
+    def org(self) -> Org:
+        """The teams, chains and admins, as the visibility rules read them (bot.domain.visibility)."""
+        return Org(self.teams, self.default.chain, self.admins, self.summary_channel)
 
-        Team names, with "" for reporters in no team: a member or boss of a team sees that
-        team; a boss of the default chain also sees reporters in no team; anyone else sees
-        only reporters in no team.
-        """
-        if user in self.admins:
-            return None
-        seen = [t.name for t in self.teams if user in t.members or user in t.chain]
-        if user in self.default.chain or not seen:
-            seen.append("")
-        return seen
+    def visible_teams(self, user: str) -> list[str] | None:
+        return self.org.visible_teams(user)
 
     def is_boss(self, user: str) -> bool:
-        return user in self.admins or user in self.default.chain or any(user in t.chain for t in self.teams)
+        return self.org.is_boss(user)
 
     def summary_channels(self, user: str) -> set[str] | None:
-        """Where `user` may post a summary on demand: None = anywhere (admins)."""
-        if user in self.admins:
-            return None
-        if not self.is_boss(user):
-            return set()
-        allowed = {self.summary_channel} if self.summary_channel else set()
-        allowed |= {t.channel for t in self.teams if t.channel and (user in t.chain)}
-        return allowed
+        return self.org.summary_channels(user)
 
 
 class PolicyError(OwabiError):

@@ -255,3 +255,26 @@ def test_an_altered_anchor_is_detected(audited: tuple[Harness, Path]) -> None:
     data = json.loads(anchor.read_text())
     anchor.write_text(json.dumps({**data, "count": data["count"] - 1}))
     assert not verify_file(h.db_path, key=KEY, anchor_path=anchor).ok
+
+
+def test_who_sees_which_teams_is_one_rule_in_the_domain() -> None:
+    from dataclasses import dataclass
+
+    from bot.domain.visibility import Org
+
+    @dataclass
+    class T:
+        name: str
+        members: list[str]
+        chain: list[str]
+        channel: str | None = None
+
+    org = Org([T("front", ["U1"], ["B1"], "C1"), T("kitchen", ["U2"], ["B2"])], ["GM"], ["ADM"], summary_channel="CALL")
+    assert org.visible_teams("U1") == ["front"]  # a member: their team only
+    assert org.visible_teams("B2") == ["kitchen"]  # a boss: the team they lead
+    assert org.visible_teams("GM") == [""]  # the default chain: reporters in no team
+    assert org.visible_teams("NOBODY") == [""]
+    assert org.visible_teams("ADM") is None  # admins: everything
+    assert (org.is_boss("B1"), org.is_boss("GM"), org.is_boss("U1")) == (True, True, False)
+    assert org.summary_channels("B1") == {"CALL", "C1"} and org.summary_channels("U1") == set()
+    assert org.summary_channels("ADM") is None
