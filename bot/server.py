@@ -10,8 +10,9 @@ burst of idle sockets cannot starve Slack's requests or the health check. In pro
 TLS-terminating reverse proxy (nginx, a cloud load balancer) in front, with its own request
 timeouts and body limit; Owabi refuses bodies over 1 MB itself.
 
-SIGTERM stops accepting, finishes in-flight requests, then stops the workers; queued
-messages stay in the database for the next start.
+SIGTERM stops accepting, finishes in-flight requests, then stops the workers and the delivery
+process (bot.delivery), which finishes its sends in flight; queued messages stay in the
+database for the next start.
 """
 
 from __future__ import annotations
