@@ -50,7 +50,8 @@ def cmd_deliver(args: argparse.Namespace) -> int:
     from bot.delivery import ReportingHealth, run_child
     from bot.runtime import build
 
-    return run_child(build(_settings(), health=ReportingHealth(sys.stdout), reads_reports=False), sys.stdin.buffer)
+    runtime = build(_settings(), health=ReportingHealth(sys.stdout), reads_reports=False)
+    return run_child(sys.stdin.buffer, start=runtime.start_delivery, wake=runtime.dispatcher.wake, stop=runtime.stop)
 
 
 def _serve_socket(runtime: Any) -> int:

@@ -24,12 +24,9 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from typing import IO, TYPE_CHECKING
+from typing import IO
 
 from bot.health import Health
-
-if TYPE_CHECKING:
-    from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -66,20 +63,23 @@ class ReportingHealth(Health):
                 pass
 
 
-def run_child(runtime: Runtime, wakes: IO[bytes]) -> int:
-    """`owabi deliver`: deliver and run jobs until the parent closes our input."""
-    runtime.start_delivery()
+def run_child(
+    wakes: IO[bytes], *, start: Callable[[], None], wake: Callable[[int], None], stop: Callable[[], None]
+) -> int:
+    """`owabi deliver`: deliver and run jobs (`start`) until the parent closes our input, each
+    byte read a wake for the senders; then `stop`, which finishes the sends in flight."""
+    start()
     log.info("delivery process started: it sends the queued messages and runs the timed jobs")
     try:
         while True:
             chunk = wakes.read1(4096) if hasattr(wakes, "read1") else wakes.read(1)  # whatever has arrived
             if not chunk:
                 break
-            runtime.dispatcher.wake(len(chunk))
+            wake(len(chunk))
     except (OSError, ValueError):
         pass
     finally:
-        runtime.stop()
+        stop()
     return 0
 
 

@@ -278,7 +278,7 @@ def test_one_report_is_read_as_scikit_learn_would_read_it(reader: Triager) -> No
     items = corpus.load("reports")
     texts = [normalise(i.text) for i in items[::97]] + ["", "?!", "zzzz qqqq"]
     assert {i.locale for i in items[::97]} == {"en", "ja"}
-    for vectorizer, fast in zip((model.vectorizer, model.words), model._reading(), strict=True):
+    for vectorizer, fast in zip((model.vectorizer, model.words), model._rows, strict=True):
         for text in texts:
             expected = vectorizer.transform([text]).tocoo()
             columns, values = fast.row(text)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Sequence
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -92,12 +93,10 @@ class TriageModel:
         self._compile()
         return self
 
-    def _reading(self) -> tuple[_Row, _Row]:
+    @cached_property
+    def _rows(self) -> tuple[_Row, _Row]:
         """The two vectorizers as row makers, made once per loaded model (never pickled)."""
-        rows: tuple[_Row, _Row] | None = self.__dict__.get("_rows")
-        if rows is None:
-            rows = self.__dict__["_rows"] = (_Row(self.vectorizer), _Row(self.words))
-        return rows
+        return _Row(self.vectorizer), _Row(self.words)
 
     def __getstate__(self) -> dict[str, Any]:
         return {k: v for k, v in self.__dict__.items() if k != "_rows"}
@@ -125,7 +124,7 @@ class TriageModel:
 
     def probabilities(self, text: str, locale: str) -> Probabilities:
         """Question → answer → probability, for one report (its text already normalised)."""
-        grams, lemmas = self._reading()
+        grams, lemmas = self._rows
         g_idx, g_val = grams.row(text)
         l_idx, l_val = lemmas.row(text)
         width = len(grams.vocabulary)
