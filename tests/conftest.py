@@ -1,5 +1,8 @@
-"""The real thing, end to end: Bolt app over HTTP (waitress), signed requests, the local
-Slack stand-in, and a real SQLite file per test."""
+"""The real thing, end to end: the Bolt app behind Owabi's edge, signed requests, the local
+Slack stand-in, and a real SQLite file per test.
+
+Requests are dispatched in-process (the WSGI application called as a server would call it);
+`harness(http=True)` serves it with waitress on a real socket, for the tests about HTTP."""
 
 from __future__ import annotations
 
@@ -16,7 +19,7 @@ from bot.learning.reader import default_triager
 from bot.runtime import Runtime, build
 from bot.sandbox.slack_side import SlackSide, message_text
 from bot.sandbox.standin import StandIn
-from bot.server import HttpServer
+from bot.server import HttpServer, wsgi_app
 from bot.store import Store
 
 SECRET = "test-signing-secret"
@@ -99,9 +102,10 @@ class Harness:
     policy_path: Path
     clock: Callable[[], float]
     overrides: dict[str, object] = field(default_factory=dict)
+    http: bool = False
     db_path: Path = field(init=False)
     runtime: Runtime = field(init=False)
-    server: HttpServer = field(init=False)
+    server: HttpServer | None = field(default=None, init=False)
     slack: SlackSide = field(init=False)
     running: bool = field(default=False, init=False)
 
@@ -122,13 +126,21 @@ class Harness:
 
     def start(self) -> None:
         self.runtime = build(self.settings(), clock=self.clock)
-        self.server = HttpServer(self.runtime, host="127.0.0.1", port=0, threads=8).start_background()
-        self.slack = SlackSide(self.server.url, SECRET, self.standin)
+        if self.http:
+            self.server = HttpServer(self.runtime, host="127.0.0.1", port=0, threads=8).start_background()
+            self.slack = SlackSide(self.server.url, SECRET, self.standin)
+        else:
+            self.runtime.start_workers()
+            self.slack = SlackSide(wsgi_app(self.runtime), SECRET, self.standin)
         self.running = True
 
     def stop(self) -> None:
         if self.running:
-            self.server.stop()
+            if self.server is not None:
+                self.server.stop()
+                self.server = None
+            else:
+                self.runtime.stop()
             self.running = False
 
     def restart(self) -> None:
@@ -141,6 +153,9 @@ class Harness:
 
     @property
     def url(self) -> str:
+        """The server's base URL: only an Owabi started with `harness(http=True)` has one."""
+        if self.server is None:
+            raise AssertionError("this Owabi is dispatched in-process; start it with harness(http=True)")
         return self.server.url
 
     def wait_for(self, predicate: Callable[[], object], timeout: float = 5.0) -> object:
@@ -205,11 +220,14 @@ def harness(standin: StandIn, tmp_path: Path) -> Iterator[Callable[..., Harness]
     """Factory: `harness(policy=TOML, clock=...)` starts a real Owabi; all are stopped after."""
     made: list[Harness] = []
 
-    def make(policy: str = POLICY, clock: Callable[[], float] = time.time, **settings: object) -> Harness:
-        """`settings` override fields of Settings (e.g. owabi_slack_timeout=1.0)."""
+    def make(
+        policy: str = POLICY, clock: Callable[[], float] = time.time, *, http: bool = False, **settings: object
+    ) -> Harness:
+        """`settings` override fields of Settings (e.g. owabi_slack_timeout=1.0); `http=True`
+        serves the app on a real socket, for what only HTTP shows (health, sockets, limits)."""
         path = tmp_path / f"policy{len(made)}.toml"
         path.write_text(policy, encoding="utf-8")
-        h = Harness(standin, tmp_path, path, clock, dict(settings))
+        h = Harness(standin, tmp_path, path, clock, dict(settings), http)
         made.append(h)
         return h
 

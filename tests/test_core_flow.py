@@ -272,7 +272,8 @@ def test_a_restart_delivers_what_was_queued(harness) -> None:  # type: ignore[no
     assert len(h.standin.dms_to(LEAD)) == 1
 
 
-def test_healthz(owabi: Harness) -> None:
+def test_healthz(harness: Callable[..., Harness]) -> None:
+    owabi = harness(http=True)
     with urllib.request.urlopen(owabi.url + "/healthz", timeout=5) as resp:
         body = json.loads(resp.read())
         assert resp.status == 200 and body["status"] == "ok" and body["triage"] in ("model", "lexicon")

@@ -1,18 +1,25 @@
 """Plays Slack's side of the conversation: signed requests to the app, as Slack sends them.
 
 Slash commands and interactivity are form-encoded; interactivity carries one `payload`
-field of JSON; every request is signed with the signing secret .
+field of JSON; every request is signed with the signing secret.
+
+The app is reached either over HTTP (a URL: the real server, sockets and all) or in-process
+(the WSGI application itself, called with the environ a server would build). In-process
+requests go through the same edge, signature check and Bolt app; only the socket and the
+server's threads are left out, which is what most flows do not test.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import itertools
 import json
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -20,6 +27,7 @@ from urllib.parse import urlencode
 from bot.sandbox.standin import StandIn
 
 TEAM = "T0SANDBOX"
+Wsgi = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,8 +80,10 @@ _COUNTER = itertools.count(1)
 
 
 class SlackSide:
-    def __init__(self, app_url: str, signing_secret: str, standin: StandIn) -> None:
-        self.url = app_url.rstrip("/") + "/slack/events"
+    def __init__(self, app: str | Wsgi, signing_secret: str, standin: StandIn) -> None:
+        """`app`: the server's base URL, or the WSGI application to call in-process."""
+        self.wsgi = None if isinstance(app, str) else app
+        self.url = app.rstrip("/") + "/slack/events" if isinstance(app, str) else "in-process:/slack/events"
         self.secret = signing_secret
         self.standin = standin
         self._n = _COUNTER  # shared: a restarted app must not see a trigger id again (they key resends)
@@ -91,24 +101,53 @@ class SlackSide:
         ts = str(timestamp if timestamp is not None else int(time.time()))
         if signature is None:
             signature = sign(self.secret, ts, body)
-        sig = signature
-        request = urllib.request.Request(
-            self.url,
-            data=body,
-            method="POST",
-            headers={
-                "Content-Type": content_type,
-                "X-Slack-Request-Timestamp": ts,
-                "X-Slack-Signature": sig,
-                **(headers or {}),
-            },
-        )
+        sent = {
+            "Content-Type": content_type,
+            "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature,
+            **(headers or {}),
+        }
         started = time.perf_counter()
+        if self.wsgi is not None:
+            return self._call(self.wsgi, body, sent, started)
+        request = urllib.request.Request(self.url, data=body, method="POST", headers=sent)
         try:
             with urllib.request.urlopen(request, timeout=10) as resp:
                 return Reply(resp.status, resp.read().decode(), time.perf_counter() - started)
         except urllib.error.HTTPError as err:
             return Reply(err.code, err.read().decode(), time.perf_counter() - started)
+
+    @staticmethod
+    def _call(app: Wsgi, body: bytes, headers: dict[str, str], started: float) -> Reply:
+        """One request as a WSGI server would hand it over (PEP 3333), answered in this thread."""
+        environ: dict[str, Any] = {
+            "REQUEST_METHOD": "POST",
+            "PATH_INFO": "/slack/events",
+            "QUERY_STRING": "",
+            "SERVER_NAME": "in-process",
+            "SERVER_PORT": "0",
+            "SERVER_PROTOCOL": "HTTP/1.1",
+            "CONTENT_LENGTH": str(len(body)),
+            "wsgi.input": io.BytesIO(body),
+            "wsgi.url_scheme": "http",
+            "wsgi.errors": io.StringIO(),
+        }
+        for name, value in headers.items():
+            key = name.upper().replace("-", "_")
+            environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
+        status: list[str] = []
+
+        def start_response(line: str, response_headers: list[tuple[str, str]], exc_info: object = None) -> None:
+            status.append(line)
+
+        chunks = app(environ, start_response)
+        try:
+            text = b"".join(chunks).decode()
+        finally:
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        return Reply(int(status[-1].split()[0]), text, time.perf_counter() - started)
 
     def form(self, fields: dict[str, str], **kw: Any) -> Reply:
         return self.post(urlencode(fields).encode(), "application/x-www-form-urlencoded", **kw)
