@@ -19,6 +19,13 @@ from bot.sandbox.slack_side import TEAM
 from tests.conftest import ADMIN, LEAD, MANAGER, STAFF, Harness, dm_texts
 
 
+@pytest.fixture
+def owabi(harness: Callable[..., Harness]) -> Harness:
+    """Served on a real socket: what this file proves (limits, signatures, idle connections,
+    health) is about HTTP itself."""
+    return harness(http=True)
+
+
 def slash_fields(h: Harness, text: str, **overrides: str) -> dict[str, str]:
     fields = {
         "token": "legacy",
@@ -342,10 +349,3 @@ def test_a_failing_request_logs_ids_not_the_report(
     assert "/oops from U0STAFF01" in caplog.text and "ValueError" in caplog.text
     for secret in ("Tanaka", "090-1234-5678", "tanaka@example.com", "hooks/cmd"):
         assert secret not in caplog.text
-
-
-@pytest.fixture
-def owabi(harness: Callable[..., Harness]) -> Harness:
-    """Served on a real socket: what this file proves (limits, signatures, idle connections,
-    health) is about HTTP itself."""
-    return harness(http=True)

@@ -19,6 +19,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+import wsgiref.util
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -107,10 +108,10 @@ class SlackSide:
             "X-Slack-Signature": signature,
             **(headers or {}),
         }
-        started = time.perf_counter()
         if self.wsgi is not None:
-            return self._call(self.wsgi, body, sent, started)
+            return self._call(self.wsgi, body, sent)
         request = urllib.request.Request(self.url, data=body, method="POST", headers=sent)
+        started = time.perf_counter()
         try:
             with urllib.request.urlopen(request, timeout=10) as resp:
                 return Reply(resp.status, resp.read().decode(), time.perf_counter() - started)
@@ -118,29 +119,21 @@ class SlackSide:
             return Reply(err.code, err.read().decode(), time.perf_counter() - started)
 
     @staticmethod
-    def _call(app: Wsgi, body: bytes, headers: dict[str, str], started: float) -> Reply:
-        """One request as a WSGI server would hand it over (PEP 3333), answered in this thread."""
+    def _call(app: Wsgi, body: bytes, headers: dict[str, str]) -> Reply:
+        """One request as a WSGI server would hand it over, answered in this thread."""
         environ: dict[str, Any] = {
             "REQUEST_METHOD": "POST",
             "PATH_INFO": "/slack/events",
-            "QUERY_STRING": "",
-            "SERVER_NAME": "in-process",
-            "SERVER_PORT": "0",
-            "SERVER_PROTOCOL": "HTTP/1.1",
             "CONTENT_LENGTH": str(len(body)),
             "wsgi.input": io.BytesIO(body),
-            "wsgi.url_scheme": "http",
-            "wsgi.errors": io.StringIO(),
         }
         for name, value in headers.items():
             key = name.upper().replace("-", "_")
             environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
+        wsgiref.util.setup_testing_defaults(environ)  # the rest of PEP 3333's keys
         status: list[str] = []
-
-        def start_response(line: str, response_headers: list[tuple[str, str]], exc_info: object = None) -> None:
-            status.append(line)
-
-        chunks = app(environ, start_response)
+        started = time.perf_counter()
+        chunks = app(environ, lambda line, _headers, _exc=None: status.append(line))
         try:
             text = b"".join(chunks).decode()
         finally:
