@@ -57,11 +57,14 @@ class Runtime:
     spool_drain: SpoolDrain
     anchor: AnchorWriter | None = None
     delivery: DeliveryProcess | None = None
+    triager: WarmingTriager | None = None
 
     def start_workers(self, *, delivery_process: bool = False) -> None:
         """Every background worker; delivery and timed jobs in a child process (bot.delivery) when
         `delivery_process`, so they never compete with the requests for this one's interpreter."""
         self.spool_drain.start()  # reports spooled before a crash are stored first
+        if self.triager is not None:
+            self.triager.start()  # now, not in build(): its imports would slow the start-up down
         if delivery_process:
             self.delivery = DeliveryProcess(child_argv(), self.health, take_over=self._deliver_here)
             self.service.wake = self.delivery.wake
@@ -164,9 +167,8 @@ def build(
         retry_handlers=[],
     )
     composer = Composer(renderer, ui_locale=policy.locale, policy=policy.guidance_facts(), zone=policy.zone)
-    service = Owabi(
-        store=store, policy=policy, composer=composer, clock=clock, triager=WarmingTriager() if reads_reports else None
-    )
+    triager = WarmingTriager() if reads_reports else None
+    service = Owabi(store=store, policy=policy, composer=composer, clock=clock, triager=triager)
     health = health or Health()
     dispatcher = Dispatcher(store, client, service, clock=clock, threads=settings.owabi_senders, health=health)
     scheduler = Scheduler(store, clock=clock, threads=2, idle_poll=0.5)
@@ -208,4 +210,5 @@ def build(
         secret,
         spool_drain,
         anchor,
+        triager=triager,
     )

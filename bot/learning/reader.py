@@ -1,7 +1,8 @@
 """The triage engine as the app uses it: lexicons from responses/, the model from data/corpus.
 
 The model is loaded (or trained, on a machine that has never seen this corpus) in the
-background when the app starts: a report never waits more than `MODEL_WAIT` for it. Until it
+background once the app's workers start (after start-up, whose imports it would slow down), or at
+the first report if that comes sooner: a report never waits more than `MODEL_WAIT` for it. Until it
 is ready, reports are read by the lexicon alone (`LexiconModel`), a cruder but safe reading,
 and the safety rules and severity floors apply all the same.
 """
@@ -16,13 +17,18 @@ from functools import cache
 from pathlib import Path
 
 from bot import resources
-from bot.domain.errors import frames
+from bot.domain.errors import OwabiError, frames
 from bot.domain.model import Triage
 from bot.domain.triage import Lexicon, Triager
 from bot.domain.triage.lexicon import normalise
 from bot.learning import corpus
 
 log = logging.getLogger(__name__)
+
+
+class LexiconsMissing(OwabiError):
+    """Neither the model nor the lexicon can read reports: the bundled lexicon files are broken."""
+
 
 MODEL_WAIT = 1.0  # seconds a report may wait for the model while it loads
 
@@ -104,14 +110,32 @@ class WarmingTriager:
     """Reads with the learnt model once it is ready; until then, with the lexicon alone."""
 
     def __init__(self, load: Callable[[], Triager] | None = None) -> None:
-        self.lexicons = load_lexicons()
-        self._fallback = Triager(self.lexicons, LexiconModel(self.lexicons))
-        self._ready = threading.Event()
+        self._fallback: Triager | None = None
+        self._compiled = threading.Event()  # the lexicon reads reports from here on
+        self._ready = threading.Event()  # the model's load has ended, well or not
         self._real: Triager | None = None
         self._build = load or default_triager
+        self._started = False
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Compile the lexicons, then load the model, in the background (once; later calls do
+        nothing). Both wait for this, not for the constructor: a thousand patterns to compile
+        would lengthen the server's start-up."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
         threading.Thread(target=self._load, name="owabi-model", daemon=True).start()
 
     def _load(self) -> None:
+        try:
+            lexicons = load_lexicons()
+            self._fallback = Triager(lexicons, LexiconModel(lexicons))
+        except Exception as exc:
+            log.error("the triage lexicons could not be compiled (%s)", type(exc).__name__, exc_info=exc)
+        finally:
+            self._compiled.set()
         try:
             self._real = self._build()
         except Exception as exc:  # a broken corpus must not stop reports: the lexicon reads them
@@ -129,6 +153,8 @@ class WarmingTriager:
         return "model" if self._real is not None else "lexicon"
 
     def read(self, text: str, *, default_locale: str = "en") -> Triage:
+        self.start()
+        self._compiled.wait()
         self._ready.wait(MODEL_WAIT)
         if self._real is not None:
             try:
@@ -137,6 +163,8 @@ class WarmingTriager:
                 log.error(
                     "the triage model failed on a report (%s); the lexicon read it\n%s", type(exc).__name__, frames(exc)
                 )
+        if self._fallback is None:
+            raise LexiconsMissing("the triage lexicons could not be compiled: see the error logged at start-up")
         return self._fallback.read(text, default_locale=default_locale)
 
 

@@ -16,7 +16,6 @@ from bot import wording
 from bot.domain import practice
 from bot.domain.events import Event
 from bot.domain.text import one_line
-from bot.learning.coaching import default_coach
 from bot.service import Owabi
 from bot.slack.compose import composer_of
 
@@ -49,6 +48,9 @@ def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
                 "summary": incident.text,
             }
         )
+        # Imported here: the coach's patterns compile at import, which start-up need not wait for.
+        from bot.learning.coaching import default_coach
+
         result = default_coach(service.policy.responses).review(rest, situation)
         text = composer_of(service).r.render(
             "messages/coach.j2", result.locale, review=result.as_json(), about=incident.ref if incident else ""

@@ -7,13 +7,12 @@ import sqlite3
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from bot.ports import Job, LoggedEvent, Outgoing, StoreBusy, StoreUnavailable
 from bot.store.db import Connections
 from bot.store.events import EventLog
 from bot.store.incidents import Incidents
 from bot.store.jobs import Jobs
+from bot.store.lite import Database
 from bot.store.outbox import Outbox
 from bot.store.reports import Reports
 from bot.store.spool import Spool

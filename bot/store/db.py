@@ -16,9 +16,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from bot.ports import StoreBusy
+from bot.store.lite import Database
 from bot.store.migrations import migrations
 
 
