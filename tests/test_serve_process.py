@@ -144,3 +144,17 @@ def test_a_sigterm_to_the_whole_group_still_stops_cleanly(standin: StandIn, tmp_
     assert not Path(f"/proc/{child}").exists() or "Z" in Path(f"/proc/{child}/stat").read_text().split()[2]
     assert proc.returncode == 0, err
     assert "stopped unexpectedly" not in err and "Traceback" not in err
+
+
+def test_starting_the_server_imports_neither_numpy_nor_the_model() -> None:
+    """What `owabi serve` imports before it listens: numpy and scikit-learn come later, in the
+    model's loading thread (numpy alone was a third of the start-up, via sqlite-utils)."""
+    code = (
+        "import sys, bot.runtime, bot.server, bot.cli\n"
+        "early = sorted(m for m in ('numpy', 'pandas', 'sklearn', 'matplotlib', 'bot.domain.coach_engine')"
+        " if m in sys.modules)\n"
+        "import numpy, sqlite_utils\n"
+        "print(early, numpy.__name__, sqlite_utils.Database.__name__)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[] numpy Database"

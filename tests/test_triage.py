@@ -227,6 +227,23 @@ def test_a_fault_in_the_model_costs_no_report_the_lexicon_reads_it(caplog: pytes
     assert "insulin" not in caplog.text
 
 
+def test_the_model_loads_when_the_workers_start_or_at_the_first_report() -> None:
+    from bot.learning.reader import WarmingTriager
+
+    built: list[int] = []
+
+    def load() -> Triager:
+        built.append(1)
+        return Triager(load_lexicons(), _Reading({"high": 1.0}, 0.0))
+
+    triager = WarmingTriager(load=load)
+    assert not built and triager.reading_by == "lexicon"  # building the runtime compiles and loads nothing
+    got = triager.read("the order went out a day late")  # no start(): the first report starts it
+    assert built == [1] and triager.reading_by == "model" and got.severity.value == "high"
+    triager.start()
+    assert built == [1]  # once
+
+
 class _Reading:
     """A model that reads every report the same way: what the severity rules do with a given reading."""
 
