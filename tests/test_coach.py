@@ -269,10 +269,10 @@ def test_problems_in_other_words_are_still_named(coach: Coach, draft: str, probl
         ("入ったばかりのアルバイトが間違えてしまいました。", "ja", True),
     ],
 )
-def test_blaming_a_colleague_needs_a_colleague_in_the_sentence(sentence: str, locale: str, names_someone: bool) -> None:
-    from bot.domain.coach_engine import _DEFINING
-
-    assert bool(_DEFINING["blame_colleague"][locale].search(sentence)) is names_someone
+def test_blaming_a_colleague_needs_a_colleague_in_the_sentence(
+    coach: Coach, sentence: str, locale: str, names_someone: bool
+) -> None:
+    assert bool(coach.patterns[locale].defining["blame_colleague"].search(sentence)) is names_someone
 
 
 @pytest.mark.parametrize(
@@ -311,11 +311,11 @@ def test_blaming_a_colleague_needs_a_colleague_in_the_sentence(sentence: str, lo
     ],
 )
 def test_look_alikes_are_told_apart_by_what_surrounds_them(
-    problem: str, sentences: list[str], locale: str, harmless: bool
+    coach: Coach, problem: str, sentences: list[str], locale: str, harmless: bool
 ) -> None:
     from bot.domain.coach_engine import _harmless
 
-    assert _harmless(problem, sentences, 0, locale) is harmless
+    assert _harmless(problem, sentences, 0, coach.patterns[locale]) is harmless
 
 
 def test_our_own_records_are_no_source_for_hearsay(coach: Coach) -> None:

@@ -16,13 +16,16 @@ elements for personal data. A short in-person apology for a low slip needs no pr
 The judgement is learnt (an injected model: which sentence carries which problem, which
 elements the draft has); explicit rules cover what a model cannot see — the order of excuse and
 apology, the register a business customer expects, facts the incident does not support.
+The words those rules look for are each language's own (`CoachPatterns`, from
+responses/<locale>/coach_patterns.toml, injected with the wording): a new language brings a
+file, not code. Figures (money, times, dates) are read in any numerals, here.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any, Protocol
 
@@ -49,20 +52,6 @@ ELEMENTS = ("regret", "responsibility", "empathy", "explanation", "repair", "pre
 MAX_FINDINGS = 3
 _JAPANESE = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
 _SENTENCE = re.compile(r"[^.!?。！？\n]+[.!?。！？]*")
-REGRET = {
-    "en": re.compile(r"\b(sorry|apologi[sz](e|ing|ed)|apologies|apology|regret)"),
-    "ja": re.compile(r"(申し訳|お詫び|おわび|すみません|すいません|ごめん|失礼いたしました|陳謝)"),
-}
-CASUAL = {
-    "en": re.compile(
-        r"(\bmy bad\b|\boops\b|\bno worries\b|!!|\blol\b|\bhaha\b|:\)|\bguys\b|\bsuper sorry\b|"
-        r"\bcheers\b|\bmate\b|\bfaff\b|\bgutted\b|\bproper nightmare\b|\bno biggie\b)"
-    ),
-    "ja": re.compile(
-        r"(ごめんなさい|ごめんね|すいません|ちゃい(ました|まして)|じゃん|っす|[!！]|w{2,}|"
-        r"(?<![0-9０-９時分])〜)"
-    ),
-}
 # Money, clock times, durations, shares, weekdays and dates a draft states as fact (checked
 # against the incident). Matched on folded text; a number may be digits, kanji or English words.
 # Counts ("two of us will check") are left out: drafts use them for what we will do, not as facts.
@@ -202,421 +191,12 @@ def invented_figures(sentence: str, summary: str) -> list[str]:
     return out
 
 
-# Circumstances (busy, demand, weather, staffing, a system change): before the apology they read as an
-# excuse. Owning our own mistake first ("we sent it to the wrong address") is not one.
-_REASON = {
-    "en": re.compile(
-        r"\b(busy|busiest|rush|slammed|hectic|swamped|short[- ]staffed|understaffed|"
-        r"staff shortages?|high (demand|volume)|(demand|volume) (was|has been)|unprecedented|"
-        r"weather|snow|storm|strike|"
-        r"peak (season|week)|heaviest|(software|system) (update|upgrade|change|migration)|"
-        r"following (a|an|the) (software|system)|new (app|system) (update|rollout))\b"
-    ),
-    "ja": re.compile(
-        r"(重なり|重なって|追われ|手が回ら|混み合|繁忙|多忙|人手不足|大雪|台風|悪天候|"
-        r"システム(の)?(更新|切り替え|移行|変更)|仕様変更|急な|立て込ん|バタバタ)"
-    ),
-}
-# Greetings, names and thanks that may open a message before the apology without excusing anything.
-_OPENING = {
-    "en": re.compile(
-        r"^(dear|hi|hello|good (morning|afternoon|evening)|thank you for|thanks for|this is|"
-        r"my name is|i'?m [a-z]+ (from|at)|re:|subject)"
-    ),
-    "ja": re.compile(
-        r"(お世話になっております|でございます。?$|と申します|お問い合わせいただき|ご連絡いただき|"
-        r"ありがとうございます|様$|御中$|^件名)"
-    ),
-}
-# The incident says the cause (or a fact) is not known yet; a draft that states one invents it.
-_UNKNOWN = {
-    "en": re.compile(
-        r"(not (yet )?(known|located|confirmed|clear|established)|still (being )?"
-        r"(investigat|assess|check|confirm|look|calculat)|under investigation|being investigated|"
-        r"unknown|unclear|no cause|cause (is )?(not|un))"
-    ),
-    "ja": re.compile(
-        r"(調査中|確認中|未確認(?!のまま)|不明|評価中|分からない|わからない|"
-        r"分かっていない|特定できていない|検討中)"
-    ),
-}
-# A cause the incident says is not known yet: only then is a stated cause invented.
-_CAUSE_UNKNOWN = {
-    "en": re.compile(
-        r"((cause|why|reason)[^.]{0,40}(not (yet )?(known|clear|established|confirmed)|"
-        r"unknown|"
-        r"unclear|(being|still being|under) investigat|still (being )?(checked|looked))|"
-        r"no cause|cause (is )?(not|un))"
-    ),
-    "ja": re.compile(
-        r"原因[^。]{0,15}(調査中|確認中|不明|未確認|分かっていない|わからない|"
-        r"特定できていない|未特定)"
-    ),
-}
-_STATES_CAUSE = {
-    "en": re.compile(r"(caused by|was due to|the cause (was|is)|turned out)"),
-    "ja": re.compile(r"(原因は|が原因|によるものでございます)"),
-}
-_ASSERTS = {
-    "en": re.compile(
-        r"(caused by|was due to|the cause (was|is)|turned out|has been (located|found|fixed|"
-        r"resolved)|we('ve| have) (confirmed|established|found)|our records show|"
-        r"(is|was) (minimal|negligible|minor)|no (impact|effect|risk))"
-    ),
-    "ja": re.compile(
-        r"(原因は|と判明|が原因|分かっております|判明しております|確認できました|"
-        r"によるものでございます|"
-        r"軽微|影響はございません|問題はございません)"
-    ),
-}
-# Someone outside the team named as the cause: blame passed on, unless the same sentence owns it
-# ("we chose that courier, so it is on us").
-_THIRD_PARTY = {
-    "en": re.compile(
-        r"\b(courier|carrier|haulier|haulage|driver|rider|delivery (company|firm|partner)|"
-        r"post office|royal mail|ups|fedex|dhl|supplier|wholesaler|vendor|manufacturer|maker|"
-        r"factory|distributor|contractor|subcontractor|agency|provider|partner|"
-        r"bank(?! fees| charges| account)|"
-        r"payment (processor|provider|gateway)|third[- ]party|the (airline|hotel|lab|"
-        r"landlord|council|insurer)|their (crew|team|staff|engineers?|technicians?)|"
-        r"(the|a|their) (\w+ )?(firm|company|repair centre|crew)|the (hospital|clinic|broker|platform)'s)\b"
-    ),
-    "ja": re.compile(
-        r"(運送会社|配送業者|配送会社|宅配便|宅配業者|運送業者|ドライバー|配達員|"
-        r"仕入先|仕入れ先|"
-        r"問屋|卸|(?<![ァ-ヶー])メーカー|委託先|代行会社|運営会社|協力会社|(?<!作)業者|提携先|取引銀行|"
-        r"システム会社|ベンダー|先方の)"
-    ),
-}
-_CAUSED = {
-    "en": re.compile(
-        r"(\b(was|were) (unable|late|delayed)|\bdidn'?t\b|\bfailed\b|\bcouldn'?t\b|"
-        r"\bmust have\b|\bdelayed\b|\bmixed up\b|\blost\b|\bdamaged\b|\bcaused\b|"
-        r"\bdue to\b|\bbecause of\b|\b(their|its) (error|mistake|fault|system|side)\b|"
-        r"\bhaven'?t\b|\bon their end\b|\bout of our hands\b|"
-        r"\b(sent|dispatched|shipped|delivered|packed|gave|supplied) (us |you )?(the |a )?wrong\b|"
-        r"\bskipped\b|\b(their \w+|they) should have\b|\blet us down\b|\b(didn'?t|never) turn(ed)? up\b|\bno[- ]show\b|"
-        r"\b(fault|problem|issue|error) (was|lay|lies|is) (with|on|at)\b|\bcontrolled by\b|\bheld on to\b|"
-        r"\b(very|really|so|awfully) slow\b|\bawful\b|\bthrew\b|\b(sent|passed) [^.]{0,30}\blate\b|"
-        r"\bnot us\b)"
-    ),
-    "ja": re.compile(
-        r"(原因|によるもの|のせい|都合で|遅れ|障害|不具合|ミス|取り違え|手違い|"
-        r"破損|ございまして|ため|ので|みたい|だと思|かもしれ|と考えられ)"
-    ),
-}
-_OWNS = {
-    "en": re.compile(
-        r"(\bon us\b|\bour (mistake|error|fault|responsibility|failure)\b|\b(we|i) should have\b|"
-        r"\bwe chose\b|\bwe take (full )?responsibility\b|\bthat'?s on me\b|\bmy (mistake|error|"
-        r"fault)\b|\bwe('re| are) responsible\b|\bnot an excuse\b|\bno excuse\b|\bby us\b|"
-        r"\bour (own )?(driver|rider|van|warehouse|team|staff|factory|engineer|software|system|"
-        r"portal|app|website|site|booking (page|system)|scanner|yard|depot)s?\b|"
-        r"\bnot (anything|something) you\b|"
-        r"\bwe (moved|sent|dispatched|changed|left|picked|set|booked|scheduled|planned|decided)\b|"
-        r"\b(is|was|were) (all )?ours\b|\bour (decision|call|choice|rota|plan|schedule|process)\b)"
-    ),
-    "ja": re.compile(
-        r"(弊社の(責任|不手際|確認不足|落ち度|ミス)|当社の(責任|不手際)|"
-        r"私どもの(責任|不手際|確認不足|落ち度)|"
-        r"こちらの(責任|ミス|確認不足|落ち度|不手際)|当店の(責任|ミス|不手際|確認不足)|"
-        r"言い訳|責任は(弊社|当社|私ども|当店)|選んだ|弊社(の|が|から|工場|倉庫)|当社(の|が|倉庫)|うちの店|"
-        r"ではなく|弊社システム|当社システム|弊社の(システム|配送センター|倉庫)|"
-        r"のは(当店|弊社|当社|私ども|私|わたくし|こちら)|(当店|弊社|当社|私ども)(であり|です|でござい))"
-    ),
-}
-# Owning the cause in the very sentence that names someone else ("the rota is ours", 「時刻を決めたのは
-# 当店です」). Stricter than _OWNS: "our mistake" next to a courier's fault is the blame hidden behind it.
-_OWNS_CAUSE = {
-    "en": re.compile(
-        r"(\bon us\b|\b(is|was|were) (all )?ours\b|\bwe should have\b|\bwe chose\b|"
-        r"\bwe take (full )?responsibility\b|\bthat'?s on me\b|\bnot an excuse\b|\bno excuse\b|"
-        r"\bour (decision|call|choice)\b|\bwe('re| are) responsible\b|"
-        r"\b(fault|responsibility) (is|was|lies with) (ours|us|me)\b|"
-        r"^(we|i) (scheduled|set|booked|sent|chose|picked|decided|arranged|planned|moved|"
-        r"changed)\b|\b(it was|it'?s|it is) (our|my) (job|responsibility|duty)\b|"
-        r"\b(we|i) (didn'?t|did not|forgot to|failed to)\b|"
-        r"\b(was|is) (our|my) (job|responsibility|duty|fault|mistake|error)\b|"
-        r"\bthat (was|is|'s) (me|us|on me|on us)\b)"
-    ),
-    "ja": re.compile(
-        r"(のは(当店|弊社|当社|私ども|私|わたくし|こちら)|(当店|弊社|当社|私ども)(であり|です)|"
-        r"責任は(弊社|当社|私ども|当店)|(弊社|当社|私ども|当店|こちら)の(責任|不手際|確認不足|落ち度|"
-        r"手配の誤り|判断|ミス)|言い訳|"
-        r"(弊社|当社|当店|私ども)の[^、。]{0,8}(指示|手配|確認|管理|段取り|準備|連絡|入力|設定)(が|を)?"
-        r"(遅れ|漏れ|誤|忘|不足|怠)|(ではなく|でなく)(当店|弊社|当社|私ども)|"
-        r"(当店|弊社|当社|私ども)に(ございます|あります))"
-    ),
-}
-# A change made "so it won't happen again" states its purpose; promising that it never will is the
-# over-promise ("I can assure you this will never happen again").
-_PURPOSE = {
-    "en": re.compile(
-        r"\bso (that )?(it|this|that) (won'?t|doesn'?t|does not|will not|can'?t|cannot) "
-        r"happen again"
-    ),
-    "ja": re.compile(r"(再発(しない|を防ぐ)(よう|ため)|再発防止(のため|に向け))"),
-}
-_GUARANTEE = {
-    "en": re.compile(r"(never|guarantee|assure|promise|\bever\b|100|completely|absolutely)"),
-    "ja": re.compile(r"(二度と|絶対|決して|保証|お約束|万全|一切)"),
-}
-# Reporting what we asked someone and what they said ("保険会社に確認いたしましたところ…とのこと",
-# 「受け取られた方は…ご覧になったとのことです」) is hearsay with its source, not an agentless account
-# of our own failure (「期日までにお届けできていなかったとのことで」 has no source: that one evades).
-_REPORTED = {
-    # The source is someone else: our own records or system saying we failed is no source at all.
-    "en": re.compile(
-        r"(according to (?!our |the (system|records?|logs?|data)\b)|(told|confirmed to|assured) us|"
-        r"we (asked|checked with|spoke to))"
-    ),
-    "ja": re.compile(
-        r"((確認|問い合わせ|照会|伺い?)(いたしました|しました|した)ところ|(?<!記録)(?<!履歴)(?<!データ)(?<!システム)によりますと|"
-        r"から(の)?(連絡|回答)|(伺っ|聞い|確認し|問い合わせ)たところ|"
-        r"(方|様|さん)(は|から|が)[^。]{0,40}(との|という)こと)"
-    ),
-}
-# The writer as the one who slipped (「担当の私が、誤って」): owning it, not blaming a colleague.
-# A plain statement that the mistake is ours or mine ("the oversight was mine", "that's our
-# workmanship", 「私どもの落ち度です」): a reason told next to it is an explanation, not blame.
-_MINE = {
-    "en": re.compile(
-        r"(\b(is|was|'s|are|were) (all |entirely |completely )?(mine|ours)\b|"
-        r"\b(my|our) (own )?(error|mistake|fault|slip|oversight|workmanship|doing|responsibility|failure|"
-        r"miss|lapse)\b|\bon (me|us)\b|\bnot (yours|anything (on )?your (side|end)|your fault)\b)"
-    ),
-    "ja": re.compile(
-        r"((弊社|当社|当店|私ども|わたくしども|私|わたくし|こちら)(の|側の)(責任|落ち度|不手際|確認不足|ミス|不注意|誤り|過失)|"
-        r"(お客様|皆様|ご利用者様)(に|の)(非|落ち度|責任)は(一切)?(ございません|ありません)|"
-        # we did it ("私どもが…遅らせてしまった"), or another is cleared ("運送会社さんには何の落ち度も")
-        r"(弊社|当社|当店|私ども|わたくしども|私|わたくし|当(ステーション|館|院|センター|事務所|薬局|クリニック))"
-        r"(が|の(端末|手配|設定|確認|作業|側))[^。]*(しまい|しまった|おりました|ため|原因)|"
-        r"(さん|様|社|業者)(に|の側に)は(何の|一切の?)?(落ち度|責任|非)(も|は)(ございません|ありません))"
-    ),
-}
-# ...unless "our mistake" only owns having trusted someone else: the blame hidden behind it.
-_HIDES = {
-    "en": re.compile(
-        r"(mistake|error|fault|failing)( was)? (for|in|was) (trusting|using|choosing|relying|believing|picking|"
-        r"going with|taking (them|their)|assuming)"
-    ),
-    "ja": re.compile(r"(を信用|に任せ|を選んだ|を信じ|に頼)"),
-}
-# Saying it could have been worse stresses the harm; it is the opposite of making it small.
-_GRAVE = {
-    "en": re.compile(
-        r"(could (easily )?have been (much |far |a lot )?(worse|serious|dangerous)|"
-        r"might have been (much |far )?(worse|serious)|doesn'?t make it (any )?(less|ok|okay|better))"
-    ),
-    "ja": re.compile(r"(一歩間違え|大きな事故|重大な|大事に至|取り返しのつかない|命に関わ)"),
-}
-# A favour asked with a cushion (「お手数ですが…ご記入いただけますでしょうか」) blames nobody.
-_CUSHIONED_ASK = {
-    "en": re.compile(
-        r"^(if you (don'?t|do not) mind|if it suits you|when you have a moment|whenever suits|"
-        r"if it (would|might) help|if it helps|if you('d| would) (like|prefer)|if you wish)\b"
-    ),
-    "ja": re.compile(r"^(お手数|恐れ入|恐縮|差し支え|よろしければ|ご面倒).*(いただけ|ください|お願い)"),
-}
-# An offer we make, whatever condition is put on the customer's wish for it.
-_WE_OFFER = {
-    "en": re.compile(r"\b(we|i)('ll| will| can| could| would be glad to| are happy to| am happy to)\b"),
-    "ja": re.compile(
-        r"(ご用意|お届け|お送り|お作り|ご案内|ご説明|対応|取り寄せ|手配)(いた|させていただ|したい|します|たい|ます)"
-    ),
-}
-# Saying it was not us ("it's nothing we did on this end", 「弊社の責任ではございません」).
-_DISOWNS = {
-    "en": re.compile(
-        r"(nothing (we|i) (did|could)|not (our|my) (fault|doing|mistake|error)|out of our (hands|control)|"
-        r"(wasn'?t|was not|isn'?t|is not) (us|our|down to us)|nothing to do with us)"
-    ),
-    "ja": re.compile(r"((弊社|当社|当店|私ども)の(責任|落ち度|ミス)では(ございません|ありません|なく)|どうすることも)"),
-}
 # An apology as a thing we write for them (「お詫びの文面」, "a letter of apology") is not the act.
 _ARTEFACT = re.compile(
     r"(お詫び|謝罪)(の)?(文面|文書|文|状|お手紙|手紙|メール|文章)|(letter|note|email|statement) of apology"
 )
-# "I was keeping the dates in my head": an agent, in the past progressive.
-_DOING = {
-    "en": re.compile(r"\b(i|we) (was|were|had been) \w+ing\b"),
-    "ja": re.compile(r"(私|わたくし|弊社|当社|当店|私ども)(が|で)"),
-}
-_SELF = {
-    "en": re.compile(r"\b(i|i've|i had) (was the one|made|forgot|missed|mixed|sent|gave)\b"),
-    "ja": re.compile(r"(私|わたくし)(が|の不注意|の確認)"),
-}
-# A bribe trades something: asking a wrong recipient not to pass data on (「口外しないようお願いし」)
-# offers nothing and is part of a good notice.
-_OFFER = {
-    "en": re.compile(
-        r"(free|refund|discount|voucher|credit|waive|compensat|goodwill|gift|on us|off (the|your)|"
-        r"\u00a3|\$|€|release|upgrade|complimentary|no charge|on the house|knock|in return|"
-        r"in exchange|offer)"
-    ),
-    "ja": re.compile(
-        r"(無料|無償|返金|お返し|値引|割引|免除|サービス|プレゼント|お礼|負担|差し上げ|"
-        r"ご用意|ご招待|"
-        r"[0-9０-９]+円|半額|商品券|お詫びの(品|しるし)|その代わり|代わりに|けっこう|結構|付与|"
-        r"いただかない|お代|料金|代金)"
-    ),
-}
-# Asking for a moment of their time ("have you got a few minutes?", 「少しだけお待ちいただけますか」)
-# is not making their trouble small.
-_ASKS_TIME = {
-    "en": re.compile(
-        r"((have|got|spare|take|give me|for) a (few|couple of) minutes|"
-        r"a few minutes (with|of your)|wait a (few|couple)|(minutes?|moment)\s*\?)"
-    ),
-    "ja": re.compile(r"(お待ち(いただ|ください|頂)|お時間(を)?(いただ|頂|ちょうだい))"),
-}
-# Saying plainly that we did it ("I've given you the wrong one", 「私が書き間違えてしまいました」): that is
-# owning it, whatever words of responsibility the model knows.
-_ADMITS = {
-    "en": re.compile(
-        r"(\b(i|we)('ve| have| had)? (gave|given|sent|put|charged|mixed|missed|forgot|"
-        r"forgotten|got|made|booked|dropped|lost|broke|damaged|left|delivered|packed|entered|"
-        r"typed|misread|overcharged|attached|texted|told|promised|cancelled|labell?ed|wrote|"
-        r"written|spill?ed|spilt|used|shipped|printed|double-booked|mislabell?ed)\b|"
-        r"\b(i|we) (was|were) (slow|late|wrong)\b)"
-    ),
-    "ja": re.compile(
-        r"(私|わたくし|当店|弊社|当社|こちら|私ども|うち)(が|の方で|で|の)[^。]{0,40}"
-        r"(しまい|てしまっ|でしまっ|ませんでした|忘れ|間違え|誤|漏れ|不足)"
-    ),
-}
-# Sentences that clear the customer ("you did nothing wrong"): the opposite of blaming them.
-_CLEARS = {
-    "en": re.compile(
-        r"(did nothing wrong|not your fault|no fault of yours|through no fault|nothing you did|"
-        r"you were (right|correct)|"
-        r"you('d| had) (ordered|told us|asked|given us) (it )?(correctly|right))"
-    ),
-    "ja": re.compile(
-        r"((非|落ち度)は(一切|まったく|全く|何も)?(ございません|ありません|ない)|"
-        r"お客様のせいでは|正しく(いただいて|ご記入|ご注文|お伝え))"
-    ),
-}
 # Readings a sentence that clears the customer cannot carry (「落ち度は一切ございません」 is no guarantee).
 _CLEARED = frozenset({"blame_customer", "blame_third_party", "over_promise", "policy_shield", "minimising"})
-# A model's reading of these problems stands only with the words that define them (LABELLING.md):
-# a bribe is tied to a review or silence, a review request names a review, an over-promise
-# guarantees, a policy shield cites a rule or a refusal, a conditional says "if". Without
-# them, a cushion before an offer or a concrete prevention step is not one.
-_DEFINING = {
-    # Blaming a colleague needs the colleague: a sentence whose only actors are "we" and "I"
-    # ("I didn't put it in my diary", "we saved it in the wrong folder") owns the mistake.
-    "blame_colleague": {
-        "en": re.compile(
-            r"(colleague|co-?worker|staff|team ?mate|team member|new (starter|girl|guy|lad|member|hire|recruit|"
-            r"person|boy|one)|\bnewer\b|trainee|\btemps?\b|agency|junior|apprentice|intern|student|driver|"
-            r"technician|engineer|clerk|receptionist|assistant|cashier|chef|cook|waiter|waitress|server|"
-            r"porter|cleaner|nurse|fitter|installer|courier|warehouse|depot|office|department|desk|shift|"
-            r"manager|supervisor|someone|somebody|\bhe\b|\bshe\b|\bhis\b|\bher\b|\bhim\b|one of (our|the|my)|"
-            r"who (was|is|had)|on duty|first (day|week)|still learning|not trained|inexperienced)"
-        ),
-        "ja": re.compile(
-            r"(新人|新入|新し|入った|入社|担当|スタッフ|アルバイト|バイト|パート|社員|者|さん|くん|君|店員|係|"
-            r"ドライバー|配達員|彼|彼女|同僚|部下|後輩|先輩|不慣れ|慣れて|研修|見習|若手|"
-            r"現場|工場|倉庫|部署|課|チーム|店長|主任|職人|技工士|薬剤師|ナース|看護|一人|ひとり)"
-        ),
-    },
-    "bribe": {
-        "en": re.compile(
-            r"(withdraw|remove|delete|take (it |this |the \w+ )?down|drop (the|your|it)|"
-            r"\bedit|\bamend|"
-            r"(change|update) your|not (to )?(post|mention|tell|share|report|escalate|"
-            r"take (it|this) further)|don'?t (post|mention|tell|share|report)|"
-            r"keep (it|this) (quiet|between|to yourself)|"
-            r"between us|in (exchange|return)|on (the )?condition|as long as|so long as|"
-            r"provided (that )?you|instead of (posting|complaining|reporting)|"
-            r"once (the|your) (\w+ )?(review|post|comment|rating)|"
-            r"(review|post|comment|rating)('s| is| has)? (been )?"
-            r"(come|taken|updated|changed|edited|removed)|"
-            r"hold off|rather than (through|raising|posting|going|taking|being)|"
-            r"on the understanding|"
-            r"(we|i) (would|'d) (simply )?ask that|not (be )?pursued|in return|in exchange)"
-        ),
-        "ja": re.compile(
-            r"(口コミ|クチコミ|レビュー|評価|投稿|書き込み|削除|取り下げ|撤回|内密|他言|公表|SNS|"
-            r"ネット|苦情|クレーム|条件|代わりに|引き換え|控え|内聞|内緒|見送|お収め|伏せ|黙|から外|"
-            r"(報告|お伝え|連絡|口外|伝え|お知らせ)(に|を|と|は)?(なら|され|し|せ)?(ない|ず)|"
-            r"(書いて|つけて|付けて|投稿して|お書き)(いただいた|くださった|頂いた)(方|お客様))"
-        ),
-    },
-    "review_request": {
-        "en": re.compile(
-            r"(review|rating|\brate\b|stars?\b|feedback|recommend|google|tripadvisor|"
-            r"trustpilot|yelp|survey|kind words|testimonial|comment|positive|good word)"
-        ),
-        "ja": re.compile(
-            r"(口コミ|クチコミ|レビュー|評価|星|★|投稿|アンケート|ご紹介|おすすめ|お勧め|"
-            r"ご感想)"
-        ),
-    },
-    "over_promise": {
-        "en": re.compile(
-            # A guarantee scheme ("the compensation in our guaranteed standards") promises nothing new,
-            # and a date we commit to for our own next step ("by Wednesday", 「金曜までに」) is a
-            # commitment the coach wants, not an over-promise.
-            r"(never|again|guarantee(?!d? (standards?|scheme|payments?))|assure|promise|100|always|"
-            r"every (single )?time|\bever\b|"
-            r"without fail|certain|absolutely|completely|totally|zero)"
-        ),
-        "ja": re.compile(
-            r"(二度と|絶対|必ず|決して|保証|お約束(いたします|します|申し上げ)|万全|一切|"
-            r"再発(しない(こと|と)|いたしません|はございません|は(ありません|ない))|確実|100|完全|ゼロ)"
-        ),
-    },
-    "policy_shield": {
-        # Paying what a guarantee scheme sets out ("our guaranteed standards") shields nothing.
-        "en": re.compile(
-            r"(polic|terms|conditions|rules?\b|procedure|unable|not able|cannot|can'?t|"
-            r"not (permitted|allowed)|only (able|offer|refund)|non-refundable|(?<!guaranteed )standard|"
-            r"entitled|eligible|limit|maximum)"
-        ),
-        "ja": re.compile(
-            r"(規定|規約|規則|決まり|ルール|方針|約款|対象外|できかね|いたしかね|致しかね|"
-            r"お受けでき|上限|限り|限らせて|のみ|できません)"
-        ),
-    },
-    "conditional": {
-        "en": re.compile(
-            r"(\bif\b|\bshould\b|whether|to the extent|\b(may|might) (have|cause)\b|"
-            r"\bany (upset|offen|inconvenien|distress|concern|worry))"
-        ),
-        "ja": re.compile(
-            r"(ようでしたら|ようであれば|のであれば|でしたら|とすれば|場合|もし|かもしれ|"
-            r"感じられ|思われ|なら)"
-        ),
-    },
-}
-# Hedged or agentless accounts of our own failure ("it seems the order was…", 「〜ようです」): passive
-# evasion when nobody in the sentence did it. Hearsay about the customer (「お使いとのことで」) is not one.
-_HEDGE = {
-    "en": re.compile(
-        r"\b(it seems|it appears|it looks like|appears to have|seems to have|may not have been|"
-        r"might have been|was (apparently|somehow)|mistakes were made|an error (occurred|was made)|"
-        r"errors? (were|was) made|(were|was) (generated|sent|issued|processed|entered) "
-        r"(with|in error|incorrectly))"
-    ),
-    "ja": re.compile(
-        r"(ようです|ようでして|ようでございます|ものと存じます|と思われます|手違いがあった|"
-        r"ミスがあった|が判明いたしました)"
-    ),
-}
-_AGENT = {
-    "en": re.compile(r"\b(we|i|our team|i've|we've|we're|i'm)\b"),
-    "ja": re.compile(r"(弊社|私ども|当店|当社|私が|わたし|こちらで|こちらの|私の)"),
-}
-# We or I doing something, in the active voice ("on 3 March we posted…", 「弊社が送付し」).
-_ACTS = {
-    "en": re.compile(
-        r"\b(we|i)('ve| have| had)? (\w+ed|sent|made|gave|put|took|left|lost|forgot|wrote|got|did|"
-        r"told|kept|let|ran|sold|read)\b|\bby (us|me|our (team|staff|\w+))\b"
-    ),
-    "ja": re.compile(r"(弊社|私ども|当店|当社|私|わたくし)(が|で|より)"),
-}
 # Promising to be in touch ("I'll call you by 5pm") or a change from now on is the writer's own
 # commitment, not a fact; a delivery or refund time the incident does not have is one.
 _COMMITMENT = re.compile(
@@ -627,45 +207,99 @@ _COMMITMENT = re.compile(
 )
 
 
-def _harmless(problem: str, folded: Sequence[str], k: int, locale: str) -> bool:
+@dataclass(frozen=True)
+class CoachPatterns:
+    """One language's patterns for the ideas the rules below look for, from
+    responses/<locale>/coach_patterns.toml (where each says what it is for): regret, owning
+    the cause, a third party blamed, a cushioned request… `defining` holds, by problem, the
+    words without which the model's reading of that problem does not stand."""
+
+    regret: re.Pattern[str]
+    casual: re.Pattern[str]
+    reason: re.Pattern[str]
+    opening: re.Pattern[str]
+    unknown: re.Pattern[str]
+    cause_unknown: re.Pattern[str]
+    states_cause: re.Pattern[str]
+    asserts: re.Pattern[str]
+    third_party: re.Pattern[str]
+    caused: re.Pattern[str]
+    owns: re.Pattern[str]
+    owns_cause: re.Pattern[str]
+    purpose: re.Pattern[str]
+    guarantee: re.Pattern[str]
+    reported: re.Pattern[str]
+    mine: re.Pattern[str]
+    hides: re.Pattern[str]
+    grave: re.Pattern[str]
+    cushioned_ask: re.Pattern[str]
+    we_offer: re.Pattern[str]
+    disowns: re.Pattern[str]
+    doing: re.Pattern[str]
+    my_doing: re.Pattern[str]
+    offer: re.Pattern[str]
+    asks_time: re.Pattern[str]
+    admits: re.Pattern[str]
+    clears: re.Pattern[str]
+    hedge: re.Pattern[str]
+    agent: re.Pattern[str]
+    acts: re.Pattern[str]
+    defining: Mapping[str, re.Pattern[str]]
+
+    @classmethod
+    def from_data(cls, locale: str, data: Mapping[str, Any]) -> CoachPatterns:
+        table, defining = data.get("patterns") or {}, data.get("defining") or {}
+        missing = [f for f in _PATTERN_NAMES if f not in table]
+        if missing:
+            raise ValueError(f"responses/{locale}/coach_patterns.toml lacks: {', '.join(missing)}")
+        return cls(
+            **{f: re.compile(table[f]) for f in _PATTERN_NAMES},
+            defining={problem: re.compile(pattern) for problem, pattern in defining.items()},
+        )
+
+
+_PATTERN_NAMES = tuple(f.name for f in fields(CoachPatterns) if f.name != "defining")
+
+
+def _harmless(problem: str, folded: Sequence[str], k: int, words: CoachPatterns) -> bool:
     """Sentence k looks like `problem` but cannot carry it, whether a cue or the model found it."""
     low = folded[k]
     if problem == "bribe":  # a bribe trades something, offered in this sentence or the next door ones
-        return not _OFFER[locale].search(" ".join(folded[max(0, k - 1) : k + 2]))
-    if problem in ("blame_third_party", "blame_customer") and _OWNS_CAUSE[locale].search(low):
+        return not words.offer.search(" ".join(folded[max(0, k - 1) : k + 2]))
+    if problem in ("blame_third_party", "blame_customer") and words.owns_cause.search(low):
         return True
     near = " ".join(folded[k : k + 2])  # owned in this sentence or the next
     if (
         problem in ("blame_third_party", "blame_customer", "passive_evasion")
-        and _MINE[locale].search(near)
-        and not _HIDES[locale].search(near)
+        and words.mine.search(near)
+        and not words.hides.search(near)
     ):
         return True
-    if problem == "blame_colleague" and _MINE[locale].search(low):
+    if problem == "blame_colleague" and words.mine.search(low):
         return True
     if (
         problem == "blame_third_party"
-        and _WE_OFFER[locale].search(low)
-        and not _CAUSED[locale].search(low)
-        and not _DISOWNS[locale].search(low)
+        and words.we_offer.search(low)
+        and not words.caused.search(low)
+        and not words.disowns.search(low)
     ):
         return True  # naming who we will get it from is an offer, not a cause
-    if problem == "passive_evasion" and (_ACTS[locale].search(low) or _DOING[locale].search(low)):
+    if problem == "passive_evasion" and (words.acts.search(low) or words.doing.search(low)):
         return True  # we or I did it, in so many words
-    if problem == "passive_evasion" and _REPORTED[locale].search(low):
+    if problem == "passive_evasion" and words.reported.search(low):
         return True  # what someone else told us, with its source: hearsay about them, not our own failure
-    if problem in ("blame_customer", "minimising") and _CUSHIONED_ASK[locale].search(low):
+    if problem in ("blame_customer", "minimising") and words.cushioned_ask.search(low):
         return True
-    if problem == "minimising" and _GRAVE[locale].search(low):
+    if problem == "minimising" and words.grave.search(low):
         return True
-    if problem == "conditional" and _WE_OFFER[locale].search(low) and not REGRET[locale].search(_ARTEFACT.sub("", low)):
+    if problem == "conditional" and words.we_offer.search(low) and not words.regret.search(_ARTEFACT.sub("", low)):
         return True  # the "if" is about what they would like us to do, not about the apology
     if problem == "blame_customer":
-        return bool(_CLEARS[locale].search(low))
+        return bool(words.clears.search(low))
     if problem == "minimising":
-        return bool(_ASKS_TIME[locale].search(low))
+        return bool(words.asks_time.search(low))
     if problem == "blame_colleague":
-        return bool(_SELF[locale].search(low))
+        return bool(words.my_doing.search(low))
     return False
 
 
@@ -785,10 +419,13 @@ class Coach:
             }
             for locale, words in wording.items()
         }
+        # Each language's patterns come with its wording (bot.learning.coaching loads both).
+        self.patterns = {locale: CoachPatterns.from_data(locale, w) for locale, w in wording.items() if "patterns" in w}
 
     def review(self, draft: str, situation: Mapping[str, Any] | None = None) -> Verdict:
         situation = dict(situation or {})
         locale = "ja" if _JAPANESE.search(draft) else "en"
+        words = self.patterns.get(locale) or self.patterns["en"]
         parts = sentences(draft)
         if not parts:
             return Verdict("fix", locale, (self._finding("no_apology", "", locale, 1.0),), situation=situation)
@@ -796,11 +433,11 @@ class Coach:
         elements = self.model.elements(draft)
         reads_harmless = self.model.harm(draft) < self.tuning.gate
         folded = [normalise(p) for p in parts]
-        regret_at = next((k for k, s in enumerate(folded) if REGRET[locale].search(s)), None)
+        regret_at = next((k for k, s in enumerate(folded) if words.regret.search(s)), None)
         present = {e for e, p in elements.items() if p >= self.tuning.element}
         if regret_at is not None:
             present.add("regret")
-        if any((_OWNS[locale].search(f) or _ADMITS[locale].search(f)) and not _HEDGE[locale].search(f) for f in folded):
+        if any((words.owns.search(f) or words.admits.search(f)) and not words.hedge.search(f) for f in folded):
             present.add("responsibility")
         found: dict[str, Finding] = {}
         cues = self.cues.get(locale, {})
@@ -810,10 +447,10 @@ class Coach:
                     continue
                 if problem == "excuse_first" and (regret_at is None or k >= regret_at):
                     continue
-                owned = _OWNS[locale].search(" ".join(folded[k : k + 2]))  # ownership may follow next
+                owned = words.owns.search(" ".join(folded[k : k + 2]))  # ownership may follow next
                 if problem in ("blame_third_party", "blame_customer") and owned:
                     continue
-                if _harmless(problem, folded, k, locale):
+                if _harmless(problem, folded, k, words):
                     continue
                 self._keep(found, self._finding(problem, sentence, locale, self.tuning.cue))
             for problem, score in p.items():
@@ -821,25 +458,23 @@ class Coach:
                     continue
                 if reads_harmless and score < self.tuning.sure:
                     continue
-                if problem == "wrong_register" and not CASUAL[locale].search(folded[k]):
+                if problem == "wrong_register" and not words.casual.search(folded[k]):
                     continue
-                if _harmless(problem, folded, k, locale):
+                if _harmless(problem, folded, k, words):
                     continue
-                if problem == "blame_third_party" and _ADMITS[locale].search(folded[k]):
+                if problem == "blame_third_party" and words.admits.search(folded[k]):
                     continue  # we say what we did in the same breath: the cause is owned
-                if problem in _CLEARED and _CLEARS[locale].search(folded[k]):
+                if problem in _CLEARED and words.clears.search(folded[k]):
                     continue
-                if problem == "passive_evasion" and (
-                    _ACTS[locale].search(folded[k]) or _REPORTED[locale].search(folded[k])
-                ):
+                if problem == "passive_evasion" and (words.acts.search(folded[k]) or words.reported.search(folded[k])):
                     continue  # someone in the sentence did it: not agentless
                 if (
                     problem == "over_promise"
-                    and _PURPOSE[locale].search(folded[k])
-                    and not _GUARANTEE[locale].search(folded[k])
+                    and words.purpose.search(folded[k])
+                    and not words.guarantee.search(folded[k])
                 ):
                     continue
-                defining = _DEFINING.get(problem, {}).get(locale)
+                defining = words.defining.get(problem)
                 if defining is not None and not defining.search(folded[k]):
                     continue
                 self._keep(found, self._finding(problem, sentence, locale, score))
@@ -853,7 +488,7 @@ class Coach:
                 self._keep(found, self._finding("excuse_first", sentence, locale, excuse))
         if regret_at is not None:
             for k in range(regret_at):  # a reason before any apology is an excuse, however it is worded
-                if _REASON[locale].search(folded[k]) and not _OPENING[locale].search(folded[k]):
+                if words.reason.search(folded[k]) and not words.opening.search(folded[k]):
                     self._keep(found, self._finding("excuse_first", parts[k], locale, 0.7))
                     break
         if regret_at is None:
@@ -861,29 +496,29 @@ class Coach:
             present.discard("regret")
         if situation.get("b2b"):
             for sentence, low in zip(parts, folded, strict=True):
-                if CASUAL[locale].search(low):
+                if words.casual.search(low):
                     self._keep(found, self._finding("wrong_register", sentence, locale, 0.9))
                     break
         for sentence, low in zip(parts, folded, strict=True):
-            if _HEDGE[locale].search(low) and not _AGENT[locale].search(low) and not REGRET[locale].search(low):
+            if words.hedge.search(low) and not words.agent.search(low) and not words.regret.search(low):
                 self._keep(found, self._finding("passive_evasion", sentence, locale, 0.6))
                 break
         for k, low in enumerate(folded):
             near = " ".join(folded[k : k + 2])  # ownership may follow in the next sentence
-            owned = _OWNS[locale].search(near) or _OWNS_CAUSE[locale].search(low)
+            owned = words.owns.search(near) or words.owns_cause.search(low)
             if (
-                _THIRD_PARTY[locale].search(low)
-                and _CAUSED[locale].search(low)
+                words.third_party.search(low)
+                and words.caused.search(low)
                 and not owned
-                and not REGRET[locale].search(low)
+                and not words.regret.search(low)
             ):
                 self._keep(found, self._finding("blame_third_party", parts[k], locale, 0.6))
                 break
         summary = str(situation.get("summary") or "")
-        if summary and _UNKNOWN[locale].search(normalise(summary)):
-            cause_unknown = bool(_CAUSE_UNKNOWN[locale].search(normalise(summary)))
+        if summary and words.unknown.search(normalise(summary)):
+            cause_unknown = bool(words.cause_unknown.search(normalise(summary)))
             for sentence, low in zip(parts, folded, strict=True):
-                if _ASSERTS[locale].search(low) and (cause_unknown or not _STATES_CAUSE[locale].search(low)):
+                if words.asserts.search(low) and (cause_unknown or not words.states_cause.search(low)):
                     self._keep(found, self._finding("invented_facts", sentence, locale, 0.75))
                     break
         if summary:

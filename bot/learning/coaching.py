@@ -13,12 +13,17 @@ from bot.learning import corpus
 
 
 def load_wording(root: Path | None = None, override: Path | None = None) -> dict[str, dict[str, Any]]:
-    """Each locale's coach.toml (why / rewrite / tip tables), an override folder's tables on top."""
+    """Each locale's coach.toml (why / rewrite / tip tables) with its coach_patterns.toml (how the
+    coach reads that language), an override folder's tables on top."""
     folder = root or resources.responses_dir()
     found: dict[str, dict[str, Any]] = {}
     for path in sorted(folder.glob("*/coach.toml")):
         with path.open("rb") as fh:
             found[path.parent.name] = tomllib.load(fh)
+        patterns = path.with_name("coach_patterns.toml")
+        if patterns.exists():
+            with patterns.open("rb") as fh:
+                found[path.parent.name].update(tomllib.load(fh))
     if override is not None:
         for path in sorted(override.glob("*/coach.toml")):
             with path.open("rb") as fh:
