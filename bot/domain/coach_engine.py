@@ -422,9 +422,14 @@ class Coach:
         # Each language's patterns come with its wording (bot.learning.coaching loads both).
         self.patterns = {locale: CoachPatterns.from_data(locale, w) for locale, w in wording.items() if "patterns" in w}
 
-    def review(self, draft: str, situation: Mapping[str, Any] | None = None) -> Verdict:
+    def review(self, draft: str, situation: Mapping[str, Any] | None = None, *, default_locale: str = "en") -> Verdict:
+        """A draft in Japanese script is read as Japanese; any other in the team's language
+        (`default_locale`) if the coach has patterns for it, else in English."""
         situation = dict(situation or {})
-        locale = "ja" if _JAPANESE.search(draft) else "en"
+        if _JAPANESE.search(draft):
+            locale = "ja"
+        else:
+            locale = default_locale if default_locale != "ja" and default_locale in self.patterns else "en"
         words = self.patterns.get(locale) or self.patterns["en"]
         parts = sentences(draft)
         if not parts:

@@ -51,7 +51,7 @@ def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
         # Imported here: the coach's patterns compile at import, which start-up need not wait for.
         from bot.learning.coaching import default_coach
 
-        result = default_coach(service.policy.responses).review(rest, situation)
+        result = default_coach(service.policy.responses).review(rest, situation, default_locale=service.policy.locale)
         text = composer_of(service).r.render(
             "messages/coach.j2", result.locale, review=result.as_json(), about=incident.ref if incident else ""
         )
