@@ -120,8 +120,9 @@ class WarmingTriager:
 
     def start(self) -> None:
         """Compile the lexicons, then load the model, in the background (once; later calls do
-        nothing). Both wait for this, not for the constructor: a thousand patterns to compile
-        would lengthen the server's start-up."""
+        nothing). Not in the constructor: a thousand patterns to compile would lengthen the
+        server's start-up. A report waits for the lexicons (tens of milliseconds) and, as
+        ever, at most MODEL_WAIT for the model."""
         with self._lock:
             if self._started:
                 return

@@ -48,7 +48,7 @@ def subcommands(service: Owabi) -> dict[str, Callable[..., None]]:
                 "summary": incident.text,
             }
         )
-        # Imported here: the coach's patterns compile at import, which start-up need not wait for.
+        # Imported here: the coach (its patterns, its model) loads at the first check, not at start-up.
         from bot.learning.coaching import default_coach
 
         result = default_coach(service.policy.responses).review(rest, situation, default_locale=service.policy.locale)
