@@ -9,6 +9,7 @@ incident's, never "ready" while something would hurt, at most three findings.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -351,3 +352,12 @@ def test_a_doubtful_sentence_reading_needs_the_whole_draft_to_agree(blame: float
     draft = "I'm sorry the lifeguard didn't come. The agency sent nobody. We have credited your lesson."
     coach = Coach(_Reading(blame, harm), default_coach().wording)
     assert ("blame_third_party" in ids(coach, draft, LOW_IN_PERSON)) is flagged
+
+
+def test_a_language_file_without_one_of_the_coachs_patterns_is_refused_by_name(coach: Coach) -> None:
+    from bot.domain.coach_engine import PatternsMissing
+
+    wording = {locale: dict(words) for locale, words in coach.wording.items()}
+    wording["en"] = {**wording["en"], "patterns": {k: v for k, v in wording["en"]["patterns"].items() if k != "hedge"}}
+    with pytest.raises(PatternsMissing, match=re.escape("responses/en/coach_patterns.toml lacks: hedge")):
+        Coach(coach.model, wording)

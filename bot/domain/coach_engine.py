@@ -29,6 +29,7 @@ from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from typing import Any, Protocol
 
+from bot.domain.errors import OwabiError
 from bot.domain.triage.lexicon import normalise
 
 # Most harmful first: the order findings are shown in.
@@ -207,6 +208,10 @@ _COMMITMENT = re.compile(
 )
 
 
+class PatternsMissing(OwabiError):
+    """A language's coach_patterns.toml lacks a pattern the rules read."""
+
+
 @dataclass(frozen=True)
 class CoachPatterns:
     """One language's patterns for the ideas the rules below look for, from
@@ -251,7 +256,7 @@ class CoachPatterns:
         table, defining = data.get("patterns") or {}, data.get("defining") or {}
         missing = [f for f in _PATTERN_NAMES if f not in table]
         if missing:
-            raise ValueError(f"responses/{locale}/coach_patterns.toml lacks: {', '.join(missing)}")
+            raise PatternsMissing(f"responses/{locale}/coach_patterns.toml lacks: {', '.join(missing)}")
         return cls(
             **{f: re.compile(table[f]) for f in _PATTERN_NAMES},
             defining={problem: re.compile(pattern) for problem, pattern in defining.items()},
