@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 import pytest
 
@@ -361,3 +362,26 @@ def test_a_language_file_without_one_of_the_coachs_patterns_is_refused_by_name(c
     wording["en"] = {**wording["en"], "patterns": {k: v for k, v in wording["en"]["patterns"].items() if k != "hedge"}}
     with pytest.raises(PatternsMissing, match=re.escape("responses/en/coach_patterns.toml lacks: hedge")):
         Coach(coach.model, wording)
+
+
+def test_an_override_folder_brings_its_own_coach_patterns(tmp_path: Path) -> None:
+    from bot.learning.coaching import load_wording
+
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "coach_patterns.toml").write_text("[patterns]\nregret = '''\\b(sorry|gutted)'''\n")
+    wording = load_wording(override=tmp_path)
+    assert wording["en"]["patterns"]["regret"] == r"\b(sorry|gutted)"
+    assert "hedge" in wording["en"]["patterns"]  # the bundled ones stay beside it
+
+
+def test_a_coach_patterns_file_that_is_missing_or_names_an_unknown_pattern_is_refused(coach: Coach) -> None:
+    from bot.domain.coach_engine import PatternsMissing
+
+    without_ja = {locale: dict(words) for locale, words in coach.wording.items()}
+    del without_ja["ja"]["patterns"]
+    with pytest.raises(PatternsMissing, match=re.escape("no coach_patterns.toml for: ja")):
+        Coach(coach.model, without_ja)
+    typo = {locale: dict(words) for locale, words in coach.wording.items()}
+    typo["en"] = {**typo["en"], "patterns": {**typo["en"]["patterns"], "regrett": "x"}}
+    with pytest.raises(PatternsMissing, match="names patterns the coach does not read: regrett"):
+        Coach(coach.model, typo)

@@ -146,15 +146,25 @@ def test_a_sigterm_to_the_whole_group_still_stops_cleanly(standin: StandIn, tmp_
     assert "stopped unexpectedly" not in err and "Traceback" not in err
 
 
-def test_starting_the_server_imports_neither_numpy_nor_the_model() -> None:
-    """What `owabi serve` imports before it listens: numpy and scikit-learn come later, in the
-    model's loading thread (numpy alone was a third of the start-up, via sqlite-utils)."""
+def test_starting_the_server_imports_neither_numpy_nor_the_model(tmp_path: Path) -> None:
+    """What `owabi serve` imports and builds before it listens: numpy and scikit-learn come later,
+    in the model's loading thread (numpy alone was a third of the start-up, via sqlite-utils)."""
     code = (
         "import sys, bot.runtime, bot.server, bot.cli\n"
+        "from bot.config import Settings\n"
+        "bot.runtime.build(Settings())\n"
         "early = sorted(m for m in ('numpy', 'pandas', 'sklearn', 'matplotlib', 'bot.domain.coach_engine')"
         " if m in sys.modules)\n"
         "import numpy, sqlite_utils\n"
         "print(early, numpy.__name__, sqlite_utils.Database.__name__)\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "OWABI_"))},
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",  # never called: build() talks to nobody
+        "OWABI_DB": str(tmp_path / "owabi.db"),
+        "OWABI_ALLOW_EXAMPLE_POLICY": "1",
+    }
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True, env=env)
     assert done.stdout.strip() == "[] numpy Database"

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from bot.domain.triage import Triager, extract
+from bot.domain.triage import Lexicon, Triager, extract
 from bot.domain.triage.lexicon import normalise
 from bot.learning.reader import LexiconModel, default_triager, load_lexicons
 from tests.conftest import GM, LEAD, MANAGER, STAFF, Harness, dm_texts
@@ -242,6 +242,25 @@ def test_the_model_loads_when_the_workers_start_or_at_the_first_report() -> None
     assert built == [1] and triager.reading_by == "model" and got.severity.value == "high"
     triager.start()
     assert built == [1]  # once
+
+
+def test_with_no_lexicon_to_read_by_a_report_is_still_read_and_taken_seriously(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    from bot.learning.reader import WarmingTriager
+
+    def broken() -> dict[str, Lexicon]:
+        raise ValueError("unterminated character set")
+
+    def no_model() -> Triager:
+        raise FileNotFoundError("no corpus")
+
+    triager = WarmingTriager(load=no_model, lexicons=broken)
+    got = triager.read("the courier left the parcel at the wrong house")
+    assert triager.reading_by == "none"
+    assert got.severity.value == "high" and got.category == "other"  # the boss hears at once
+    assert set(got.questions) == {"safety", "personal_data"}
+    assert "the triage lexicons could not be compiled (ValueError)" in caplog.text
 
 
 class _Reading:

@@ -209,7 +209,7 @@ _COMMITMENT = re.compile(
 
 
 class PatternsMissing(OwabiError):
-    """A language's coach_patterns.toml lacks a pattern the rules read."""
+    """A language's coach_patterns.toml is missing, lacks a pattern the rules read, or names one they don't."""
 
 
 @dataclass(frozen=True)
@@ -254,9 +254,17 @@ class CoachPatterns:
     @classmethod
     def from_data(cls, locale: str, data: Mapping[str, Any]) -> CoachPatterns:
         table, defining = data.get("patterns") or {}, data.get("defining") or {}
-        missing = [f for f in _PATTERN_NAMES if f not in table]
+        where = f"responses/{locale}/coach_patterns.toml"
+        missing = [f for f in _PATTERN_NAMES if f not in table] + [
+            f"defining.{p}" for p in DEFINED if p not in defining
+        ]
         if missing:
-            raise PatternsMissing(f"responses/{locale}/coach_patterns.toml lacks: {', '.join(missing)}")
+            raise PatternsMissing(f"{where} lacks: {', '.join(missing)}")
+        unknown = sorted(set(table) - set(_PATTERN_NAMES)) + [
+            f"defining.{p}" for p in sorted(set(defining) - set(DEFINED))
+        ]
+        if unknown:
+            raise PatternsMissing(f"{where} names patterns the coach does not read: {', '.join(unknown)}")
         return cls(
             **{f: re.compile(table[f]) for f in _PATTERN_NAMES},
             defining={problem: re.compile(pattern) for problem, pattern in defining.items()},
@@ -264,6 +272,8 @@ class CoachPatterns:
 
 
 _PATTERN_NAMES = tuple(f.name for f in fields(CoachPatterns) if f.name != "defining")
+# The problems whose model reading stands only with their defining words.
+DEFINED = ("blame_colleague", "bribe", "review_request", "over_promise", "policy_shield", "conditional")
 
 
 def _harmless(problem: str, folded: Sequence[str], k: int, words: CoachPatterns) -> bool:
@@ -425,7 +435,10 @@ class Coach:
             for locale, words in wording.items()
         }
         # Each language's patterns come with its wording (bot.learning.coaching loads both).
-        self.patterns = {locale: CoachPatterns.from_data(locale, w) for locale, w in wording.items() if "patterns" in w}
+        missing = sorted(locale for locale, w in wording.items() if "patterns" not in w) or ([] if wording else ["en"])
+        if missing or "en" not in wording:
+            raise PatternsMissing(f"no coach_patterns.toml for: {', '.join(missing or ['en'])}")
+        self.patterns = {locale: CoachPatterns.from_data(locale, w) for locale, w in wording.items()}
 
     def review(self, draft: str, situation: Mapping[str, Any] | None = None, *, default_locale: str = "en") -> Verdict:
         """A draft in Japanese script is read as Japanese; any other in the team's language

@@ -25,7 +25,7 @@ def load_wording(root: Path | None = None, override: Path | None = None) -> dict
             with patterns.open("rb") as fh:
                 found[path.parent.name].update(tomllib.load(fh))
     if override is not None:
-        for path in sorted(override.glob("*/coach.toml")):
+        for path in sorted([*override.glob("*/coach.toml"), *override.glob("*/coach_patterns.toml")]):
             with path.open("rb") as fh:
                 extra = tomllib.load(fh)
             base = found.setdefault(path.parent.name, {})

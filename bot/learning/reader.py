@@ -17,20 +17,18 @@ from functools import cache
 from pathlib import Path
 
 from bot import resources
-from bot.domain.errors import OwabiError, frames
-from bot.domain.model import Triage
+from bot.domain.errors import frames
+from bot.domain.model import Severity, Triage
 from bot.domain.triage import Lexicon, Triager
+from bot.domain.triage.engine import detect_locale
 from bot.domain.triage.lexicon import normalise
 from bot.learning import corpus
 
 log = logging.getLogger(__name__)
 
 
-class LexiconsMissing(OwabiError):
-    """Neither the model nor the lexicon can read reports: the bundled lexicon files are broken."""
-
-
 MODEL_WAIT = 1.0  # seconds a report may wait for the model while it loads
+LEXICON_WAIT = 10.0  # seconds a report may wait for the lexicons to compile (they take tens of milliseconds)
 
 # Which lexicon concepts stand for which category, for the lexicon-only reading.
 CATEGORY_CONCEPTS = {
@@ -109,12 +107,15 @@ class LexiconModel:
 class WarmingTriager:
     """Reads with the learnt model once it is ready; until then, with the lexicon alone."""
 
-    def __init__(self, load: Callable[[], Triager] | None = None) -> None:
+    def __init__(
+        self, load: Callable[[], Triager] | None = None, lexicons: Callable[[], dict[str, Lexicon]] | None = None
+    ) -> None:
         self._fallback: Triager | None = None
-        self._compiled = threading.Event()  # the lexicon reads reports from here on
+        self._compiled = threading.Event()  # the lexicons' compiling has ended, well or not
         self._ready = threading.Event()  # the model's load has ended, well or not
         self._real: Triager | None = None
         self._build = load or default_triager
+        self._lexicons = lexicons or load_lexicons
         self._started = False
         self._lock = threading.Lock()
 
@@ -124,17 +125,21 @@ class WarmingTriager:
         server's start-up. A report waits for the lexicons (tens of milliseconds) and, as
         ever, at most MODEL_WAIT for the model."""
         with self._lock:
-            if self._started:
-                return
-            self._started = True
-        threading.Thread(target=self._load, name="owabi-model", daemon=True).start()
+            if not self._started:
+                threading.Thread(target=self._load, name="owabi-model", daemon=True).start()
+                self._started = True  # only once the thread runs: a failed start is tried again
 
     def _load(self) -> None:
         try:
-            lexicons = load_lexicons()
+            lexicons = self._lexicons()
             self._fallback = Triager(lexicons, LexiconModel(lexicons))
         except Exception as exc:
-            log.error("the triage lexicons could not be compiled (%s)", type(exc).__name__, exc_info=exc)
+            log.error(
+                "the triage lexicons could not be compiled (%s): reports are stored, read as high until "
+                "responses/<locale>/triage.toml is fixed and Owabi restarted",
+                type(exc).__name__,
+                exc_info=exc,
+            )
         finally:
             self._compiled.set()
         try:
@@ -150,12 +155,18 @@ class WarmingTriager:
 
     @property
     def reading_by(self) -> str:
-        """ "model" once the learnt model reads reports; "lexicon" while it loads (or if it failed)."""
-        return "model" if self._real is not None else "lexicon"
+        """ "model" once the learnt model reads reports; "lexicon" while it loads (or if it failed);
+        "none" if the lexicons could not be compiled either (reports are then read as high)."""
+        if self._real is not None:
+            return "model"
+        return "none" if self._compiled.is_set() and self._fallback is None else "lexicon"
 
     def read(self, text: str, *, default_locale: str = "en") -> Triage:
-        self.start()
-        self._compiled.wait()
+        try:
+            self.start()
+        except RuntimeError as exc:  # no thread to be had: the report is still read and stored
+            log.error("the triage loader could not start (%s)", exc)
+        self._compiled.wait(LEXICON_WAIT)
         self._ready.wait(MODEL_WAIT)
         if self._real is not None:
             try:
@@ -165,8 +176,20 @@ class WarmingTriager:
                     "the triage model failed on a report (%s); the lexicon read it\n%s", type(exc).__name__, frames(exc)
                 )
         if self._fallback is None:
-            raise LexiconsMissing("the triage lexicons could not be compiled: see the error logged at start-up")
+            return unread(text, default_locale)
         return self._fallback.read(text, default_locale=default_locale)
+
+
+def unread(text: str, default_locale: str) -> Triage:
+    """A report nothing could read: stored all the same, and taken seriously (high, so the boss
+    hears at once), with the safety and personal-data questions asked in one tap."""
+    return Triage(
+        category="other",
+        severity=Severity.HIGH,
+        locale=detect_locale(text, default_locale),
+        questions=("safety", "personal_data"),
+        why="high: not read automatically",
+    )
 
 
 @cache
