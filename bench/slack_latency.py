@@ -52,6 +52,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -385,6 +386,10 @@ def server_env(standin: StandIn, folder: Path, senders: int | None = None) -> di
     }
 
 
+def bare_argv(port: int) -> list[str]:
+    return [sys.executable, __file__, "--bare-server", str(port)]
+
+
 def owabi_argv(port: int) -> list[str]:
     script = Path(sys.executable).with_name("owabi")
     head = [str(script)] if script.exists() else [sys.executable, "-m", "bot"]
@@ -462,7 +467,7 @@ def summarize(lines: list[str]) -> list[tuple[str, int]]:
     return sorted(counts.items(), key=lambda kv: -kv[1])[:10]
 
 
-def startups(name: str, argv: Any, env: dict[str, str], folder: Path, times: int) -> list[float]:
+def startups(name: str, argv: Callable[[int], list[str]], env: dict[str, str], folder: Path, times: int) -> list[float]:
     """Seconds to a healthy /healthz over `times` starts and stops (one start is too noisy to quote)."""
     found = []
     for _ in range(times):
@@ -495,14 +500,12 @@ def run(
         env = server_env(standin, folder, owabi_senders)
 
         # Start-up, each server alone on the machine: the floor first, then Owabi.
-        bare_starts = startups(
-            "bare", lambda p: [sys.executable, __file__, "--bare-server", str(p)], env, folder, starts
-        )
+        bare_starts = startups("bare", bare_argv, env, folder, starts)
         owabi_starts = startups("owabi", owabi_argv, env, folder, starts)
 
         # The floor first: Bolt acking and nothing else.
         port = free_port()
-        bare = Server("bare", [sys.executable, __file__, "--bare-server", str(port)], port, env, folder)
+        bare = Server("bare", bare_argv(port), port, env, folder)
         servers.callback(bare.stop)  # whatever fails below, no server outlives the run
         bare_warm = SlackSide(bare.url, SECRET, standin).command(WARM, "warm-up").seconds
         bare_records, bare_before, bare_started, bare_done = run_load(

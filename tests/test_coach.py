@@ -355,15 +355,6 @@ def test_a_doubtful_sentence_reading_needs_the_whole_draft_to_agree(blame: float
     assert ("blame_third_party" in ids(coach, draft, LOW_IN_PERSON)) is flagged
 
 
-def test_a_language_file_without_one_of_the_coachs_patterns_is_refused_by_name(coach: Coach) -> None:
-    from bot.domain.coach_engine import PatternsMissing
-
-    wording = {locale: dict(words) for locale, words in coach.wording.items()}
-    wording["en"] = {**wording["en"], "patterns": {k: v for k, v in wording["en"]["patterns"].items() if k != "hedge"}}
-    with pytest.raises(PatternsMissing, match=re.escape("responses/en/coach_patterns.toml lacks: hedge")):
-        Coach(coach.model, wording)
-
-
 def test_an_override_folder_brings_its_own_coach_patterns(tmp_path: Path) -> None:
     from bot.learning.coaching import load_wording
 
@@ -374,9 +365,13 @@ def test_an_override_folder_brings_its_own_coach_patterns(tmp_path: Path) -> Non
     assert "hedge" in wording["en"]["patterns"]  # the bundled ones stay beside it
 
 
-def test_a_coach_patterns_file_that_is_missing_or_names_an_unknown_pattern_is_refused(coach: Coach) -> None:
+def test_a_coach_patterns_file_that_is_missing_lacks_or_names_an_unknown_pattern_is_refused(coach: Coach) -> None:
     from bot.domain.coach_engine import PatternsMissing
 
+    lacking = {locale: dict(words) for locale, words in coach.wording.items()}
+    lacking["en"] = {**lacking["en"], "patterns": {k: v for k, v in lacking["en"]["patterns"].items() if k != "hedge"}}
+    with pytest.raises(PatternsMissing, match=re.escape("responses/en/coach_patterns.toml lacks: hedge")):
+        Coach(coach.model, lacking)
     without_ja = {locale: dict(words) for locale, words in coach.wording.items()}
     del without_ja["ja"]["patterns"]
     with pytest.raises(PatternsMissing, match=re.escape("no coach_patterns.toml for: ja")):

@@ -435,9 +435,11 @@ class Coach:
             for locale, words in wording.items()
         }
         # Each language's patterns come with its wording (bot.learning.coaching loads both).
-        missing = sorted(locale for locale, w in wording.items() if "patterns" not in w) or ([] if wording else ["en"])
-        if missing or "en" not in wording:
-            raise PatternsMissing(f"no coach_patterns.toml for: {', '.join(missing or ['en'])}")
+        missing = sorted(locale for locale, w in wording.items() if "patterns" not in w)
+        if "en" not in wording:
+            missing.append("en")  # the language any other falls back to
+        if missing:
+            raise PatternsMissing(f"no coach_patterns.toml for: {', '.join(missing)}")
         self.patterns = {locale: CoachPatterns.from_data(locale, w) for locale, w in wording.items()}
 
     def review(self, draft: str, situation: Mapping[str, Any] | None = None, *, default_locale: str = "en") -> Verdict:

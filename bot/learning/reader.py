@@ -26,7 +26,6 @@ from bot.learning import corpus
 
 log = logging.getLogger(__name__)
 
-
 MODEL_WAIT = 1.0  # seconds a report may wait for the model while it loads
 LEXICON_WAIT = 10.0  # seconds a report may wait for the lexicons to compile (they take tens of milliseconds)
 
