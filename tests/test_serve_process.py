@@ -85,6 +85,9 @@ def test_serve_answers_signed_oops_and_stops_on_sigterm(standin: StandIn, tmp_pa
         _, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Traceback" not in err
+    # The one warning is the forged request's: nothing an operator cannot act on, at start or after.
+    warnings = [line for line in err.splitlines() if " WARNING " in line or " ERROR " in line]
+    assert len(warnings) == 1 and "signature" in warnings[0], warnings
 
 
 def _children(pid: int) -> list[int]:

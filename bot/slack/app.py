@@ -24,6 +24,18 @@ from bot.summaries import Summaries
 log = logging.getLogger(__name__)
 
 
+class _TokenFromSettings(logging.Filter):
+    """Drops Bolt's "`token` will be unused" warning, which it logs whenever SLACK_BOT_TOKEN is in
+    the environment and a client is given: Owabi's client and authorizer are built from that very
+    token, so the warning is false, and an operator reading the start-up log cannot act on it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+_TOKEN_FILTER = _TokenFromSettings()
+
+
 @dataclass(frozen=True)
 class UseCases:
     """What the listeners call: built once, in bot.runtime, and handed to every listener."""
@@ -51,6 +63,8 @@ def build_app(
     is stored and answered while Slack's Web API is down. Signatures are checked by the HTTP
     edge (`bot.slack.edge`) before Bolt sees a request; Socket Mode needs none.
     """
+    # Bolt's own logger, which its constructor warns through (filters are kept once added).
+    logging.getLogger("slack_bolt.App").addFilter(_TOKEN_FILTER)
     app = App(
         name="owabi",  # without a name Bolt walks the call stack for one, which costs a second at start
         client=WebClient(
