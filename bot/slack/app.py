@@ -63,7 +63,7 @@ def build_app(
     is stored and answered while Slack's Web API is down. Signatures are checked by the HTTP
     edge (`bot.slack.edge`) before Bolt sees a request; Socket Mode needs none.
     """
-    # Bolt's own logger, which its constructor warns through (filters are kept once added).
+    # Bolt warns through this logger from its constructor; adding the same filter again is a no-op.
     logging.getLogger("slack_bolt.App").addFilter(_TOKEN_FILTER)
     app = App(
         name="owabi",  # without a name Bolt walks the call stack for one, which costs a second at start
