@@ -213,6 +213,10 @@ class Jobs(Protocol):
 class ReadModel(Protocol):
     """The figures the summary, the App Home and the exports read."""
 
+    def version(self) -> tuple[int, int]:
+        """Changes whenever anything the figures count may have changed (cheap to ask)."""
+        ...
+
     def add_lesson(
         self, *, incident_id: int, at: float, category: str, severity: str, lesson: str, what_changes: str, author: str
     ) -> None: ...

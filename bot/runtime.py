@@ -58,6 +58,7 @@ class Runtime:
     anchor: AnchorWriter | None = None
     delivery: DeliveryProcess | None = None
     triager: WarmingTriager | None = None
+    summaries: Summaries | None = None
 
     def start_workers(self, *, delivery_process: bool = False) -> None:
         """Every background worker; delivery and timed jobs in a child process (bot.delivery) when
@@ -72,6 +73,8 @@ class Runtime:
             self.start_delivery()
         if self.anchor is not None:
             self.anchor.start()
+        if self.summaries is not None:  # the App Home's figures, ready before anyone opens it
+            self.summaries.warm(home_scopes(self.policy))
         threading.Thread(target=self._learn_identity, name="owabi-identity", daemon=True).start()
 
     def start_delivery(self) -> None:
@@ -104,7 +107,16 @@ class Runtime:
         self.dispatcher.stop()
         if self.anchor is not None:  # last: it anchors every event the workers wrote
             self.anchor.stop()
+        if self.summaries is not None:
+            self.summaries.settle(5.0)
         self.store.close()
+
+
+def home_scopes(policy: Policy) -> list[list[str] | None]:
+    """Every scope of figures an App Home can show: one per distinct view among the policy's people,
+    and the view of someone it does not name."""
+    people = {u for t in policy.teams for u in (*t.members, *t.chain)} | set(policy.default.chain) | set(policy.admins)
+    return [policy.visible_teams(u) for u in sorted(people)] + [[""]]
 
 
 def load_checked_policy(path: Path, *, bundled_too: bool = True) -> tuple[Policy, Renderer]:
@@ -173,7 +185,8 @@ def build(
     dispatcher = Dispatcher(store, client, service, clock=clock, threads=settings.owabi_senders, health=health)
     scheduler = Scheduler(store, clock=clock, threads=2, idle_poll=0.5)
     scheduler.after_run = dispatcher.wake
-    cases = UseCases(service, Escalations(service), Lifecycle(service), Summaries(service))
+    summaries = Summaries(service)
+    cases = UseCases(service, Escalations(service), Lifecycle(service), summaries)
     for case in (cases.escalations, cases.lifecycle, cases.summaries):
         case.install(scheduler)
     # A report queues messages now and jobs for minutes or hours later: it wakes a sender, and the
@@ -211,4 +224,5 @@ def build(
         spool_drain,
         anchor,
         triager=triager,
+        summaries=summaries,
     )

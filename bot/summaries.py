@@ -8,6 +8,8 @@ the job key contains the run time, so a restart or a second process never double
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -23,28 +25,91 @@ SUMMARY_JOB = "summary"
 PERIOD_OF = {"daily": "today", "weekly": "week"}
 
 
-HOME_FIGURES_AGE = 60.0  # seconds the App Home's week figures may be reused: opening it never recomputes a week
+HOME_FIGURES_AGE = 60.0  # seconds the App Home's week figures stay fresh while nothing changes
+# Older figures (up to this age) are shown at once while fresh ones are computed behind them: on a
+# big log a week takes half a second, and nobody opening the Home should wait for it.
+HOME_FIGURES_STALE = 15 * 60.0
+
+Scope = tuple[str, tuple[str, ...] | None]
 
 
 class Summaries:
     def __init__(self, service: Owabi) -> None:
         self.s = service
         self.compose = service.compose.lifecycle
-        self._recent: dict[tuple[str, tuple[str, ...] | None], tuple[float, Summary]] = {}
+        self._recent: dict[Scope, tuple[float, tuple[int, int], Summary]] = {}
+        self._lock = threading.Lock()
+        self._refreshing: dict[Scope, list[Callable[[], None]]] = {}
+        self._threads: list[threading.Thread] = []
 
-    def recent(self, period: str, *, now: float, teams: list[str] | None = None) -> Summary:
-        """`build`, reused for up to HOME_FIGURES_AGE seconds per scope (the App Home's figures)."""
-        key = (period, tuple(teams) if teams is not None else None)
+    def recent(
+        self, period: str, *, now: float, teams: list[str] | None = None, then: Callable[[], None] | None = None
+    ) -> Summary:
+        """The App Home's figures, per scope. Fresh ones (nothing written since, under a minute old)
+        are shown as they are. Older ones (up to HOME_FIGURES_STALE) are shown at once and computed
+        again in the background, and `then` runs when the fresh ones are in (the Home is published
+        again). Only a scope never computed, or long stale, is built while the Home waits; `warm`
+        builds every scope at start."""
+        key: Scope = (period, tuple(teams) if teams is not None else None)
         found = self._recent.get(key)
-        if found is not None and 0 <= now - found[0] < HOME_FIGURES_AGE:
-            return found[1]
-        summary = self.build(period, now=now, teams=teams)
-        self._recent[key] = (now, summary)
+        if found is not None:
+            at, version, summary = found
+            if 0 <= now - at < HOME_FIGURES_AGE and version == self.s.store.reports.version():
+                return summary
+            if 0 <= now - at < HOME_FIGURES_STALE:
+                self._refresh(key, then)
+                return summary
+        return self._build_into(key, now)
+
+    def warm(self, scopes: list[list[str] | None], period: str = "week") -> None:
+        """Compute these scopes' figures in the background (at start, before anyone opens the Home)."""
+        for teams in dict.fromkeys(tuple(t) if t is not None else None for t in scopes):
+            self._refresh((period, teams), None)
+
+    def settle(self, timeout: float = 30.0) -> None:
+        """Wait for the background computations under way (tests, benches, a clean stop)."""
+        with self._lock:
+            running = list(self._threads)
+        for thread in running:
+            thread.join(timeout)
+
+    def _build_into(self, key: Scope, now: float) -> Summary:
+        period, teams = key
+        version = self.s.store.reports.version()  # read first: a write during the build leaves it stale
+        summary = self.build(period, now=now, teams=list(teams) if teams is not None else None)
+        with self._lock:
+            self._recent[key] = (now, version, summary)
         return summary
 
-    def forget(self) -> None:
-        """Drop the reused figures: a move just changed them, and the Home is shown again now."""
-        self._recent.clear()
+    def _refresh(self, key: Scope, then: Callable[[], None] | None) -> None:
+        """One background computation per scope at a time; a failure keeps the figures shown."""
+        with self._lock:
+            waiting = self._refreshing.get(key)
+            if waiting is not None:
+                if then is not None:
+                    waiting.append(then)
+                return
+            self._refreshing[key] = [then] if then is not None else []
+
+            def run() -> None:
+                try:
+                    self._build_into(key, self.s.clock())
+                    ok = True
+                except Exception as exc:  # the older figures stay; the next open tries again
+                    log.warning("App Home figures not recomputed (%s); the older ones are shown", type(exc).__name__)
+                    ok = False
+                with self._lock:
+                    callbacks = self._refreshing.pop(key, [])
+                    self._threads.remove(threading.current_thread())
+                for callback in callbacks if ok else []:
+                    try:
+                        callback()
+                    except Exception as exc:  # the Home shown stays; it is fresh on the next open
+                        log.warning("App Home not published again with fresh figures (%s)", type(exc).__name__)
+
+            thread = threading.Thread(target=run, name="owabi-home-figures", daemon=True)
+            self._threads.append(thread)
+        thread.start()
 
     def build(self, period: str, *, now: float | None = None, teams: list[str] | None = None) -> Summary:
         """The figures for a period; `teams` limits them (None = every team)."""

@@ -156,16 +156,47 @@ def test_export_round_trip(
     assert capsys.readouterr().out == ""
 
 
-def test_the_home_reuses_its_week_figures_for_a_minute(owabi: Harness) -> None:
-    from bot.summaries import HOME_FIGURES_AGE, Summaries
+def test_the_home_reuses_its_week_figures_and_refreshes_them_behind_the_open(owabi: Harness) -> None:
+    from bot.summaries import HOME_FIGURES_AGE, HOME_FIGURES_STALE, Summaries
 
     summaries = Summaries(owabi.runtime.service)
     now = owabi.runtime.service.clock()
     first = summaries.recent("week", now=now)
     owabi.slack.command(STAFF, "the Tanaka order went out a day late")
-    assert summaries.recent("week", now=now + 1) is first  # the Home does not recompute a week per open
-    later = summaries.recent("week", now=now + HOME_FIGURES_AGE + 1)
+    # A report since: the open shows the older figures at once, computes fresh ones behind them,
+    # and says so when they are in (the Home is published again).
+    told: list[int] = []
+    assert summaries.recent("week", now=now + 1, then=lambda: told.append(1)) is first
+    summaries.settle()
+    assert told == [1]
+    later = summaries.recent("week", now=now + 2)
     assert later is not first and later.total == first.total + 1
+    # Nothing written since: the same figures, no recount, for up to a minute.
+    assert summaries.recent("week", now=now + 3) is later
+    assert summaries.recent("week", now=now + HOME_FIGURES_AGE + 3) is later
+    summaries.settle()
+    assert summaries.recent("week", now=now + HOME_FIGURES_AGE + 4) is not later
+    # Figures older than the stale limit are never shown: that open waits for a fresh count.
+    owabi.slack.command(STAFF, "the Sato order went out a day late")
+    latest = summaries.recent("week", now=now + HOME_FIGURES_AGE + 2 + HOME_FIGURES_STALE)
+    assert latest.total == first.total + 2
+
+
+def test_the_home_figures_are_computed_at_start_for_every_scope(owabi: Harness) -> None:
+    from bot.runtime import home_scopes
+
+    runtime = owabi.runtime
+    assert runtime.summaries is not None
+    runtime.summaries.settle()
+    policy = runtime.policy
+    now = runtime.service.clock()
+    for user in (STAFF, *policy.admins):
+        teams = policy.visible_teams(user)
+        assert teams in home_scopes(policy)
+        key = ("week", tuple(teams) if teams is not None else None)
+        assert key in runtime.summaries._recent, f"{user}'s Home would compute its figures on open"
+    before = runtime.summaries.recent("week", now=now, teams=policy.visible_teams(STAFF))
+    assert runtime.summaries.recent("week", now=now, teams=policy.visible_teams(STAFF)) is before
 
 
 def test_the_summary_and_home_queries_read_the_indexes_made_for_them(tmp_path: Path) -> None:

@@ -94,9 +94,8 @@ def _answer(
         incident_id=incident.id,
     ):
         return
-    summaries.forget()  # the click changed what the Home counts
     try:
-        client.views_publish(user_id=user, view=home_view(service, compose, summaries, user))
+        publish_home(service, compose, summaries, client, user)
     except SlackApiError as exc:  # the DM still says what happened; the Home refreshes when next opened
         log.warning("App Home not republished for %s: %s", user, exc.response.get("error"))
 
@@ -236,15 +235,35 @@ def _register_home(app: App, service: Owabi, compose: LifecycleComposer, summari
     def home_opened(event: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        client.views_publish(user_id=event["user"], view=home_view(service, compose, summaries, event["user"]))
+        publish_home(service, compose, summaries, client, event["user"])
 
     # The event is answered at once and the Home published after: a slow views.publish must not
     # hold the answer past Slack's three seconds, or Slack sends the event again.
     app.event("app_home_opened")(ack=lambda ack: ack(), lazy=[home_opened])
 
 
-def home_view(service: Owabi, compose: LifecycleComposer, summaries: Summaries, user: str) -> dict[str, Any]:
-    """Staff: their open incidents. Bosses (anyone in a chain, or an admin): their teams' too."""
+def publish_home(
+    service: Owabi, compose: LifecycleComposer, summaries: Summaries, client: WebClient, user: str
+) -> None:
+    """Publish the Home now; if its week figures were older than what the log holds, publish it
+    again once fresh ones are computed (a second or so later on a big log)."""
+
+    def again() -> None:
+        client.views_publish(user_id=user, view=home_view(service, compose, summaries, user))
+
+    client.views_publish(user_id=user, view=home_view(service, compose, summaries, user, then=again))
+
+
+def home_view(
+    service: Owabi,
+    compose: LifecycleComposer,
+    summaries: Summaries,
+    user: str,
+    *,
+    then: Callable[[], None] | None = None,
+) -> dict[str, Any]:
+    """Staff: their open incidents. Bosses (anyone in a chain, or an admin): their teams' too.
+    `then` runs if the figures shown were stale, once fresh ones are ready (see Summaries.recent)."""
     policy = service.policy
     is_boss = policy.is_boss(user)
     reports = service.store.reports
@@ -259,7 +278,7 @@ def home_view(service: Owabi, compose: LifecycleComposer, summaries: Summaries, 
     return compose.home(
         mine=reports.open_for(reporter=user),
         team=team,
-        summary=summaries.recent("week", now=now, teams=policy.visible_teams(user)),
+        summary=summaries.recent("week", now=now, teams=policy.visible_teams(user), then=then),
         now=now,
         zone=policy.zone,
     )

@@ -65,6 +65,12 @@ class Reports:
 
     # --- summaries ---------------------------------------------------------------------
 
+    def version(self) -> tuple[int, int]:
+        """Changes whenever anything a summary counts may have changed: every move is an event, and
+        lessons have their own table. Two rowid lookups, whatever the size of the log."""
+        row = self._c.db.execute("SELECT (SELECT max(id) FROM events), (SELECT max(rowid) FROM lessons)").fetchone()
+        return int(row[0] or 0), int(row[1] or 0)
+
     # `teams` limits every read to incidents of those teams ("" = reporters in no team);
     # None means every team (admins, the policy's own summary channel).
 
