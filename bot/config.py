@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -285,7 +286,15 @@ class Policy(_Strict):
         return [c.value for c in Category] + [c for c in self.categories if c not in set(Category)]
 
     def team_of(self, user: str) -> Team | None:
-        return next((t for t in self.teams if user in t.members), None)
+        return self._team_by_member.get(user)
+
+    @cached_property
+    def _team_by_member(self) -> dict[str, Team]:
+        """Each member's first team: asked several times per report, of a policy read once."""
+        found: dict[str, Team] = {}
+        for team in reversed(self.teams):
+            found.update(dict.fromkeys(team.members, team))
+        return found
 
     def chain_for(self, user: str) -> list[str]:
         """Who hears about `user`'s report, nearest boss first.

@@ -13,12 +13,12 @@ or SQLite.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from bot.domain.errors import OwabiError
 from bot.domain.guidance import Plan
@@ -26,6 +26,7 @@ from bot.domain.metrics import Lesson, OpenCase, Summary, Tally
 from bot.domain.model import Incident, Report
 
 Message = dict[str, Any]
+T = TypeVar("T")
 
 
 # --- what the store hands back, and the errors it raises ---------------------------------
@@ -290,6 +291,10 @@ class Store(Protocol):
     def spool(self) -> Spool: ...
 
     def transaction(self, *, wait: float | None = None) -> AbstractContextManager[object]: ...
+
+    def together(self, fn: Callable[[], T], *, wait: float | None = None) -> T:
+        """`fn` in a write transaction that may be committed with other threads' at that moment."""
+        ...
 
     def ping(self) -> bool: ...
 

@@ -268,7 +268,8 @@ class Owabi:
         first_dm = self.compose.boss_dm(preview, boss=bosses[0]) if bosses else {}
         early = {boss: {**first_dm, "channel": boss} for boss in bosses}
         early_answer = self.compose.reporter(preview) if (spooled or copy_to_dm) else None
-        with self.store.transaction(wait=wait):
+
+        def write() -> tuple[Incident, dict[str, Any] | None]:
             incident = self.store.incidents.create(report, chain=chain, team=team_name, at=at, key=key)
             same = replace(incident, id=preview.id, ref=preview.ref) == preview
             self.store.events.append(
@@ -320,6 +321,10 @@ class Owabi:
                     event=Event.SCRIPT_DM_QUEUED,
                     payload={"channel": report.reporter, "unfurl_links": False, "unfurl_media": False, **answer},
                 )
+            return incident, answer
+
+        # Committed with whatever other reports arrive at the same moment: one fsync for a burst.
+        incident, answer = self.store.together(write, wait=wait)
         self.wake()
         return incident, answer
 

@@ -10,6 +10,8 @@ event log reads back in order and its chain holds, a spooled report survives unt
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -81,6 +83,52 @@ def test_a_failed_transaction_leaves_nothing_behind(store: Store) -> None:
         raise RuntimeError("the write failed half way")
     assert store.incidents.by_key("lost") is None
     assert store.events.count() == 0
+
+
+def test_writers_of_the_same_moment_commit_together_and_fail_alone(store: Store) -> None:
+    """Reports arriving together share one commit; one that fails mid-way leaves nothing of its
+    own behind and takes nobody else's with it."""
+    queued = threading.Event()
+    results: dict[str, object] = {}
+
+    def write(name: str, fail: bool = False) -> Callable[[], int]:
+        def fn() -> int:
+            if name == "first":  # holds the lock until the others are queued behind it
+                assert queued.wait(10)
+            incident = store.incidents.create(report(name), chain=["U0LEAD01"], team=None, at=T0, key=name)
+            store.events.append(at=T0, kind="reported", incident_id=incident.id)
+            if fail:
+                raise RuntimeError("the write failed half way")
+            return incident.id
+
+        return fn
+
+    def run(name: str, fail: bool = False) -> None:
+        try:
+            results[name] = store.together(write(name, fail))
+        except RuntimeError as exc:
+            results[name] = exc
+
+    names = ["first", "a", "b", "broken", "c"]
+    threads = [threading.Thread(target=run, args=(n, n == "broken")) for n in names]
+    threads[0].start()
+    for thread in threads[1:]:
+        thread.start()
+    # The four others are queued behind the first (the store's own queue says so), then it lets go.
+    conns = getattr(store, "conns", None)
+    deadline = time.monotonic() + 10
+    while conns is not None and len(conns._group) < 4 and time.monotonic() < deadline:
+        threading.Event().wait(0.001)
+    queued.set()
+    for thread in threads:
+        thread.join(10)
+    assert isinstance(results["broken"], RuntimeError)
+    assert store.incidents.by_key("broken") is None
+    for name in ("first", "a", "b", "c"):
+        found = store.incidents.by_key(name)
+        assert found is not None and found.id == results[name]
+    assert store.events.count() == 4
+    assert store.events.verify()[1] is None  # the hash chain holds across the rolled-back share
 
 
 # --- the event log -------------------------------------------------------------------------

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import TypeVar
 
 from bot.ports import Job, LoggedEvent, Outgoing, StoreBusy, StoreUnavailable
 from bot.store.db import Connections
@@ -16,6 +18,8 @@ from bot.store.lite import Database
 from bot.store.outbox import Outbox
 from bot.store.reports import Reports
 from bot.store.spool import Spool
+
+T = TypeVar("T")
 
 __all__ = ["Job", "LoggedEvent", "Outgoing", "Spool", "Store", "StoreBusy", "StoreUnavailable"]
 
@@ -51,6 +55,11 @@ class Store:
         With `wait`, StoreBusy is raised if the write lock cannot be had within that many seconds.
         """
         return self.conns.write(wait=wait)
+
+    def together(self, fn: Callable[[], T], *, wait: float | None = None) -> T:
+        """`fn` in a write transaction, committed together with whatever else this process is
+        writing at that moment (see Connections.together): one fsync for a burst."""
+        return self.conns.together(lambda _db: fn(), wait=wait)
 
     def ping(self) -> bool:
         try:

@@ -12,9 +12,10 @@ import socket
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 from bot.ports import StoreBusy
 from bot.store.lite import Database
@@ -39,6 +40,7 @@ def claimer_is_dead(claimed_by: str | None) -> bool:
 
 
 _thread = threading.local()
+T = TypeVar("T")
 
 
 @contextmanager
@@ -103,6 +105,19 @@ class WriterLock:
                 return
 
 
+class _Job:
+    """One thread's share of a group commit: what to run, and what came of it."""
+
+    __slots__ = ("error", "fn", "lead", "result", "wake")
+
+    def __init__(self, fn: Callable[[Database], Any]) -> None:
+        self.fn = fn
+        self.wake = threading.Event()
+        self.lead = False
+        self.result: Any = None
+        self.error: BaseException | None = None
+
+
 class Connections:
     def __init__(self, path: Path, *, busy_timeout_ms: int = 10_000) -> None:
         self.path = path
@@ -113,6 +128,9 @@ class Connections:
         # Threads of one process queue here, in order, rather than in SQLite's busy handler,
         # whose sleep-and-retry adds up to 100 ms per wait under load (escalation lateness).
         self._writer = WriterLock()
+        self._group: list[_Job] = []
+        self._group_lock = threading.Lock()
+        self._leading = False
 
     def _open(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -165,6 +183,64 @@ class Connections:
                 raise
         finally:
             self._writer.release()
+
+    def together(self, fn: Callable[[Database], T], *, wait: float | None = None) -> T:
+        """Run `fn` in a write transaction shared with this process's other writers of the moment.
+
+        With `synchronous = FULL` a commit costs an fsync (milliseconds, with the write lock held);
+        a burst of reports, or of messages marked sent, would queue one fsync each. Here the first
+        thread in leads: it runs every `fn` queued by then, each in its own savepoint (one that
+        fails is rolled back alone and raises in its own thread), and commits them all at once.
+        Each caller returns only after that commit, exactly as after `write`. `wait` bounds the
+        leader's wait for the lock; if it cannot be had, or the commit fails, every `fn` of the
+        group fails with that error and nothing of theirs is written.
+        """
+        db = self.db
+        if db.conn.in_transaction:
+            return fn(db)
+        job = _Job(fn)
+        with self._group_lock:
+            self._group.append(job)
+            if not self._leading:
+                self._leading = job.lead = True
+        if not job.lead:
+            job.wake.wait()  # set once our group has committed, or once we are to lead the next one
+        if job.lead:
+            self._lead(wait)
+        if job.error is not None:
+            raise job.error
+        result: T = job.result
+        return result
+
+    def _lead(self, wait: float | None) -> None:
+        with self._group_lock:
+            batch, self._group = self._group, []
+        try:
+            with self.write(wait=wait) as db:
+                for job in batch:
+                    db.conn.execute("SAVEPOINT owabi_together")
+                    try:
+                        job.result = job.fn(db)
+                    except Exception as exc:
+                        db.conn.execute("ROLLBACK TO owabi_together")
+                        job.error = exc
+                    db.conn.execute("RELEASE owabi_together")
+        except BaseException as exc:  # busy, or the commit failed: none of the group was written
+            for job in batch:
+                job.error = job.error or exc
+                job.result = None
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            with self._group_lock:
+                if self._group:  # those who came while we committed: the first of them leads next
+                    self._group[0].lead = True
+                    self._group[0].wake.set()
+                else:
+                    self._leading = False
+            for job in batch:
+                job.lead = False
+                job.wake.set()
 
     def _begin(self, conn: sqlite3.Connection, deadline: float) -> None:
         """BEGIN IMMEDIATE, waiting for another process's write lock until `deadline`.
