@@ -52,3 +52,21 @@ def test_escalation_messages_render(locale: str) -> None:
         text = esc.private(template, INCIDENT, reporter="r", by="b", at="t", owner="o")["text"]
         assert text and (locale == "en" or any("\u3040" <= ch <= "\u30ff" for ch in text))
     assert esc.reminder(INCIDENT, user="U0MGR01")["text"]
+
+
+@pytest.mark.parametrize("locale", ["en", "ja"])
+@pytest.mark.parametrize("severity", list(Severity))
+@pytest.mark.parametrize("contact", list(Contact))
+def test_the_boss_to_do_names_the_reporter_as_a_mention_slack_renders(
+    locale: str, severity: Severity, contact: Contact
+) -> None:
+    """A to-do line that names the reporter ("agree the make-good with @Sato today") carries a
+    real mention, never an escaped one that Slack would show as the text "<@U…>"."""
+    from dataclasses import replace
+
+    composer = Composer(Renderer(resources.responses_dir()), ui_locale=locale, zone=TOKYO)
+    incident = replace(INCIDENT, severity=severity, contact=contact, state=State.REPORTED, acknowledged_by=None)
+    dm = composer.boss_dm(incident, boss="U0LEAD01")
+    shown = " ".join(str(b.get("text", {}).get("text", "")) for b in dm["blocks"] if isinstance(b.get("text"), dict))
+    assert "&lt;@" not in shown
+    assert "<@U0STAFF01>" in shown
