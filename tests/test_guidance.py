@@ -341,7 +341,7 @@ def test_a_safety_report_puts_safety_first_for_the_reporter_and_the_boss(harness
 
 def test_a_boss_approves_a_make_good_and_the_reporter_hears_the_amount(harness: Callable[..., Harness]) -> None:
     h = harness(MAKE_GOOD_POLICY)
-    h.slack.command(STAFF, "charged mrs kato twice for her room")
+    h.slack.command(STAFF, "charged mrs kato twice for her room, she is upset and had to ring her bank")
     assert h.wait_for(lambda: h.standin.dms_to(LEAD))
     boss_dm = json.dumps(h.standin.dms_to(LEAD)[0].args, ensure_ascii=False)
     assert ids.APPROVE in boss_dm and "up to ¥10,000" in boss_dm

@@ -282,8 +282,10 @@ class _Reading:
 CLEARLY_LOW = {"low": 0.9, "medium": 0.08, "high": 0.02, "critical": 0.0}
 
 
-@pytest.mark.parametrize(("safety", "severity"), [(0.12, "medium"), (0.6, "critical")])
-def test_a_safety_hunch_raises_one_level_and_asks_a_sure_one_is_critical(safety: float, severity: str) -> None:
+@pytest.mark.parametrize(("safety", "severity"), [(0.12, "low"), (0.6, "critical")])
+def test_a_bare_safety_hunch_is_asked_and_raises_nothing_a_sure_one_is_critical(safety: float, severity: str) -> None:
+    """A faint hunch of risk with no word of it in the report is asked about in one tap (a "yes"
+    makes it critical); it does not raise a clearly low report by itself."""
     got = Triager(load_lexicons(), _Reading(CLEARLY_LOW, safety)).read("the pot of basil had a few yellow leaves")
     assert "safety_risk" in got.facets and got.severity.value == severity
     assert ("safety" in got.questions) == (safety < 0.5)

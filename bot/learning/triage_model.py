@@ -40,8 +40,12 @@ from bot.learning.words import words
 
 log = logging.getLogger(__name__)
 
-VERSION = "4"
+VERSION = "5"
 SINGLE = ("category", "severity", "situation", "found_by")
+# Severity is also learnt as three questions in order ("at least medium?", "at least high?",
+# "at least critical?"): their probabilities add up to the expected level, which keeps the
+# levels' order that a plain four-way choice ignores (bot.domain.triage reads them).
+AT_LEAST = {f"severity>={level}": k for k, level in enumerate(("low", "medium", "high", "critical")) if k}
 FACETS = tuple(f.value for f in Facet)
 CONCEPT_WEIGHT = 0.3
 NAIVE_WEIGHT = 1.0
@@ -81,11 +85,14 @@ class TriageModel:
         targets: dict[str, list[str]] = {task: [str(i.labels[task]) for i in items] for task in SINGLE}
         for facet in FACETS:
             targets[facet] = ["yes" if facet in i.labels["facets"] else "no" for i in items]
+        levels = ("low", "medium", "high", "critical")
+        for task, k in AT_LEAST.items():
+            targets[task] = ["yes" if levels.index(str(i.labels["severity"])) >= k else "no" for i in items]
         for task, y in targets.items():
             if len(set(y)) < 2:
                 continue
             # Rare answers (a facet, a near miss) are weighted up: missing them is the costly error.
-            weight = None if task in ("category", "severity") else "balanced"
+            weight = None if task in ("category", "severity", *AT_LEAST) else "balanced"
             self.text[task] = LogisticRegression(C=10, max_iter=3000, class_weight=weight).fit(grams, y)
             self.concept[task] = LogisticRegression(C=1, max_iter=3000, class_weight=weight).fit(concepts, y)
             if task in NAIVE:

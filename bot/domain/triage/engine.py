@@ -64,6 +64,8 @@ IMPORTANCE = (
 # Facets that a negation in the report ("nobody was hurt", "no data left the building") rules out
 # unless the report also has words that set them.
 NEGATED_BY_WORDS = frozenset({Facet.HARMED, Facet.PERSONAL_DATA, Facet.CUSTOMER_ANGRY})
+# The evidence shown for a facet the model read with no words of the lexicon behind it.
+READ_FROM_WORDING = "read from the wording"
 
 
 class TextModel(Protocol):
@@ -96,11 +98,18 @@ class Tuning:
     # The severity definitions make these facets critical by themselves (LABELLING.md).
     critical_facets: tuple[str, ...] = (Facet.SAFETY_RISK, Facet.PERSONAL_DATA, Facet.MANY_CUSTOMERS, Facet.LEGAL_RISK)
     # A safety or personal-data facet the model gives less than `sure`, with no words of harm in
-    # the report, is a hunch: it is asked about in one tap, and meanwhile raises severity one level
-    # above the model's reading (at most to high), not to critical. Chosen on rounds 3–5 leaving
-    # each out in turn: within one level 91% (was 87%) with under-calls still under 5%.
-    sure: float = 0.2
+    # the report, is a hunch: it does not set critical by itself. It is asked about in one tap (a
+    # "yes" makes the incident critical in place); meanwhile a hunch backed by words of that facet
+    # ("gluten", "file sent to") raises severity `hunch_step` levels above the model's reading (at
+    # most to high), and one from the wording alone `bare_hunch_step`. First chosen on rounds 3–5
+    # (0.2, one step for every hunch: within one level 91%, was 87%); chosen again on rounds 17, 18,
+    # 20 and 21, each read by a model trained on the rounds before it, with severity learnt as
+    # ordered steps: 0.3, no step for a bare hunch, within one 91.1% -> 94.5%, high/critical
+    # under-called 3.3% -> 3.8%; safety and data recall unchanged (the facets' own thresholds are
+    # not moved). Of the over-calls by two levels that hunches caused there, 22 of 24 were bare.
+    sure: float = 0.3
     hunch_step: int = 1
+    bare_hunch_step: int = 0
     confirm_below: float = 0.5  # below this, a safety or data facet is also asked about
     ask_below: float = 0.55  # ask about the category below this confidence
     ask_gap: float = 0.15  # or when the second category is this close
@@ -158,7 +167,7 @@ class Triager:
             for f in (Facet.SAFETY_RISK, Facet.PERSONAL_DATA)
             if f.value in facets and p.get(f.value, {}).get("yes", 0) < self.tuning.sure and not hits.get("harm")
         }
-        severity, reasons = self._severity(p["severity"], facets, situation, unsure)
+        severity, reasons = self._severity(_expected_level(p), facets, situation, unsure)
         # A safety or data reading without words of harm is confirmed with the reporter in one tap.
         confirm = {
             f.value
@@ -166,7 +175,7 @@ class Triager:
             if p.get(f.value, {}).get("yes", 0) < self.tuning.confirm_below and not hits.get("harm")
         }
         settled = {f: v for f, v in facets.items() if f not in confirm}
-        questions = self._questions(confidence, second[1], p, settled, hits)
+        questions = self._questions(confidence, second[1], p, settled, hits, unconfirmed=set(facets) - set(settled))
         signals = tuple(dict.fromkeys(reasons + [f for f in IMPORTANCE if f in facets]))
         why = f"{severity.value}: " + " · ".join(_reason_words(facets)) if facets else severity.value
         return Triage(
@@ -210,26 +219,29 @@ class Triager:
             if on and not words and facet in NEGATED_BY_WORDS and negated:
                 on = False  # "nobody was hurt": the model's hunch does not outweigh the report's own words
             if on:
-                found[facet.value] = words[:4] or ("read from the wording",)
+                found[facet.value] = words[:4] or (READ_FROM_WORDING,)
         if Facet.HARMED.value in found and Facet.SAFETY_RISK.value not in found:
             found[Facet.SAFETY_RISK.value] = found[Facet.HARMED.value]
         return found
 
     def _severity(
         self,
-        probs: dict[str, float],
+        expected: float,
         facets: dict[str, tuple[str, ...]],
         situation: str,
         unsure: frozenset[Facet] | set[Facet] = frozenset(),
     ) -> tuple[Severity, list[str]]:
-        expected = sum(probs.get(s.value, 0.0) * k for k, s in enumerate(SEVERITIES))
         level = max(0, min(len(SEVERITIES) - 1, math.ceil(expected - self.tuning.lean)))
         reasons: list[str] = []
         read = level
 
-        def floor(minimum: Severity, why: str, hunch: bool = False) -> None:
+        def floor(minimum: Severity, why: str, hunch: Facet | None = None) -> None:
             nonlocal level
-            rank = min(minimum.rank, read + self.tuning.hunch_step) if hunch else minimum.rank
+            if hunch is not None:  # words of it in the report make a hunch worth a level; a bare one, not
+                step = self.tuning.hunch_step if facets[hunch] != (READ_FROM_WORDING,) else self.tuning.bare_hunch_step
+                rank = min(minimum.rank, read + step)
+            else:
+                rank = minimum.rank
             if level < rank:
                 level = rank
                 reasons.append(why)
@@ -241,10 +253,14 @@ class Triager:
             if has(facet) and facet not in unsure:
                 floor(Severity.CRITICAL, facet.replace("_", " "))
         if has(Facet.SAFETY_RISK):
-            floor(Severity.HIGH, "a safety risk", Facet.SAFETY_RISK in unsure)
+            floor(Severity.HIGH, "a safety risk", Facet.SAFETY_RISK if Facet.SAFETY_RISK in unsure else None)
         if has(Facet.PERSONAL_DATA):
             many = has(Facet.MANY_CUSTOMERS) and Facet.PERSONAL_DATA not in unsure
-            floor(Severity.CRITICAL if many else Severity.HIGH, "personal data", Facet.PERSONAL_DATA in unsure)
+            floor(
+                Severity.CRITICAL if many else Severity.HIGH,
+                "personal data",
+                Facet.PERSONAL_DATA if Facet.PERSONAL_DATA in unsure else None,
+            )
         for facet, why in (
             (Facet.LEGAL_RISK, "a legal threat"),
             (Facet.REPEAT_FAILURE, "a repeat failure"),
@@ -264,23 +280,39 @@ class Triager:
         p: dict[str, dict[str, float]],
         facets: dict[str, tuple[str, ...]],
         hits: dict[str, list[str]],
+        unconfirmed: set[str] | frozenset[str] = frozenset(),
     ) -> tuple[str, ...]:
+        """`unconfirmed`: facets read as a hunch, always asked about (a hunch raises nothing by itself)."""
         t = self.tuning
         asks = []
         if confidence < t.ask_below or confidence - second < t.ask_gap:
             asks.append("category")
         if Facet.SAFETY_RISK.value not in facets and (
-            hits.get("safety") or p.get(Facet.SAFETY_RISK.value, {}).get("yes", 0) >= 0.1
+            Facet.SAFETY_RISK.value in unconfirmed
+            or hits.get("safety")
+            or p.get(Facet.SAFETY_RISK.value, {}).get("yes", 0) >= 0.1
         ):
             asks.append("safety")
         if Facet.PERSONAL_DATA.value not in facets and (
-            hits.get("data") or p.get(Facet.PERSONAL_DATA.value, {}).get("yes", 0) >= 0.1
+            Facet.PERSONAL_DATA.value in unconfirmed
+            or hits.get("data")
+            or p.get(Facet.PERSONAL_DATA.value, {}).get("yes", 0) >= 0.1
         ):
             asks.append("personal_data")
         b2b = p.get(Facet.B2B.value, {}).get("yes", 0)
         if Facet.B2B.value not in facets and b2b >= 0.25:
             asks.append("b2b")
         return tuple(asks)
+
+
+def _expected_level(p: dict[str, dict[str, float]]) -> float:
+    """The model's expected severity, low 0 … critical 3: the sum of its "at least medium / high /
+    critical" answers when it learnt them (they keep the levels' order), else from its four-way answer."""
+    steps = [p.get(f"severity>={s.value}") for s in SEVERITIES[1:]]
+    if all(steps):
+        return sum(step.get("yes", 0.0) for step in steps if step)
+    probs = p.get("severity", {})
+    return sum(probs.get(s.value, 0.0) * k for k, s in enumerate(SEVERITIES))
 
 
 def _top(probs: dict[str, float]) -> str:
@@ -292,7 +324,7 @@ def _reason_words(facets: dict[str, tuple[str, ...]]) -> list[str]:
     for facet in IMPORTANCE:
         if facet.value in facets:
             evidence = facets[facet.value][0]
-            word = facet.value.replace("_", " ") if evidence == "read from the wording" else evidence
+            word = facet.value.replace("_", " ") if evidence == READ_FROM_WORDING else evidence
             if word not in words:
                 words.append(word)
     return words[:4]
