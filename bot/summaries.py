@@ -100,12 +100,13 @@ class Summaries:
                     ok = False
                 with self._lock:
                     callbacks = self._refreshing.pop(key, [])
-                    self._threads.remove(threading.current_thread())
                 for callback in callbacks if ok else []:
                     try:
                         callback()
                     except Exception as exc:  # the Home shown stays; it is fresh on the next open
                         log.warning("App Home not published again with fresh figures (%s)", type(exc).__name__)
+                with self._lock:  # running until its callbacks have run: `settle` waits for them too
+                    self._threads.remove(threading.current_thread())
 
             thread = threading.Thread(target=run, name="owabi-home-figures", daemon=True)
             self._threads.append(thread)

@@ -32,7 +32,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.naive_bayes import ComplementNB
 
-from bot.domain.model import Facet
+from bot.domain.model import Facet, Severity
 from bot.domain.triage.lexicon import Lexicon, normalise
 from bot.learning.cache import cached
 from bot.learning.corpus import Item, fingerprint
@@ -45,7 +45,8 @@ SINGLE = ("category", "severity", "situation", "found_by")
 # Severity is also learnt as three questions in order ("at least medium?", "at least high?",
 # "at least critical?"): their probabilities add up to the expected level, which keeps the
 # levels' order that a plain four-way choice ignores (bot.domain.triage reads them).
-AT_LEAST = {f"severity>={level}": k for k, level in enumerate(("low", "medium", "high", "critical")) if k}
+LEVELS = tuple(s.value for s in Severity)
+AT_LEAST = {f"severity>={level}": k for k, level in enumerate(LEVELS) if k}
 FACETS = tuple(f.value for f in Facet)
 CONCEPT_WEIGHT = 0.3
 NAIVE_WEIGHT = 1.0
@@ -85,9 +86,8 @@ class TriageModel:
         targets: dict[str, list[str]] = {task: [str(i.labels[task]) for i in items] for task in SINGLE}
         for facet in FACETS:
             targets[facet] = ["yes" if facet in i.labels["facets"] else "no" for i in items]
-        levels = ("low", "medium", "high", "critical")
         for task, k in AT_LEAST.items():
-            targets[task] = ["yes" if levels.index(str(i.labels["severity"])) >= k else "no" for i in items]
+            targets[task] = ["yes" if LEVELS.index(str(i.labels["severity"])) >= k else "no" for i in items]
         for task, y in targets.items():
             if len(set(y)) < 2:
                 continue

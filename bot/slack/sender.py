@@ -135,9 +135,12 @@ class Dispatcher(PollingWorker):
 
     # --- one pass ---------------------------------------------------------------------
 
+    def _claim(self, now: float) -> list[Outgoing]:
+        return self.store.outbox.claim(worker=self.worker, now=now, lease=self.lease, limit=self.batch)
+
     def run_once(self) -> int:
         claimed_at = self.clock()
-        claimed = self.store.outbox.claim(worker=self.worker, now=claimed_at, lease=self.lease, limit=self.batch)
+        claimed = self._claim(claimed_at)
         handled = 0
         while claimed:
             item, claimed = claimed[0], claimed[1:]
@@ -208,7 +211,7 @@ class Dispatcher(PollingWorker):
                 )
             if not claim_next:
                 return []
-            return self.store.outbox.claim(worker=self.worker, now=self.clock(), lease=self.lease, limit=self.batch)
+            return self._claim(self.clock())
 
         # Senders finishing at the same moment (a burst: every send takes one API round trip)
         # share one commit, and one fsync.

@@ -235,13 +235,13 @@ class Triager:
         reasons: list[str] = []
         read = level
 
-        def floor(minimum: Severity, why: str, hunch: Facet | None = None) -> None:
+        def floor(minimum: Severity, why: str, facet: Facet | None = None) -> None:
+            """`facet`: the facet that asks for this floor; read as a hunch, it raises only a step."""
             nonlocal level
-            if hunch is not None:  # words of it in the report make a hunch worth a level; a bare one, not
-                step = self.tuning.hunch_step if facets[hunch] != (READ_FROM_WORDING,) else self.tuning.bare_hunch_step
-                rank = min(minimum.rank, read + step)
-            else:
-                rank = minimum.rank
+            rank = minimum.rank
+            if facet is not None and facet in unsure:  # words of it make a hunch worth a level; a bare one, not
+                bare = facets[facet] == (READ_FROM_WORDING,)
+                rank = min(rank, read + (self.tuning.bare_hunch_step if bare else self.tuning.hunch_step))
             if level < rank:
                 level = rank
                 reasons.append(why)
@@ -253,14 +253,10 @@ class Triager:
             if has(facet) and facet not in unsure:
                 floor(Severity.CRITICAL, facet.replace("_", " "))
         if has(Facet.SAFETY_RISK):
-            floor(Severity.HIGH, "a safety risk", Facet.SAFETY_RISK if Facet.SAFETY_RISK in unsure else None)
+            floor(Severity.HIGH, "a safety risk", Facet.SAFETY_RISK)
         if has(Facet.PERSONAL_DATA):
             many = has(Facet.MANY_CUSTOMERS) and Facet.PERSONAL_DATA not in unsure
-            floor(
-                Severity.CRITICAL if many else Severity.HIGH,
-                "personal data",
-                Facet.PERSONAL_DATA if Facet.PERSONAL_DATA in unsure else None,
-            )
+            floor(Severity.CRITICAL if many else Severity.HIGH, "personal data", Facet.PERSONAL_DATA)
         for facet, why in (
             (Facet.LEGAL_RISK, "a legal threat"),
             (Facet.REPEAT_FAILURE, "a repeat failure"),
