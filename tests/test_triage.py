@@ -74,9 +74,42 @@ def test_a_legal_threat_is_never_missed(reader: Triager, text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "locale"),
+    [
+        ("his courtesy car came two hours late and he wants a refund of the excess", "en"),
+        ("lol he said 'see you in court' and laughed, then ate the cheese board anyway", "en"),
+        ("the invoice went to Ellen at Norwood Legal two days late", "en"),
+        ("「訴えてやるぞ〜」って笑いながら言われました 色がカタログと違っただけです", "ja"),
+    ],
+)
+def test_a_courtesy_car_a_law_firms_name_or_a_joke_is_no_legal_threat(reader: Triager, text: str, locale: str) -> None:
+    got = reader.read(text)
+    assert got.locale == locale
+    assert "legal_risk" not in got.facets or got.facets["legal_risk"] == ("read from the wording",)
+
+
+@pytest.mark.parametrize(
+    ("text", "facets"),
+    [
+        (
+            "a couple of hundred users saw other people's transactions in their app feed for 20 mins",
+            {"personal_data", "many_customers"},
+        ),
+        ("went to leave and smelled gas at the union I'd just tightened", {"safety_risk"}),
+        ("手洗い場のハンドソープの中身が次亜塩素酸の希釈液でした", {"safety_risk"}),
+    ],
+)
+def test_words_of_a_leak_a_crowd_or_a_hazard_are_read(reader: Triager, text: str, facets: set[str]) -> None:
+    got = reader.read(text)
+    assert facets <= set(got.facets), got.facets
+    assert got.severity.rank >= 2
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "the coach for the care home's outing was the wrong one, 12 residents had to go back inside",
+        "a couple of hundred users could not log in after the release",
         "団体42名様の送迎バスが1台しか来ず、駅で50分お待たせしました",
     ],
 )

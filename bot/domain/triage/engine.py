@@ -7,8 +7,9 @@
    situation, who found it, and each facet.
 4. Rules that do not trust the model alone: words of harm ("ambulance", 「救急」) set
    `harmed` and `safety_risk`; safety words set `safety_risk` once the model gives it any
-   weight; legal words set `legal_risk`. Facets then set severity floors (definitions in
-   data/corpus/LABELLING.md), and when the model is torn between two levels, the higher wins.
+   weight; legal words set `legal_risk` unless the report says it was a joke. Facets then set
+   severity floors (definitions in data/corpus/LABELLING.md), and when the model is torn
+   between two levels, the higher wins.
 5. When unsure (low confidence, two close categories, a safety or data question the text
    leaves open) the result says what to ask the reporter in one tap.
 """
@@ -216,8 +217,8 @@ class Triager:
                 and (prob >= t.safety_word_support or len(hits.get("safety", ())) >= 2)
             ):
                 on = True
-            if facet is Facet.LEGAL_RISK and hits.get("legal"):
-                on = True
+            if facet is Facet.LEGAL_RISK and hits.get("legal") and not hits.get("joke"):
+                on = True  # "see you in court", he laughed: a joke is left to the model's reading
             if facet is Facet.MANY_CUSTOMERS and hits.get("crowd"):
                 on = True  # "12 residents", 「42名様」: a count of people is not a hunch
             if on and not words and facet in NEGATED_BY_WORDS and negated:
