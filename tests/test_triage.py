@@ -79,10 +79,11 @@ def test_a_legal_threat_is_never_missed(reader: Triager, text: str) -> None:
         ("his courtesy car came two hours late and he wants a refund of the excess", "en"),
         ("lol he said 'see you in court' and laughed, then ate the cheese board anyway", "en"),
         ("the invoice went to Ellen at Norwood Legal two days late", "en"),
+        ("the tennis court booking was charged twice, Sue from accounts is refunding it", "en"),
         ("「訴えてやるぞ〜」って笑いながら言われました 色がカタログと違っただけです", "ja"),
     ],
 )
-def test_a_courtesy_car_a_law_firms_name_or_a_joke_is_no_legal_threat(reader: Triager, text: str, locale: str) -> None:
+def test_a_courtesy_car_a_name_or_a_joke_is_no_legal_threat(reader: Triager, text: str, locale: str) -> None:
     got = reader.read(text)
     assert got.locale == locale
     assert "legal_risk" not in got.facets or got.facets["legal_risk"] == ("read from the wording",)
