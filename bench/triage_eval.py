@@ -96,6 +96,8 @@ ROUND = {
     "ja31": 25,
     "en32": 26,
     "ja32": 26,
+    "en33": 27,
+    "ja33": 27,
 }
 LEVELS = [s.value for s in Severity]
 
