@@ -158,6 +158,18 @@ def report(name: str, items: list[Item], got: list[object], times: list[float], 
                 f"  {locale}: category {c / len(idx):.1%}, severity within one {w / len(idx):.1%},"
                 f" under-call {u / max(1, len(s)):.1%}"
             )
+    wrong = [k for k, (g, r) in enumerate(zip(gold, got, strict=True)) if g["category"] != r.category]  # type: ignore[attr-defined]
+    asked = {k for k, r in enumerate(got) if "category" in r.questions}  # type: ignore[attr-defined]
+    offered = [
+        k
+        for k in wrong
+        if k in asked and gold[k]["category"] in (got[k].category, *got[k].alternatives)[:3]  # type: ignore[attr-defined]
+    ]
+    print(
+        f"category asked about on {len(asked) / n:.1%} of reports, {len(asked.intersection(wrong))} of the {len(wrong)}"
+        f" read wrong; right after one tap (the right one among the three offered)"
+        f" {(n - len(wrong) + len(offered)) / n:.1%}"
+    )
     per = defaultdict(lambda: [0, 0])
     for g, r in zip(gold, got, strict=True):
         per[g["category"]][0] += 1
