@@ -9,10 +9,13 @@ escaped for Slack and shown in brackets where the staffer should check them.
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
+from bot import resources
 from bot.domain.errors import OwabiError
 from bot.domain.guidance import (
     Authority,
@@ -119,8 +122,32 @@ def plan_for(facts: ScriptContext) -> Plan:
         contact=Contact(facts.contact),
         facets=frozenset(facts.facets),
         found_by=facts.found_by,
+        hazard=hazard(facts.text, facts.locale),
     )
     return plan(situation, follow_up_within=facts.follow_up_within)
+
+
+HAZARDS = ("safeguarding", "food", "person")
+
+
+def hazard(text: str, locale: str) -> str:
+    """The kind of danger a report's words describe (responses/<locale>/hazards.toml), "general"
+    when they name none of them, "" with no report to read."""
+    if not text.strip():
+        return ""
+    folded = text.lower()
+    words = _hazard_words(locale)
+    return next((kind for kind in HAZARDS if any(p.search(folded) for p in words.get(kind, ()))), "general")
+
+
+@cache
+def _hazard_words(locale: str) -> dict[str, tuple[re.Pattern[str], ...]]:
+    path = resources.responses_dir() / locale / "hazards.toml"
+    if not path.exists():
+        path = resources.responses_dir() / "en" / "hazards.toml"
+    with path.open("rb") as fh:
+        data = tomllib.load(fh)
+    return {kind: tuple(re.compile(p) for p in data.get(kind, ())) for kind in HAZARDS}
 
 
 class GuidanceWriter:
@@ -171,7 +198,7 @@ class GuidanceWriter:
             card.append(Part("letter", title, self._letter(g, facts, p, category)))
         else:
             card.append(Part("say", g("title.say"), f"「{say}」" if ja else f"“{say}”"))
-        if p.safety:
+        if p.safety and s.safety_kind != "exposed":  # exposed data is contained by the privacy steps
             remote = "_phone" if contact != "in_person" else ""
             fix = g.first(f"fix.safety_{s.safety_kind}{remote}" if remote else "", f"fix.safety_{s.safety_kind}")
         elif s.personal_data:
@@ -351,7 +378,7 @@ class GuidanceWriter:
         s = p.situation
         ja = facts.locale == "ja"
         join = "" if ja else " "
-        if p.safety:
+        if p.safety and s.safety_kind != "exposed":
             return g(f"restitution_safety.{s.safety_kind}")
         if s.b2b and s.serious:
             key = "privacy_breach" if s.personal_data else category
@@ -447,8 +474,8 @@ class GuidanceWriter:
 
 
 def _safety_kind(s: Situation) -> str:
-    if s.safety_kind == "person":
-        return "person"
+    if s.safety_kind in ("person", "general", "exposed"):
+        return s.safety_kind
     return "goods_harmed" if s.harmed else "goods_risk"
 
 

@@ -184,6 +184,62 @@ def test_a_child_in_danger_gets_safeguarding_not_a_food_recall(renderer: Rendere
         assert "question_child" in g.plan.donts and not g.plan.approvable
 
 
+@pytest.mark.parametrize(
+    ("locale", "category", "text", "wanted", "banned"),
+    [
+        (
+            "ja",
+            "quality_defect",
+            "データセンター様でドレン詰まりの漏水、配線ラックが濡れてテナントの機器が1台停止",
+            "危険な場所・物に人を近づけず",
+            ("アレルギー", "厨房", "お食事", "口に", "お迎え", "お子様"),
+        ),
+        (
+            "en",
+            "other",
+            "the barrier at the site entrance came down on a van, the driver got a fright but is fine",
+            "Keep people away from the danger",
+            ("allergy", "eats", "dish", "pickup", "parent or carer"),
+        ),
+        (
+            "en",
+            "privacy_breach",
+            "sent the alarm setup sheet with the full alarm code and the note they're away till the 28th to "
+            "the wrong email. 2 kids in that house",
+            "alarm code",
+            ("pickup", "parent or carer", "who is with them", "allergy"),
+        ),
+        (
+            "ja",
+            "other",
+            "学童のお迎えで、別の大人にお子様をお引き渡ししてしまいました",
+            "110番",
+            ("料理", "厨房", "お食事"),
+        ),
+        (
+            "en",
+            "wrong_item",
+            "gave the table with a nut allergy the satay, her lips are swelling",
+            "adrenaline pen",
+            ("pickup", "parent or carer"),
+        ),
+    ],
+)
+def test_the_safety_card_fits_the_danger_the_report_names(
+    renderer: Renderer, locale: str, category: str, text: str, wanted: str, banned: tuple[str, ...]
+) -> None:
+    """Reviewers found a water leak read as a food recall and a smoking complaint as a lost child:
+    the card is chosen by what the report's words describe, not by the category alone."""
+    facets = ("safety_risk", "personal_data") if category == "privacy_breach" else ("safety_risk",)
+    if "swelling" in text:
+        facets = ("safety_risk", "harmed")
+    g = renderer.guidance(ctx(category, "critical", "in_person", locale, facets, text=text, emergency="119"))
+    assert g.card[0].key == "safety"
+    shown = whole(g)
+    assert wanted in shown
+    assert not [w for w in banned if w in shown], [w for w in banned if w in shown]
+
+
 def test_a_repeat_failure_is_said_to_the_customer(renderer: Renderer) -> None:
     en = renderer.guidance(ctx("late_delivery", "high", "phone", facets=("b2b", "repeat_failure")))
     ja = renderer.guidance(ctx("late_delivery", "high", "phone", "ja", facets=("b2b", "repeat_failure")))
@@ -337,6 +393,24 @@ def test_a_safety_report_puts_safety_first_for_the_reporter_and_the_boss(harness
     assert todo.index("Someone was hurt") < todo.index("Call the customer yourself")
     assert "within the hour" in todo and "my watch" in todo and "insurer" in todo
     assert ids.APPROVE not in dm  # no voucher button where someone was hurt
+
+
+def test_personal_data_that_puts_a_household_at_risk_gets_the_exposure_card(harness: Callable[..., Harness]) -> None:
+    """A door code sent to a stranger: the reporter is told to change what can be changed, not to
+    find a lost child, and the boss is told the same danger."""
+    h = harness(MAKE_GOOD_POLICY)
+    reply = h.slack.command(
+        STAFF,
+        "sent the alarm setup sheet for the shaws to the wrong email, it has the full alarm code, both keyholder "
+        "mobiles and the note saying they're away till the 28th. 2 kids in that house",
+    )
+    safety = reply.text[: reply.text.index("Say now:")]
+    assert "First, safety" in safety and "alarm code" in safety and "police" in safety
+    assert "parent or carer" not in reply.text and "pickup" not in reply.text
+    assert h.wait_for(lambda: h.standin.dms_to(LEAD))
+    dm = "\n".join(json.dumps(c.args, ensure_ascii=False) for c in h.standin.dms_to(LEAD))
+    todo = dm[dm.index("What to do now") :]
+    assert "may put someone at risk" in todo and "privacy officer" in todo
 
 
 def test_a_boss_approves_a_make_good_and_the_reporter_hears_the_amount(harness: Callable[..., Harness]) -> None:

@@ -95,6 +95,10 @@ class Situation:
     contact: Contact
     facets: frozenset[str] = frozenset()
     found_by: str = "customer"  # us / customer / public
+    # What kind of danger the report's words describe, when it has words: "safeguarding" or
+    # "person" (a child or a person left unsafe), "food" (something eaten, drunk or taken),
+    # "general" (anything else: water, a site, a lift, a fire alarm); "" when no report was read.
+    hazard: str = ""
 
     def has(self, facet: Facet) -> bool:
         return facet.value in self.facets
@@ -113,8 +117,18 @@ class Situation:
 
     @property
     def safety_kind(self) -> str:
-        """ "goods" when what we served or sold did the harm (food, medicine, a product), else "person"
-        (a child released to the wrong adult, a guest locked out at night, a fall)."""
+        """Which safety card: "goods" when something eaten, drunk or taken did the harm (food,
+        medicine), "person" when a child or a person was left unsafe (released to the wrong adult,
+        locked out at night), "general" for any other danger (a water supply, a building site, a
+        lift), "exposed" when that danger comes from personal data that went astray (an address, a
+        door code). Read from the report's words; with none read, from the category: "goods" when what we
+        served or sold did it, else "person"."""
+        if self.hazard == "food":
+            return "goods"
+        if self.hazard == "safeguarding":
+            return "person"
+        if self.hazard in ("person", "general"):  # with personal data, the danger is in what was exposed
+            return "exposed" if self.personal_data else ("person" if self.hazard == "person" else "general")
         return "goods" if self.category in GOODS else "person"
 
     @property
@@ -206,7 +220,7 @@ def plan(situation: Situation, *, follow_up_within: dict[Severity, timedelta] | 
 
 def _modules(s: Situation, lead: str) -> tuple[str, ...]:
     applies = {
-        "safety": s.safety,
+        "safety": s.safety and s.safety_kind != "exposed",  # what to record is in the privacy steps
         "privacy_notice": s.personal_data,
         "wrong_recipient": s.personal_data,
         "vulnerable": s.has(Facet.VULNERABLE_CUSTOMER),
