@@ -12,7 +12,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import timedelta
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from bot import resources
@@ -130,6 +130,7 @@ def plan_for(facts: ScriptContext) -> Plan:
 HAZARDS = ("safeguarding", "food", "person")
 
 
+@lru_cache(maxsize=256)  # one incident's card, boss DM and plan all ask about the same report
 def hazard(text: str, locale: str) -> str:
     """The kind of danger a report's words describe (responses/<locale>/hazards.toml), "general"
     when they name none of them, "" with no report to read."""
@@ -137,17 +138,18 @@ def hazard(text: str, locale: str) -> str:
         return ""
     folded = text.lower()
     words = _hazard_words(locale)
-    return next((kind for kind in HAZARDS if any(p.search(folded) for p in words.get(kind, ()))), "general")
+    return next((kind for kind in HAZARDS if kind in words and words[kind].search(folded)), "general")
 
 
 @cache
-def _hazard_words(locale: str) -> dict[str, tuple[re.Pattern[str], ...]]:
+def _hazard_words(locale: str) -> dict[str, re.Pattern[str]]:
+    """Each kind's patterns as one alternation: one scan of the report per kind."""
     path = resources.responses_dir() / locale / "hazards.toml"
     if not path.exists():
         path = resources.responses_dir() / "en" / "hazards.toml"
     with path.open("rb") as fh:
         data = tomllib.load(fh)
-    return {kind: tuple(re.compile(p) for p in data.get(kind, ())) for kind in HAZARDS}
+    return {kind: re.compile("|".join(f"(?:{p})" for p in data[kind])) for kind in HAZARDS if data.get(kind)}
 
 
 class GuidanceWriter:
